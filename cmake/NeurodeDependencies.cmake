@@ -1,0 +1,13 @@
+# Every dependency comes from Debian's packages (see tools/install-dependencies.sh).
+find_package(MPI REQUIRED COMPONENTS C CXX)
+find_package(PkgConfig REQUIRED)
+# PETSc's pkg-config file lacks MPI's include path: link MPI::MPI_CXX beside it.
+pkg_check_modules(PETSC REQUIRED IMPORTED_TARGET PETSc>=3.18)
+# Prefer the MPI-parallel HDF5 even when the serial one is also installed.
+set(HDF5_PREFER_PARALLEL ON)
+find_package(HDF5 REQUIRED COMPONENTS C)
+if(NOT HDF5_IS_PARALLEL)
+  message(FATAL_ERROR "neurode needs the MPI-parallel HDF5 (Debian: libhdf5-openmpi-dev)")
+endif()
+find_package(yaml-cpp REQUIRED)
+find_package(Threads REQUIRED)

@@ -1,0 +1,1 @@
+#include "io/simulation_config.hpp"

@@ -1,0 +1,42 @@
+#pragma once
+/// The YAML configuration of a simulation (docs/config.md): the network, the trials' drives, the
+/// time grid, the solver and the output. Parsing checks every key; bad input raises ConfigError.
+#include <cstdint>
+#include <string>
+#include <vector>
+
+#include "io/config_error.hpp"
+#include "models/column_parameters.hpp"
+#include "models/network_builder.hpp"
+#include "models/piecewise_drive.hpp"
+#include "solvers/solver_settings.hpp"
+
+namespace neurode::io {
+
+struct OutputSettings {
+  std::string file = "neurode-output.h5";  ///< relative paths are relative to the working directory
+  std::vector<std::string> variables{"V", "a", "r"};
+};
+
+struct SimulationConfig {
+  std::string path;         ///< the file it was read from
+  std::string source_text;  ///< the file's text, stored in every output for provenance
+  std::uint64_t seed = 0;
+
+  models::ColumnParameters parameters = models::default_column_parameters();
+  models::NetworkSpec network;
+  /// One drive per trial (the batch); drives are built from the `stimulus` section.
+  std::vector<models::PiecewiseDrive> trials;
+  std::vector<double> initial_state;  ///< empty: zero state
+  double t_start = 0.0;
+  std::vector<double> output_times;  ///< increasing, first >= t_start; the last is the end time
+  solvers::SolverSettings solver;
+  OutputSettings output;
+};
+
+/// Reads and validates a simulation config. Throws ConfigError (file, key path, line, expectation).
+SimulationConfig load_simulation_config(const std::string& path);
+/// The same from text already in memory; `path` is used in messages and to resolve relative files.
+SimulationConfig parse_simulation_config(const std::string& text, const std::string& path);
+
+}  // namespace neurode::io

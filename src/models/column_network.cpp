@@ -1,0 +1,249 @@
+#include "models/column_network.hpp"
+
+#include <algorithm>
+#include <stdexcept>
+
+namespace neurode::models {
+
+ColumnConstants ColumnConstants::from(const ColumnParameters& p) {
+  ColumnConstants c;
+  c.tau_synapse_s = p.tau_synapse_s;
+  c.tau_membrane_s = p.tau_membrane_s;
+  c.tau_adaptation_s = p.tau_adaptation_s;
+  c.resistance = p.resistance();
+  c.background_rate_Hz = p.background_rate_Hz;
+  c.transfer = p.transfer;
+  return c;
+}
+
+ColumnNetwork::ColumnNetwork(NetworkWeights weights, ColumnConstants constants, std::vector<PiecewiseDrive> drives)
+    : weights_(std::move(weights)),
+      constants_(constants),
+      transfer_(constants.transfer),
+      drives_(std::move(drives)),
+      n_(weights_.populations),
+      trials_(drives_.size()),
+      channels_(weights_.input.cols) {
+  if (trials_ == 0) throw std::invalid_argument("column network: at least one trial is needed");
+  if (!(constants_.tau_synapse_s > 0 && constants_.tau_membrane_s > 0 && constants_.tau_adaptation_s > 0))
+    throw std::invalid_argument("column network: time constants must be positive");
+  for (const auto& d : drives_) d.validate(n_, channels_);
+  // Global breakpoints: every jump of any trial after the first segment's start.
+  for (const auto& d : drives_)
+    for (std::size_t k = 1; k < d.times.size(); ++k) breakpoints_.push_back(d.times[k]);
+  std::sort(breakpoints_.begin(), breakpoints_.end());
+  breakpoints_.erase(std::unique(breakpoints_.begin(), breakpoints_.end()), breakpoints_.end());
+  const std::size_t segments = breakpoints_.size() + 1;
+  trial_segment_.resize(trials_ * segments);
+  for (std::size_t trial = 0; trial < trials_; ++trial) {
+    const auto& times = drives_[trial].times;
+    for (std::size_t g = 0; g < segments; ++g) {
+      const double start = g == 0 ? times.front() : breakpoints_[g - 1];
+      const auto k = static_cast<std::size_t>(std::upper_bound(times.begin(), times.end(), start) - times.begin());
+      trial_segment_[trial * segments + g] = k == 0 ? 0 : k - 1;
+    }
+  }
+  input_gain_ = constants_.resistance * constants_.tau_synapse_s / constants_.tau_membrane_s;
+  rate_.resize(n_);
+  slope_.resize(n_);
+  work_.resize(n_);
+  update_drive();
+}
+
+void ColumnNetwork::update_drive() {
+  const std::size_t segments = breakpoints_.size() + 1;
+  drive_.assign(trials_ * segments * n_, 0.0);
+  const SparseMatrix& w_in = weights_.input;
+  for (std::size_t trial = 0; trial < trials_; ++trial) {
+    const auto& d = drives_[trial];
+    for (std::size_t g = 0; g < segments; ++g) {
+      const std::size_t k = trial_segment_[trial * segments + g];
+      double* out = &drive_[(trial * segments + g) * n_];
+      for (std::size_t i = 0; i < n_; ++i) {
+        double sum = weights_.feedforward[i] * d.population_rates[k][i] +
+                     weights_.background[i] * constants_.background_rate_Hz;
+        if (channels_ > 0)
+          for (std::size_t e = w_in.row_start[i]; e < w_in.row_start[i + 1]; ++e)
+            sum += w_in.value[e] * d.channel_values[k][w_in.col[e]];
+        out[i] = sum;
+      }
+    }
+  }
+}
+
+void ColumnNetwork::evaluate_rates(const double* y, bool with_slope) {
+  const double* V = y;
+  const double* a = y + n_;
+  if (with_slope) {
+    for (std::size_t i = 0; i < n_; ++i) {
+      const RateAndSlope rs = transfer_.rate_and_slope(V[i] - a[i]);
+      rate_[i] = rs.rate;
+      slope_[i] = rs.slope;
+    }
+  } else {
+    for (std::size_t i = 0; i < n_; ++i) rate_[i] = transfer_.rate(V[i] - a[i]);
+  }
+}
+
+void ColumnNetwork::rhs(double, std::size_t segment, const double* y_all, double* dydt_all) {
+  const SparseMatrix& W = weights_.recurrent;
+  const double inv_tau_m = 1.0 / constants_.tau_membrane_s;
+  const double inv_tau_a = 1.0 / constants_.tau_adaptation_s;
+  const double inv_tau_s = 1.0 / constants_.tau_synapse_s;
+  const double* kappa = weights_.adaptation_strength.data();
+  for (std::size_t trial = 0; trial < trials_; ++trial) {
+    const double* y = y_all + 3 * n_ * trial;
+    double* dydt = dydt_all + 3 * n_ * trial;
+    evaluate_rates(y, false);
+    const double* D = drive(trial, segment);
+    for (std::size_t i = 0; i < n_; ++i) {
+      double recurrent = 0.0;
+      for (std::size_t e = W.row_start[i]; e < W.row_start[i + 1]; ++e) recurrent += W.value[e] * rate_[W.col[e]];
+      dydt[i] = -y[i] * inv_tau_m + input_gain_ * (D[i] + recurrent);
+      dydt[n_ + i] = (-y[n_ + i] + kappa[i] * rate_[i]) * inv_tau_a;
+      dydt[2 * n_ + i] = (-y[2 * n_ + i] + rate_[i]) * inv_tau_s;
+    }
+  }
+}
+
+void ColumnNetwork::jacobian_vector(double, std::size_t, const double* y_all, const double* v_all, double* out_all) {
+  const SparseMatrix& W = weights_.recurrent;
+  const double inv_tau_m = 1.0 / constants_.tau_membrane_s;
+  const double inv_tau_a = 1.0 / constants_.tau_adaptation_s;
+  const double inv_tau_s = 1.0 / constants_.tau_synapse_s;
+  const double* kappa = weights_.adaptation_strength.data();
+  for (std::size_t trial = 0; trial < trials_; ++trial) {
+    const std::size_t off = 3 * n_ * trial;
+    const double* y = y_all + off;
+    const double* v = v_all + off;
+    double* out = out_all + off;
+    evaluate_rates(y, true);
+    // df_j = f'_j (v_V - v_a)
+    for (std::size_t j = 0; j < n_; ++j) work_[j] = slope_[j] * (v[j] - v[n_ + j]);
+    for (std::size_t i = 0; i < n_; ++i) {
+      double recurrent = 0.0;
+      for (std::size_t e = W.row_start[i]; e < W.row_start[i + 1]; ++e) recurrent += W.value[e] * work_[W.col[e]];
+      out[i] = -v[i] * inv_tau_m + input_gain_ * recurrent;
+      out[n_ + i] = (-v[n_ + i] + kappa[i] * work_[i]) * inv_tau_a;
+      out[2 * n_ + i] = (-v[2 * n_ + i] + work_[i]) * inv_tau_s;
+    }
+  }
+}
+
+void ColumnNetwork::jacobian_transpose_vector(double, std::size_t, const double* y_all, const double* w_all,
+                                              double* out_all) {
+  const SparseMatrix& W = weights_.recurrent;
+  const double inv_tau_m = 1.0 / constants_.tau_membrane_s;
+  const double inv_tau_a = 1.0 / constants_.tau_adaptation_s;
+  const double inv_tau_s = 1.0 / constants_.tau_synapse_s;
+  const double* kappa = weights_.adaptation_strength.data();
+  for (std::size_t trial = 0; trial < trials_; ++trial) {
+    const std::size_t off = 3 * n_ * trial;
+    const double* y = y_all + off;
+    const double* w = w_all + off;
+    double* out = out_all + off;
+    evaluate_rates(y, true);
+    // work_j = sum_i W_ij w_V,i  (W^T w_V)
+    std::fill(work_.begin(), work_.end(), 0.0);
+    for (std::size_t i = 0; i < n_; ++i)
+      for (std::size_t e = W.row_start[i]; e < W.row_start[i + 1]; ++e) work_[W.col[e]] += W.value[e] * w[i];
+    for (std::size_t j = 0; j < n_; ++j) {
+      const double g = slope_[j] * (input_gain_ * work_[j] + kappa[j] * w[n_ + j] * inv_tau_a + w[2 * n_ + j] * inv_tau_s);
+      out[j] = -w[j] * inv_tau_m + g;
+      out[n_ + j] = -w[n_ + j] * inv_tau_a - g;
+      out[2 * n_ + j] = -w[2 * n_ + j] * inv_tau_s;
+    }
+  }
+}
+
+void ColumnNetwork::parameter_transpose_vector(double, std::size_t segment, const double* y_all, const double* w_all,
+                                               double* grad) {
+  const std::size_t P = weights_.parameters.size();
+  if (P == 0) return;
+  const std::size_t segments = breakpoints_.size() + 1;
+  for (std::size_t trial = 0; trial < trials_; ++trial) {
+    const std::size_t off = 3 * n_ * trial;
+    const double* w = w_all + off;
+    evaluate_rates(y_all + off, false);
+    double* g = grad + trial * P;
+    for (std::size_t k = 0; k < P; ++k) {
+      const ParameterRef& ref = weights_.parameters[k];
+      const double source = ref.matrix == ParameterRef::Matrix::recurrent
+                                ? rate_[ref.column]
+                                : drives_[trial].channel_values[trial_segment_[trial * segments + segment]][ref.column];
+      g[k] += input_gain_ * w[ref.row] * source;
+    }
+  }
+}
+
+void ColumnNetwork::jacobian_entries(double, std::size_t, const double* y_all, std::vector<MatrixEntry>& entries) {
+  const SparseMatrix& W = weights_.recurrent;
+  const double inv_tau_m = 1.0 / constants_.tau_membrane_s;
+  const double inv_tau_a = 1.0 / constants_.tau_adaptation_s;
+  const double inv_tau_s = 1.0 / constants_.tau_synapse_s;
+  const double* kappa = weights_.adaptation_strength.data();
+  for (std::size_t trial = 0; trial < trials_; ++trial) {
+    const std::size_t off = 3 * n_ * trial;
+    evaluate_rates(y_all + off, true);
+    for (std::size_t i = 0; i < n_; ++i) {
+      const std::size_t Vi = off + i, ai = off + n_ + i, ri = off + 2 * n_ + i;
+      entries.push_back({Vi, Vi, -inv_tau_m});
+      for (std::size_t e = W.row_start[i]; e < W.row_start[i + 1]; ++e) {
+        const std::size_t j = W.col[e];
+        const double d = input_gain_ * W.value[e] * slope_[j];
+        entries.push_back({Vi, off + j, d});
+        entries.push_back({Vi, off + n_ + j, -d});
+      }
+      entries.push_back({ai, Vi, kappa[i] * slope_[i] * inv_tau_a});
+      entries.push_back({ai, ai, (-1.0 - kappa[i] * slope_[i]) * inv_tau_a});
+      entries.push_back({ri, Vi, slope_[i] * inv_tau_s});
+      entries.push_back({ri, ai, -slope_[i] * inv_tau_s});
+      entries.push_back({ri, ri, -inv_tau_s});
+    }
+  }
+}
+
+void ColumnNetwork::parameter_jacobian_entries(double, std::size_t segment, const double* y_all,
+                                               std::vector<MatrixEntry>& entries) {
+  const std::size_t P = weights_.parameters.size();
+  const std::size_t segments = breakpoints_.size() + 1;
+  for (std::size_t trial = 0; trial < trials_; ++trial) {
+    const std::size_t off = 3 * n_ * trial;
+    evaluate_rates(y_all + off, false);
+    for (std::size_t k = 0; k < P; ++k) {
+      const ParameterRef& ref = weights_.parameters[k];
+      const double source = ref.matrix == ParameterRef::Matrix::recurrent
+                                ? rate_[ref.column]
+                                : drives_[trial].channel_values[trial_segment_[trial * segments + segment]][ref.column];
+      entries.push_back({off + ref.row, trial * P + k, input_gain_ * source});
+    }
+  }
+}
+
+std::vector<double> ColumnNetwork::parameters() const {
+  std::vector<double> values;
+  values.reserve(weights_.parameters.size());
+  for (const auto& ref : weights_.parameters)
+    values.push_back(ref.matrix == ParameterRef::Matrix::recurrent ? weights_.recurrent.value[ref.index]
+                                                                   : weights_.input.value[ref.index]);
+  return values;
+}
+
+void ColumnNetwork::set_parameters(const std::vector<double>& values) {
+  if (values.size() != weights_.parameters.size())
+    throw std::invalid_argument("column network: " + std::to_string(values.size()) + " parameter values for " +
+                                std::to_string(weights_.parameters.size()) + " parameters");
+  bool input_changed = false;
+  for (std::size_t k = 0; k < values.size(); ++k) {
+    const auto& ref = weights_.parameters[k];
+    if (ref.matrix == ParameterRef::Matrix::recurrent) {
+      weights_.recurrent.value[ref.index] = values[k];
+    } else {
+      weights_.input.value[ref.index] = values[k];
+      input_changed = true;
+    }
+  }
+  if (input_changed) update_drive();
+}
+
+}  // namespace neurode::models

@@ -1,0 +1,78 @@
+#pragma once
+/// The laminar column network's dynamics for a batch of trials (docs/model.md):
+///   I = tau_s (W_ff nu_ff(t) + W_bg nu_bg + W_in u(t) + W f(V - a))
+///   dV/dt = (-V + R I) / tau_m,  da/dt = (-a + kappa f(V - a)) / tau_a,  dr/dt = (-r + f(V - a)) / tau_s
+/// State of one trial: [V(N), a(N), r(N)]; trials are laid end to end. All derivative products are
+/// matrix-free; dF/dW (N x N^2) is never formed.
+#include <vector>
+
+#include "models/column_parameters.hpp"
+#include "models/model.hpp"
+#include "models/network_builder.hpp"
+#include "models/piecewise_drive.hpp"
+#include "models/transfer_function.hpp"
+
+namespace neurode::models {
+
+/// Global constants of the dynamics.
+struct ColumnConstants {
+  double tau_synapse_s = 5e-4;
+  double tau_membrane_s = 0.02;
+  double tau_adaptation_s = 10.0;
+  double resistance = 80.0;
+  double background_rate_Hz = 8.0;
+  TransferParameters transfer{};
+
+  static ColumnConstants from(const ColumnParameters& parameters);
+};
+
+class ColumnNetwork final : public Model {
+ public:
+  /// One drive per trial; all trials share the weights.
+  ColumnNetwork(NetworkWeights weights, ColumnConstants constants, std::vector<PiecewiseDrive> drives);
+
+  std::size_t state_size() const override { return 3 * n_ * trials_; }
+  std::size_t trial_count() const override { return trials_; }
+  std::size_t parameter_size() const override { return weights_.parameters.size(); }
+  const std::vector<double>& breakpoints() const override { return breakpoints_; }
+
+  void rhs(double t, std::size_t segment, const double* y, double* dydt) override;
+  void jacobian_vector(double t, std::size_t segment, const double* y, const double* v, double* out) override;
+  void jacobian_transpose_vector(double t, std::size_t segment, const double* y, const double* w,
+                                 double* out) override;
+  void parameter_transpose_vector(double t, std::size_t segment, const double* y, const double* w,
+                                  double* grad) override;
+  void jacobian_entries(double t, std::size_t segment, const double* y, std::vector<MatrixEntry>& entries) override;
+  void parameter_jacobian_entries(double t, std::size_t segment, const double* y,
+                                  std::vector<MatrixEntry>& entries) override;
+  std::vector<double> parameters() const override;
+  void set_parameters(const std::vector<double>& values) override;
+
+  std::size_t populations() const { return n_; }
+  const NetworkWeights& weights() const { return weights_; }
+  const ColumnConstants& constants() const { return constants_; }
+  const TransferFunction& transfer() const { return transfer_; }
+
+ private:
+  void evaluate_rates(const double* y_trial, bool with_slope);
+  void update_drive();
+  const double* drive(std::size_t trial, std::size_t segment) const {
+    return &drive_[(trial * breakpoints_.size() + trial + segment) * n_];
+  }
+
+  NetworkWeights weights_;
+  ColumnConstants constants_;
+  TransferFunction transfer_;
+  std::vector<PiecewiseDrive> drives_;
+  std::size_t n_;
+  std::size_t trials_;
+  std::size_t channels_;
+  std::vector<double> breakpoints_;
+  std::vector<std::size_t> trial_segment_;  ///< [trial][global segment] -> the trial's own segment
+  std::vector<double> drive_;               ///< [trial][global segment][population], Hz-weighted
+  double input_gain_;                       ///< R tau_s / tau_m: dV/dt per unit of weighted rate
+  // Scratch, sized once: rate f and slope f' of every population of the trial being evaluated.
+  std::vector<double> rate_, slope_, work_;
+};
+
+}  // namespace neurode::models

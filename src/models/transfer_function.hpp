@@ -1,0 +1,40 @@
+#pragma once
+/// The column model's firing-rate transfer function
+///   f(x) = (g x - theta) / (1 - exp(c tanh(-d (g x - theta) / c)))      [x in mV, f in Hz]
+/// with the prototype's soft clamp c on the exponent. At g x = theta the formula is 0/0; its limit
+/// is 1/d. neurode evaluates f and f' as f = (1/d) h(w) q(s) with w = -d (g x - theta) / c,
+/// s = c tanh(w), h(w) = w / tanh(w), q(s) = s / expm1(s), switching to Taylor series near w = 0 and
+/// s = 0, so both are finite and accurate to rounding everywhere (no NaN at the singularity).
+
+namespace neurode::models {
+
+struct TransferParameters {
+  double gain = 48.0;            ///< g, 1/mV
+  double threshold = 981.0;      ///< theta
+  double noise_factor = 0.0089;  ///< d
+  double exponent_clamp = 80.0;  ///< c
+};
+
+struct RateAndSlope {
+  double rate;   ///< f(x), Hz
+  double slope;  ///< f'(x), Hz/mV
+};
+
+class TransferFunction {
+ public:
+  TransferFunction() = default;
+  explicit TransferFunction(const TransferParameters& parameters);
+
+  double rate(double x_mV) const;
+  RateAndSlope rate_and_slope(double x_mV) const;
+  const TransferParameters& parameters() const { return parameters_; }
+  /// Where g x = theta (20.4375 mV for the default parameters).
+  double singular_point() const { return parameters_.threshold / parameters_.gain; }
+
+ private:
+  TransferParameters parameters_{};
+  double inverse_d_ = 1.0 / 0.0089;
+  double dw_dx_ = -0.0089 * 48.0 / 80.0;
+};
+
+}  // namespace neurode::models

@@ -1,0 +1,53 @@
+#include "mpi/world.hpp"
+
+#include <algorithm>
+#include <cstdio>
+#include <stdexcept>
+
+namespace neurode::mpi {
+
+int rank(MPI_Comm comm) {
+  int r = 0;
+  MPI_Comm_rank(comm, &r);
+  return r;
+}
+
+int size(MPI_Comm comm) {
+  int s = 1;
+  MPI_Comm_size(comm, &s);
+  return s;
+}
+
+void print_root(const std::string& line, MPI_Comm comm) {
+  if (!is_root(comm)) return;
+  std::fputs(line.c_str(), stdout);
+  std::fputc('\n', stdout);
+  std::fflush(stdout);
+}
+
+std::pair<std::size_t, std::size_t> block_range(std::size_t count, int r, int s) {
+  const std::size_t ranks = static_cast<std::size_t>(s);
+  const std::size_t index = static_cast<std::size_t>(r);
+  const std::size_t base = count / ranks, extra = count % ranks;
+  const std::size_t begin = index * base + std::min(index, extra);
+  return {begin, begin + base + (index < extra ? 1 : 0)};
+}
+
+std::vector<double> gather_rows(const std::vector<double>& local_rows, std::size_t width, std::size_t count,
+                                MPI_Comm comm) {
+  const int ranks = size(comm);
+  std::vector<int> counts(static_cast<std::size_t>(ranks)), offsets(static_cast<std::size_t>(ranks));
+  for (int r = 0; r < ranks; ++r) {
+    const auto [begin, end] = block_range(count, r, ranks);
+    counts[static_cast<std::size_t>(r)] = static_cast<int>((end - begin) * width);
+    offsets[static_cast<std::size_t>(r)] = static_cast<int>(begin * width);
+  }
+  if (static_cast<int>(local_rows.size()) != counts[static_cast<std::size_t>(rank(comm))])
+    throw std::logic_error("gather_rows: local row count does not match the block distribution");
+  std::vector<double> all(count * width);
+  MPI_Allgatherv(local_rows.data(), static_cast<int>(local_rows.size()), MPI_DOUBLE, all.data(), counts.data(),
+                 offsets.data(), MPI_DOUBLE, comm);
+  return all;
+}
+
+}  // namespace neurode::mpi

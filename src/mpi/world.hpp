@@ -1,0 +1,28 @@
+#pragma once
+/// MPI helpers: rank-0 printing and reductions whose result does not depend on the number of
+/// ranks (values are gathered and summed in a fixed global order, never in a tree).
+#include <mpi.h>
+
+#include <string>
+#include <utility>
+#include <vector>
+
+namespace neurode::mpi {
+
+int rank(MPI_Comm comm = MPI_COMM_WORLD);
+int size(MPI_Comm comm = MPI_COMM_WORLD);
+inline bool is_root(MPI_Comm comm = MPI_COMM_WORLD) { return rank(comm) == 0; }
+
+/// Prints a line on rank 0 only (stdout, flushed).
+void print_root(const std::string& line, MPI_Comm comm = MPI_COMM_WORLD);
+
+/// Items [0, count) are dealt to ranks in contiguous blocks; returns this rank's [begin, end).
+std::pair<std::size_t, std::size_t> block_range(std::size_t count, int rank, int size);
+
+/// Every rank holds the rows (of `width` values each) of items [begin, end) of a global list of
+/// `count` items distributed by block_range. Returns the full list, in global item order, on every
+/// rank. Summing that list in order gives the same bits for any number of ranks.
+std::vector<double> gather_rows(const std::vector<double>& local_rows, std::size_t width, std::size_t count,
+                                MPI_Comm comm = MPI_COMM_WORLD);
+
+}  // namespace neurode::mpi

@@ -1,0 +1,34 @@
+#include "support/reference.hpp"
+
+#include <gtest/gtest.h>
+#include <unistd.h>
+
+#include <algorithm>
+#include <cmath>
+#include <cstdlib>
+#include <filesystem>
+
+namespace neurode::testing {
+
+std::string reference_path(const std::string& name) {
+  const char* dir = std::getenv("NEURODE_REFERENCE_DIR");
+  const std::string base = dir ? dir : "../shared/reference";
+  return base + "/" + name;
+}
+
+std::string temporary_path(const std::string& name) {
+  const auto dir = std::filesystem::temp_directory_path() / ("neurode-test-" + std::to_string(::getpid()));
+  std::filesystem::create_directories(dir);
+  return (dir / name).string();
+}
+
+double max_relative_error(const std::vector<double>& a, const std::vector<double>& b) {
+  double scale = 0, error = 0;
+  for (std::size_t i = 0; i < b.size(); ++i) {
+    scale = std::max(scale, std::abs(b[i]));
+    error = std::max(error, std::abs(a[i] - b[i]));
+  }
+  return error / scale;
+}
+
+}  // namespace neurode::testing
