@@ -4,7 +4,7 @@
 
 namespace neurode {
 
-PetscError::PetscError(PetscErrorCode code, const std::string& where)
+PetscException::PetscException(PetscErrorCode code, const std::string& where)
     : std::runtime_error(where), code_(code) {}
 
 namespace petsc::detail {
@@ -12,7 +12,7 @@ namespace petsc::detail {
 void throw_petsc_error(PetscErrorCode code, const char* expression, const char* file, int line) {
   const char* text = nullptr;
   PetscErrorMessage(code, &text, nullptr);
-  throw PetscError(code, std::string("PETSc error ") + std::to_string(code) + " (" + (text ? text : "?") +
+  throw PetscException(code, std::string("PETSc error ") + std::to_string(code) + " (" + (text ? text : "?") +
                              ") in " + expression + " at " + file + ":" + std::to_string(line));
 }
 

@@ -1,7 +1,7 @@
 #pragma once
 /// Bridges PETSc error codes and C++ exceptions.
 /// PETSc-facing code returns PetscErrorCode and uses PetscCall; the C++ API converts a nonzero code
-/// into neurode::PetscError with NEURODE_PETSC_CHECK. Callbacks handed to PETSc must never throw:
+/// into neurode::PetscException with NEURODE_PETSC_CHECK. Callbacks handed to PETSc must never throw:
 /// they wrap their body in NEURODE_PETSC_CALLBACK, which turns an exception into an error code.
 #include <petscsys.h>
 
@@ -10,9 +10,9 @@
 
 namespace neurode {
 
-class PetscError : public std::runtime_error {
+class PetscException : public std::runtime_error {
  public:
-  PetscError(PetscErrorCode code, const std::string& where);
+  PetscException(PetscErrorCode code, const std::string& where);
   PetscErrorCode code() const { return code_; }
 
  private:

@@ -12,7 +12,7 @@ namespace neurode::testing {
 
 std::string reference_path(const std::string& name) {
   const char* dir = std::getenv("NEURODE_REFERENCE_DIR");
-  const std::string base = dir ? dir : "../shared/reference";
+  const std::string base = dir ? dir : NEURODE_DEFAULT_REFERENCE_DIR;
   return base + "/" + name;
 }
 

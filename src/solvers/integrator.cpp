@@ -1,0 +1,425 @@
+#include "solvers/integrator.hpp"
+
+#include <petscts.h>
+
+#include <algorithm>
+#include <chrono>
+#include <cmath>
+#include <sstream>
+
+#include "petsc/error.hpp"
+#include "petsc/handle.hpp"
+
+namespace neurode::solvers {
+namespace {
+
+// A stop is a time the integrator must land on exactly: an output, a forcing breakpoint, or both.
+struct Stop {
+  double time;
+  long output = -1;  // index into the output times, -1 if none
+  bool breakpoint = false;
+};
+
+bool is_explicit_type(const std::string& type) { return type == TSRK || type == TSEULER || type == TSSSP; }
+
+// PETSc method names for neurode's method names.
+void apply_method(TS ts, const SolverSettings& s) {
+  const std::string& m = s.method;
+  if (m == "euler" || m == "rk4" || m == "bs3" || m == "dopri5") {
+    NEURODE_PETSC_CHECK(TSSetType(ts, TSRK));
+    const TSRKType rk = m == "euler" ? TSRK1FE : m == "rk4" ? TSRK4 : m == "bs3" ? TSRK3BS : TSRK5DP;
+    NEURODE_PETSC_CHECK(TSRKSetType(ts, rk));
+  } else if (m == "theta") {
+    NEURODE_PETSC_CHECK(TSSetType(ts, TSTHETA));
+    NEURODE_PETSC_CHECK(TSThetaSetTheta(ts, s.theta));
+    NEURODE_PETSC_CHECK(TSThetaSetEndpoint(ts, PETSC_TRUE));
+  } else if (m == "cn") {
+    NEURODE_PETSC_CHECK(TSSetType(ts, TSCN));
+  } else if (m == "beuler") {
+    NEURODE_PETSC_CHECK(TSSetType(ts, TSBEULER));
+  } else if (m == "bdf") {
+    NEURODE_PETSC_CHECK(TSSetType(ts, TSBDF));
+    NEURODE_PETSC_CHECK(TSBDFSetOrder(ts, s.bdf_order));
+  } else if (m == "arkimex") {
+    NEURODE_PETSC_CHECK(TSSetType(ts, TSARKIMEX));
+  } else {
+    throw std::invalid_argument("unknown solver method '" + m + "'");
+  }
+}
+
+}  // namespace
+
+struct Integrator::Impl {
+  models::Model& model;
+  SolverSettings settings;
+  std::size_t n;
+  petsc::TSHandle ts;
+  petsc::VecHandle solution;
+  petsc::MatHandle jacobian_shell, jacobian_assembled;
+  bool implicit = false;
+  bool fixed_step = false;
+  double nominal_dt = 0;
+  std::string type_name, adapt_name, subtype_name;
+
+  // State of the solve in progress.
+  std::vector<Stop> stops;
+  std::size_t next_stop = 0;
+  std::size_t segment = 0;
+  double step_start = 0;
+  Solution* out = nullptr;
+  StepObserver* observer = nullptr;
+  bool diverged = false;
+  long rhs_evaluations = 0, jacobian_evaluations = 0;
+
+  // Matrix-free Jacobian of the implicit residual: shift * I - dF/dy at the state of the last IJacobian call.
+  std::vector<double> jacobian_state;
+  double jacobian_shift = 0, jacobian_time = 0;
+  std::vector<models::MatrixEntry> entries;
+
+  Impl(models::Model& m, const SolverSettings& s, const std::string& prefix)
+      : model(m), settings(s), n(m.state_size()) {
+    NEURODE_PETSC_CHECK(TSCreate(PETSC_COMM_SELF, ts.out()));
+    if (!prefix.empty()) NEURODE_PETSC_CHECK(TSSetOptionsPrefix(ts, prefix.c_str()));
+    NEURODE_PETSC_CHECK(TSSetApplicationContext(ts, this));
+    NEURODE_PETSC_CHECK(TSSetProblemType(ts, TS_NONLINEAR));
+    NEURODE_PETSC_CHECK(VecCreateSeq(PETSC_COMM_SELF, static_cast<PetscInt>(n), solution.out()));
+    apply_method(ts, settings);
+    TSAdapt adapt;
+    NEURODE_PETSC_CHECK(TSGetAdapt(ts, &adapt));
+    NEURODE_PETSC_CHECK(TSAdaptSetType(adapt, settings.adaptive ? TSADAPTBASIC : TSADAPTNONE));
+    NEURODE_PETSC_CHECK(TSAdaptSetStepLimits(adapt, settings.dt_min, PETSC_DEFAULT));
+    NEURODE_PETSC_CHECK(TSSetTolerances(ts, settings.atol, nullptr, settings.rtol, nullptr));
+    NEURODE_PETSC_CHECK(TSSetTimeStep(ts, settings.dt));
+    NEURODE_PETSC_CHECK(TSSetMaxSteps(ts, static_cast<PetscInt>(std::min<long>(settings.max_steps, PETSC_MAX_INT))));
+    NEURODE_PETSC_CHECK(TSSetMaxStepRejections(ts, 100));
+    NEURODE_PETSC_CHECK(TSSetMaxSNESFailures(ts, -1));
+    NEURODE_PETSC_CHECK(TSSetExactFinalTime(ts, TS_EXACTFINALTIME_MATCHSTEP));
+    NEURODE_PETSC_CHECK(TSSetErrorIfStepFails(ts, PETSC_FALSE));
+    // Implicit methods: Newton with the exact Jacobian; the assembled copy is factored by LU.
+    SNES snes;
+    KSP ksp;
+    PC pc;
+    NEURODE_PETSC_CHECK(TSGetSNES(ts, &snes));
+    NEURODE_PETSC_CHECK(SNESGetKSP(snes, &ksp));
+    NEURODE_PETSC_CHECK(KSPSetType(ksp, KSPGMRES));
+    NEURODE_PETSC_CHECK(KSPGetPC(ksp, &pc));
+    NEURODE_PETSC_CHECK(PCSetType(pc, PCLU));
+    NEURODE_PETSC_CHECK(TSSetPreStep(ts, &Impl::pre_step));
+    NEURODE_PETSC_CHECK(TSSetPostStep(ts, &Impl::post_step));
+    // Options come last so that -ts_type, -ts_rk_type, -ts_dt, ... override the config.
+    NEURODE_PETSC_CHECK(TSSetFromOptions(ts));
+
+    TSType type;
+    NEURODE_PETSC_CHECK(TSGetType(ts, &type));
+    type_name = type;
+    if (type_name == TSRK) {
+      TSRKType rk;
+      NEURODE_PETSC_CHECK(TSRKGetType(ts, &rk));
+      subtype_name = rk;
+    } else if (type_name == TSBDF) {
+      PetscInt order;
+      NEURODE_PETSC_CHECK(TSBDFGetOrder(ts, &order));
+      subtype_name = "order " + std::to_string(order);
+    }
+    TSAdaptType adapt_type;
+    NEURODE_PETSC_CHECK(TSAdaptGetType(adapt, &adapt_type));
+    adapt_name = adapt_type;
+    fixed_step = adapt_name == TSADAPTNONE;
+    NEURODE_PETSC_CHECK(TSGetTimeStep(ts, &nominal_dt));
+    implicit = !is_explicit_type(type_name);
+    if (implicit) setup_implicit();
+    else NEURODE_PETSC_CHECK(TSSetRHSFunction(ts, nullptr, &Impl::rhs_function, this));
+  }
+
+  void setup_implicit() {
+    NEURODE_PETSC_CHECK(TSSetIFunction(ts, nullptr, &Impl::implicit_function, this));
+    const auto N = static_cast<PetscInt>(n);
+    NEURODE_PETSC_CHECK(MatCreateShell(PETSC_COMM_SELF, N, N, N, N, this, jacobian_shell.out()));
+    NEURODE_PETSC_CHECK(MatShellSetOperation(jacobian_shell, MATOP_MULT, reinterpret_cast<void (*)(void)>(&Impl::shell_mult)));
+    NEURODE_PETSC_CHECK(
+        MatShellSetOperation(jacobian_shell, MATOP_MULT_TRANSPOSE, reinterpret_cast<void (*)(void)>(&Impl::shell_mult_transpose)));
+    // Preallocate the assembled copy from the model's sparsity (values at the zero state).
+    std::vector<double> y(n, 0.0);
+    entries.clear();
+    model.jacobian_entries(0.0, 0, y.data(), entries);
+    std::vector<std::vector<std::size_t>> columns(n);
+    for (std::size_t i = 0; i < n; ++i) columns[i].push_back(i);
+    for (const auto& e : entries) columns[e.row].push_back(e.col);
+    std::vector<PetscInt> nnz(n);
+    for (std::size_t i = 0; i < n; ++i) {
+      std::sort(columns[i].begin(), columns[i].end());
+      nnz[i] = static_cast<PetscInt>(std::unique(columns[i].begin(), columns[i].end()) - columns[i].begin());
+    }
+    NEURODE_PETSC_CHECK(MatCreateSeqAIJ(PETSC_COMM_SELF, N, N, 0, nnz.data(), jacobian_assembled.out()));
+    NEURODE_PETSC_CHECK(MatSetOption(jacobian_assembled, MAT_NEW_NONZERO_ALLOCATION_ERR, PETSC_FALSE));
+    NEURODE_PETSC_CHECK(TSSetIJacobian(ts, jacobian_shell, jacobian_assembled, &Impl::implicit_jacobian, this));
+    jacobian_state.assign(n, 0.0);
+  }
+
+  static Impl& of(TS ts) {
+    void* context = nullptr;
+    TSGetApplicationContext(ts, &context);
+    return *static_cast<Impl*>(context);
+  }
+
+  static PetscErrorCode rhs_function(TS, PetscReal t, Vec y, Vec f, void* context) {
+    NEURODE_PETSC_CALLBACK({
+      auto& self = *static_cast<Impl*>(context);
+      const PetscScalar* yv;
+      PetscScalar* fv;
+      PetscCall(VecGetArrayRead(y, &yv));
+      PetscCall(VecGetArrayWrite(f, &fv));
+      self.model.rhs(t, self.segment, yv, fv);
+      ++self.rhs_evaluations;
+      PetscCall(VecRestoreArrayWrite(f, &fv));
+      PetscCall(VecRestoreArrayRead(y, &yv));
+    });
+  }
+
+  // F(t, y, ydot) = ydot - rhs(t, y)
+  static PetscErrorCode implicit_function(TS, PetscReal t, Vec y, Vec ydot, Vec f, void* context) {
+    NEURODE_PETSC_CALLBACK({
+      auto& self = *static_cast<Impl*>(context);
+      const PetscScalar *yv, *dv;
+      PetscScalar* fv;
+      PetscCall(VecGetArrayRead(y, &yv));
+      PetscCall(VecGetArrayRead(ydot, &dv));
+      PetscCall(VecGetArrayWrite(f, &fv));
+      self.model.rhs(t, self.segment, yv, fv);
+      ++self.rhs_evaluations;
+      for (std::size_t i = 0; i < self.n; ++i) fv[i] = dv[i] - fv[i];
+      PetscCall(VecRestoreArrayWrite(f, &fv));
+      PetscCall(VecRestoreArrayRead(ydot, &dv));
+      PetscCall(VecRestoreArrayRead(y, &yv));
+    });
+  }
+
+  // dF/dy + shift dF/dydot = shift I - J
+  static PetscErrorCode implicit_jacobian(TS, PetscReal t, Vec y, Vec, PetscReal shift, Mat, Mat P, void* context) {
+    NEURODE_PETSC_CALLBACK({
+      auto& self = *static_cast<Impl*>(context);
+      const PetscScalar* yv;
+      PetscCall(VecGetArrayRead(y, &yv));
+      std::copy(yv, yv + self.n, self.jacobian_state.begin());
+      PetscCall(VecRestoreArrayRead(y, &yv));
+      self.jacobian_shift = shift;
+      self.jacobian_time = t;
+      self.entries.clear();
+      self.model.jacobian_entries(t, self.segment, self.jacobian_state.data(), self.entries);
+      PetscCall(MatZeroEntries(P));
+      for (const auto& e : self.entries)
+        PetscCall(MatSetValue(P, static_cast<PetscInt>(e.row), static_cast<PetscInt>(e.col), -e.value, ADD_VALUES));
+      for (std::size_t i = 0; i < self.n; ++i)
+        PetscCall(MatSetValue(P, static_cast<PetscInt>(i), static_cast<PetscInt>(i), shift, ADD_VALUES));
+      PetscCall(MatAssemblyBegin(P, MAT_FINAL_ASSEMBLY));
+      PetscCall(MatAssemblyEnd(P, MAT_FINAL_ASSEMBLY));
+      ++self.jacobian_evaluations;
+    });
+  }
+
+  static PetscErrorCode shell_apply(Mat A, Vec x, Vec y, bool transpose) {
+    void* context;
+    PetscCall(MatShellGetContext(A, &context));
+    auto& self = *static_cast<Impl*>(context);
+    const PetscScalar* xv;
+    PetscScalar* yv;
+    PetscCall(VecGetArrayRead(x, &xv));
+    PetscCall(VecGetArrayWrite(y, &yv));
+    if (transpose)
+      self.model.jacobian_transpose_vector(self.jacobian_time, self.segment, self.jacobian_state.data(), xv, yv);
+    else
+      self.model.jacobian_vector(self.jacobian_time, self.segment, self.jacobian_state.data(), xv, yv);
+    for (std::size_t i = 0; i < self.n; ++i) yv[i] = self.jacobian_shift * xv[i] - yv[i];
+    PetscCall(VecRestoreArrayWrite(y, &yv));
+    PetscCall(VecRestoreArrayRead(x, &xv));
+    return 0;
+  }
+  static PetscErrorCode shell_mult(Mat A, Vec x, Vec y) { NEURODE_PETSC_CALLBACK({ PetscCall(shell_apply(A, x, y, false)); }); }
+  static PetscErrorCode shell_mult_transpose(Mat A, Vec x, Vec y) {
+    NEURODE_PETSC_CALLBACK({ PetscCall(shell_apply(A, x, y, true)); });
+  }
+
+  // Before each step: pick the forcing segment and shorten the step so it lands on the next stop.
+  static PetscErrorCode pre_step(TS ts) {
+    NEURODE_PETSC_CALLBACK({
+      auto& self = of(ts);
+      PetscReal t, dt;
+      PetscCall(TSGetTime(ts, &t));
+      PetscCall(TSGetTimeStep(ts, &dt));
+      if (self.fixed_step) dt = self.nominal_dt;
+      self.step_start = t;
+      self.segment = models::segment_at(self.model.breakpoints(), t);
+      if (self.next_stop < self.stops.size()) {
+        const double remaining = self.stops[self.next_stop].time - t;
+        // Take the stop exactly when the step would reach it, or miss it by a sliver that a fixed
+        // step would otherwise turn into a step of rounding-error size.
+        const double sliver = self.fixed_step ? 1e-6 * dt : 0.0;
+        if (dt >= remaining - sliver) dt = remaining;
+      }
+      PetscCall(TSSetTimeStep(ts, dt));
+    });
+  }
+
+  // After each accepted step: snap onto the stop, record outputs, restart at breakpoints, and stop
+  // cleanly on divergence.
+  static PetscErrorCode post_step(TS ts) {
+    NEURODE_PETSC_CALLBACK({
+      auto& self = of(ts);
+      PetscReal t;
+      PetscCall(TSGetTime(ts, &t));
+      Vec y;
+      PetscCall(TSGetSolution(ts, &y));
+      const PetscScalar* yv;
+      PetscCall(VecGetArrayRead(y, &yv));
+      bool finite = true;
+      for (std::size_t i = 0; i < self.n; ++i)
+        if (!(std::abs(yv[i]) <= self.settings.divergence_bound)) finite = false;
+      bool at_breakpoint = false;
+      if (finite && self.next_stop < self.stops.size()) {
+        const Stop& stop = self.stops[self.next_stop];
+        if (std::abs(t - stop.time) <= 1e-12 * std::max(1.0, std::abs(stop.time))) {
+          t = stop.time;
+          PetscCall(TSSetTime(ts, t));
+          if (stop.output >= 0) {
+            std::copy(yv, yv + self.n, self.out->states.begin() + static_cast<std::ptrdiff_t>(stop.output * self.n));
+            self.out->valid_rows = static_cast<std::size_t>(stop.output) + 1;
+          }
+          at_breakpoint = stop.breakpoint;
+          ++self.next_stop;
+        }
+      }
+      if (self.observer && finite) self.observer->on_step(self.step_start, t, self.segment, yv);
+      PetscCall(VecRestoreArrayRead(y, &yv));
+      if (!finite) {
+        self.diverged = true;
+        self.out->time_reached = t;
+        PetscCall(TSSetConvergedReason(ts, TS_DIVERGED_NONLINEAR_SOLVE));
+      } else if (at_breakpoint) {
+        PetscCall(TSRestartStep(ts));
+      }
+    });
+  }
+
+  std::string describe() const {
+    std::ostringstream s;
+    s << type_name;
+    if (!subtype_name.empty()) s << "/" << subtype_name;
+    if (fixed_step) s << ", fixed step " << nominal_dt << " s";
+    else s << ", adaptive (" << adapt_name << ", rtol " << settings.rtol << ", atol " << settings.atol << ")";
+    return s.str();
+  }
+};
+
+Integrator::Integrator(models::Model& model, const SolverSettings& settings, const std::string& options_prefix)
+    : impl_(std::make_unique<Impl>(model, settings, options_prefix)) {}
+
+Integrator::~Integrator() = default;
+
+std::string Integrator::method_description() const { return impl_->describe(); }
+bool Integrator::is_fixed_step() const { return impl_->fixed_step; }
+
+Solution Integrator::solve(double t0, const std::vector<double>& y0, const std::vector<double>& output_times,
+                           StepObserver* observer) {
+  Impl& s = *impl_;
+  if (y0.size() != s.n)
+    throw std::invalid_argument("initial state has " + std::to_string(y0.size()) + " values, the model " +
+                                std::to_string(s.n));
+  if (output_times.empty() || output_times.front() < t0 ||
+      !std::is_sorted(output_times.begin(), output_times.end()) ||
+      std::adjacent_find(output_times.begin(), output_times.end()) != output_times.end())
+    throw std::invalid_argument("output times must be increasing and not before the start time");
+  const auto wall_start = std::chrono::steady_clock::now();
+  Solution solution;
+  solution.state_size = s.n;
+  solution.times = output_times;
+  solution.states.assign(output_times.size() * s.n, 0.0);
+  solution.method = s.describe();
+  const double t_end = output_times.back();
+
+  // Merge outputs and breakpoints into the list of stops after t0.
+  s.stops.clear();
+  std::size_t first_output = 0;
+  if (output_times.front() == t0) {
+    std::copy(y0.begin(), y0.end(), solution.states.begin());
+    solution.valid_rows = 1;
+    first_output = 1;
+  }
+  for (std::size_t k = first_output; k < output_times.size(); ++k)
+    s.stops.push_back({output_times[k], static_cast<long>(k), false});
+  for (double b : s.model.breakpoints()) {
+    if (b <= t0 || b >= t_end) continue;
+    auto it = std::find_if(s.stops.begin(), s.stops.end(), [&](const Stop& st) { return std::abs(st.time - b) <= 1e-12 * std::max(1.0, std::abs(b)); });
+    if (it != s.stops.end()) it->breakpoint = true;
+    else s.stops.push_back({b, -1, true});
+  }
+  std::sort(s.stops.begin(), s.stops.end(), [](const Stop& a, const Stop& b) { return a.time < b.time; });
+  s.next_stop = 0;
+  s.out = &solution;
+  s.observer = observer;
+  s.diverged = false;
+  s.rhs_evaluations = 0;
+  s.jacobian_evaluations = 0;
+  s.segment = models::segment_at(s.model.breakpoints(), t0);
+
+  PetscScalar* yv;
+  NEURODE_PETSC_CHECK(VecGetArrayWrite(s.solution, &yv));
+  std::copy(y0.begin(), y0.end(), yv);
+  NEURODE_PETSC_CHECK(VecRestoreArrayWrite(s.solution, &yv));
+  if (observer) observer->on_start(t0, y0.data(), s.n);
+
+  NEURODE_PETSC_CHECK(TSSetTime(s.ts, t0));
+  NEURODE_PETSC_CHECK(TSSetStepNumber(s.ts, 0));
+  NEURODE_PETSC_CHECK(TSSetTimeStep(s.ts, s.nominal_dt));
+  NEURODE_PETSC_CHECK(TSSetMaxTime(s.ts, t_end));
+  NEURODE_PETSC_CHECK(TSSetConvergedReason(s.ts, TS_CONVERGED_ITERATING));
+  NEURODE_PETSC_CHECK(TSRestartStep(s.ts));
+  if (t_end > t0) NEURODE_PETSC_CHECK(TSSolve(s.ts, s.solution));
+
+  TSConvergedReason reason;
+  NEURODE_PETSC_CHECK(TSGetConvergedReason(s.ts, &reason));
+  PetscReal t_final;
+  NEURODE_PETSC_CHECK(TSGetTime(s.ts, &t_final));
+  PetscInt steps = 0, rejected = 0, nonlinear = 0, linear = 0;
+  NEURODE_PETSC_CHECK(TSGetStepNumber(s.ts, &steps));
+  NEURODE_PETSC_CHECK(TSGetStepRejections(s.ts, &rejected));
+  NEURODE_PETSC_CHECK(TSGetSNESIterations(s.ts, &nonlinear));
+  NEURODE_PETSC_CHECK(TSGetKSPIterations(s.ts, &linear));
+  auto& st = solution.statistics;
+  st.steps = steps;
+  st.rejected_steps = rejected;
+  st.rhs_evaluations = s.rhs_evaluations;
+  st.jacobian_evaluations = s.jacobian_evaluations;
+  st.nonlinear_iterations = nonlinear;
+  st.linear_iterations = linear;
+  if (!s.diverged) solution.time_reached = t_final;
+
+  const bool reached_end = std::abs(t_final - t_end) <= 1e-12 * std::max(1.0, std::abs(t_end));
+  std::ostringstream why;
+  if (s.diverged) {
+    solution.status = SolveStatus::diverged;
+    why << "the state became non-finite or exceeded the divergence bound " << s.settings.divergence_bound;
+  } else if (reason == TS_DIVERGED_STEP_REJECTED) {
+    solution.status = SolveStatus::step_underflow;
+    why << "the step size fell below dt_min = " << s.settings.dt_min << " s without meeting the tolerance";
+  } else if (reason == TS_DIVERGED_NONLINEAR_SOLVE) {
+    solution.status = SolveStatus::solver_failure;
+    why << "the nonlinear solver of the implicit method failed";
+  } else if (!reached_end || s.next_stop < s.stops.size()) {
+    solution.status = SolveStatus::step_limit;
+    why << "the step limit of " << steps << " steps was reached";
+  }
+  if (!solution.ok()) {
+    std::ostringstream m;
+    m << "integration stopped at t = " << solution.time_reached << " s of " << t_end << " s with " << solution.method
+      << ": " << why.str()
+      << ". Try a smaller dt (-ts_dt), an adaptive method (solver.method: dopri5) or an implicit one "
+         "(solver.method: bdf or cn; -ts_type bdf).";
+    solution.message = m.str();
+  }
+  s.out = nullptr;
+  s.observer = nullptr;
+  st.wall_time_s = std::chrono::duration<double>(std::chrono::steady_clock::now() - wall_start).count();
+  return solution;
+}
+
+}  // namespace neurode::solvers

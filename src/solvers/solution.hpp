@@ -1,0 +1,45 @@
+#pragma once
+/// What a solve returns: states at the requested output times, how it ended, and what it cost.
+/// Numerical failure is a result (status + message), not an exception: the caller decides.
+#include <cstddef>
+#include <string>
+#include <vector>
+
+namespace neurode::solvers {
+
+enum class SolveStatus {
+  success,
+  diverged,        ///< non-finite state or |state| above the divergence bound
+  step_underflow,  ///< the step-size controller could not meet the tolerance above dt_min
+  step_limit,      ///< max_steps reached before the end time
+  solver_failure,  ///< the nonlinear or linear solver of an implicit method failed
+};
+
+const char* to_string(SolveStatus status);
+
+struct SolverStatistics {
+  long steps = 0;                 ///< accepted steps
+  long rejected_steps = 0;
+  long rhs_evaluations = 0;       ///< vector-field evaluations (all stages, all trials at once)
+  long jacobian_evaluations = 0;  ///< assembled Jacobians (implicit methods)
+  long nonlinear_iterations = 0;
+  long linear_iterations = 0;
+  double wall_time_s = 0.0;
+};
+
+struct Solution {
+  std::size_t state_size = 0;
+  std::vector<double> times;   ///< the output times
+  std::vector<double> states;  ///< times x state_size, row-major; rows after a failure are not valid
+  std::size_t valid_rows = 0;  ///< outputs reached before the solve ended
+  SolveStatus status = SolveStatus::success;
+  std::string message;         ///< empty on success; what happened and what to try otherwise
+  double time_reached = 0.0;
+  SolverStatistics statistics;
+  std::string method;          ///< the PETSc method actually used, e.g. "rk/5dp, adaptive (basic)"
+
+  bool ok() const { return status == SolveStatus::success; }
+  const double* state(std::size_t output) const { return &states[output * state_size]; }
+};
+
+}  // namespace neurode::solvers
