@@ -20,7 +20,7 @@ double attribute_or(const Hdf5File& file, const char* name, double fallback) {
 
 void require_length(const Hdf5File& file, const char* name, const Array& a, std::size_t n) {
   if (a.values.size() != n)
-    throw std::runtime_error(file.path() + ": dataset '" + name + "' has " + std::to_string(a.values.size()) +
+    throw Hdf5Error(file.path() + ": dataset '" + name + "' has " + std::to_string(a.values.size()) +
                              " values, expected " + std::to_string(n));
 }
 
@@ -32,7 +32,7 @@ NetworkFile load_network_file(const std::string& path) {
   net.path = path;
   const Array W = file.read("W");
   if (W.shape.size() != 2 || W.shape[0] != W.shape[1])
-    throw std::runtime_error(path + ": dataset 'W' must be a square matrix (target x source)");
+    throw Hdf5Error(path + ": dataset 'W' must be a square matrix (target x source)");
   const std::size_t n = W.shape[0];
   auto& weights = net.weights;
   weights.populations = n;
@@ -56,11 +56,11 @@ NetworkFile load_network_file(const std::string& path) {
   if (file.has("grad_entries")) {
     const Array g = file.read("grad_entries");
     if (g.shape.size() != 2 || g.shape[1] != 2)
-      throw std::runtime_error(path + ": dataset 'grad_entries' must be P x 2 (target, source)");
+      throw Hdf5Error(path + ": dataset 'grad_entries' must be P x 2 (target, source)");
     for (std::size_t p = 0; p < g.rows(); ++p) {
       const double target = g.at(p, 0), source = g.at(p, 1);
       if (target < 0 || source < 0 || target >= static_cast<double>(n) || source >= static_cast<double>(n))
-        throw std::runtime_error(path + ": grad_entries row " + std::to_string(p) + " is outside the network");
+        throw Hdf5Error(path + ": grad_entries row " + std::to_string(p) + " is outside the network");
       trainable.emplace_back(static_cast<std::size_t>(target), static_cast<std::size_t>(source));
       entries.try_emplace(trainable.back(), 0.0);
     }
@@ -86,7 +86,7 @@ NetworkFile load_network_file(const std::string& path) {
 
   const Array times = file.read("input_times"), rates = file.read("input_rates");
   if (rates.values.size() != times.values.size() * n)
-    throw std::runtime_error(path + ": 'input_rates' must be (segments x " + std::to_string(n) + ") with one row per input_times entry");
+    throw Hdf5Error(path + ": 'input_rates' must be (segments x " + std::to_string(n) + ") with one row per input_times entry");
   net.drive.times = times.values;
   net.drive.population_rates.assign(times.values.size(), std::vector<double>(n));
   for (std::size_t k = 0; k < times.values.size(); ++k)
@@ -94,26 +94,26 @@ NetworkFile load_network_file(const std::string& path) {
   try {
     net.drive.validate(n, 0);
   } catch (const std::invalid_argument& e) {
-    throw std::runtime_error(path + ": " + e.what());
+    throw Hdf5Error(path + ": " + e.what());
   }
 
   const Array y0 = file.read("y0");
   require_length(file, "y0", y0, 3 * n);
   net.initial_state = y0.values;
   net.times = file.read("t").values;
-  if (net.times.empty()) throw std::runtime_error(path + ": dataset 't' is empty");
+  if (net.times.empty()) throw Hdf5Error(path + ": dataset 't' is empty");
   for (std::size_t k = 1; k < net.times.size(); ++k)
-    if (!(net.times[k] > net.times[k - 1])) throw std::runtime_error(path + ": dataset 't' must increase");
+    if (!(net.times[k] > net.times[k - 1])) throw Hdf5Error(path + ": dataset 't' must increase");
 
   if (file.has("loss_target_populations")) {
     for (double p : file.read("loss_target_populations").values) {
       if (p < 0 || p >= static_cast<double>(n))
-        throw std::runtime_error(path + ": loss_target_populations entry outside the network");
+        throw Hdf5Error(path + ": loss_target_populations entry outside the network");
       net.loss_populations.push_back(static_cast<std::size_t>(p));
     }
     net.loss_target_rates = file.read("loss_target_rates").values;
     if (net.loss_target_rates.size() != net.loss_populations.size())
-      throw std::runtime_error(path + ": loss_target_rates must have one rate per loss_target_populations entry");
+      throw Hdf5Error(path + ": loss_target_rates must have one rate per loss_target_populations entry");
   }
   return net;
 }

@@ -22,7 +22,7 @@ struct NetworkFile {
   std::vector<double> loss_target_rates;
 };
 
-/// Reads and checks the file; throws std::runtime_error naming the file and the dataset at fault.
+/// Reads and checks the file; throws Hdf5Error naming the file and the dataset at fault.
 NetworkFile load_network_file(const std::string& path);
 
 }  // namespace neurode::io

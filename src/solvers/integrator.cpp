@@ -13,12 +13,15 @@
 namespace neurode::solvers {
 namespace {
 
-// A stop is a time the integrator must land on exactly: an output, a forcing breakpoint, or both.
+// A stop is a time the integrator must land on exactly: a forcing breakpoint, the end time, and
+// (with adaptive steps) every output time. Fixed-step methods keep their grid and interpolate
+// outputs that fall between grid points linearly, as fixed-grid deep-learning solvers do.
 struct Stop {
   double time;
-  long output = -1;  // index into the output times, -1 if none
   bool breakpoint = false;
 };
+
+bool same_time(double a, double b) { return std::abs(a - b) <= 1e-12 * std::max(1.0, std::abs(b)); }
 
 bool is_explicit_type(const std::string& type) { return type == TSRK || type == TSEULER || type == TSSSP; }
 
@@ -64,6 +67,8 @@ struct Integrator::Impl {
   // State of the solve in progress.
   std::vector<Stop> stops;
   std::size_t next_stop = 0;
+  std::size_t next_output = 0;
+  std::vector<double> previous_state;  // start of the step being taken, for output interpolation
   std::size_t segment = 0;
   double step_start = 0;
   Solution* out = nullptr;
@@ -277,17 +282,14 @@ struct Integrator::Impl {
       bool at_breakpoint = false;
       if (finite && self.next_stop < self.stops.size()) {
         const Stop& stop = self.stops[self.next_stop];
-        if (std::abs(t - stop.time) <= 1e-12 * std::max(1.0, std::abs(stop.time))) {
+        if (same_time(t, stop.time)) {
           t = stop.time;
           PetscCall(TSSetTime(ts, t));
-          if (stop.output >= 0) {
-            std::copy(yv, yv + self.n, self.out->states.begin() + static_cast<std::ptrdiff_t>(stop.output * self.n));
-            self.out->valid_rows = static_cast<std::size_t>(stop.output) + 1;
-          }
           at_breakpoint = stop.breakpoint;
           ++self.next_stop;
         }
       }
+      if (finite) self.record_outputs(t, yv);
       if (self.observer && finite) self.observer->on_step(self.step_start, t, self.segment, yv);
       PetscCall(VecRestoreArrayRead(y, &yv));
       if (!finite) {
@@ -298,6 +300,22 @@ struct Integrator::Impl {
         PetscCall(TSRestartStep(ts));
       }
     });
+  }
+
+  // Outputs reached by the step [step_start, t]: exact at the step's end, linear inside it.
+  void record_outputs(double t, const double* y) {
+    const auto& times = out->times;
+    while (next_output < times.size() && (times[next_output] < t || same_time(times[next_output], t))) {
+      double* row = &out->states[next_output * n];
+      if (same_time(times[next_output], t)) {
+        std::copy(y, y + n, row);
+      } else {
+        const double theta = (times[next_output] - step_start) / (t - step_start);
+        for (std::size_t i = 0; i < n; ++i) row[i] = (1.0 - theta) * previous_state[i] + theta * y[i];
+      }
+      out->valid_rows = ++next_output;
+    }
+    std::copy(y, y + n, previous_state.begin());
   }
 
   std::string describe() const {
@@ -338,19 +356,21 @@ Solution Integrator::solve(double t0, const std::vector<double>& y0, const std::
 
   // Merge outputs and breakpoints into the list of stops after t0.
   s.stops.clear();
-  std::size_t first_output = 0;
+  s.next_output = 0;
   if (output_times.front() == t0) {
     std::copy(y0.begin(), y0.end(), solution.states.begin());
     solution.valid_rows = 1;
-    first_output = 1;
+    s.next_output = 1;
   }
-  for (std::size_t k = first_output; k < output_times.size(); ++k)
-    s.stops.push_back({output_times[k], static_cast<long>(k), false});
+  s.previous_state = y0;
+  if (s.fixed_step) s.stops.push_back({t_end, false});
+  else
+    for (std::size_t k = s.next_output; k < output_times.size(); ++k) s.stops.push_back({output_times[k], false});
   for (double b : s.model.breakpoints()) {
     if (b <= t0 || b >= t_end) continue;
-    auto it = std::find_if(s.stops.begin(), s.stops.end(), [&](const Stop& st) { return std::abs(st.time - b) <= 1e-12 * std::max(1.0, std::abs(b)); });
+    auto it = std::find_if(s.stops.begin(), s.stops.end(), [&](const Stop& st) { return same_time(st.time, b); });
     if (it != s.stops.end()) it->breakpoint = true;
-    else s.stops.push_back({b, -1, true});
+    else s.stops.push_back({b, true});
   }
   std::sort(s.stops.begin(), s.stops.end(), [](const Stop& a, const Stop& b) { return a.time < b.time; });
   s.next_stop = 0;
@@ -404,7 +424,7 @@ Solution Integrator::solve(double t0, const std::vector<double>& y0, const std::
   } else if (reason == TS_DIVERGED_NONLINEAR_SOLVE) {
     solution.status = SolveStatus::solver_failure;
     why << "the nonlinear solver of the implicit method failed";
-  } else if (!reached_end || s.next_stop < s.stops.size()) {
+  } else if (!reached_end || s.next_output < output_times.size()) {
     solution.status = SolveStatus::step_limit;
     why << "the step limit of " << steps << " steps was reached";
   }

@@ -1,0 +1,56 @@
+#include "command_line.hpp"
+
+#include <string_view>
+
+namespace neurode::app {
+
+const char* usage() {
+  return R"(usage:
+  neurode simulate CONFIG.yaml [-o OUT.h5] [PETSc options]
+  neurode simulate --network FILE.h5 -o OUT.h5 [PETSc options]
+  neurode gradient --network FILE.h5 -o OUT.h5 [PETSc options]
+  neurode train CONFIG.yaml [-o OUT.h5] [PETSc options]
+PETSc options override the config's solver, e.g. -ts_type rk -ts_rk_type 4 -ts_adapt_type none -ts_dt 1e-4,
+-ts_rtol 1e-8 -ts_atol 1e-8, -ts_monitor. Exit codes: 0 success, 2 bad input, 3 integration failed.)";
+}
+
+CommandLine parse_command_line(int argc, char** argv) {
+  CommandLine cl;
+  for (int i = 0; i < argc; ++i) {
+    if (i) cl.text.push_back(' ');
+    cl.text.append(argv[i]);
+  }
+  int i = 1;
+  for (; i < argc; ++i) {
+    const std::string_view arg = argv[i];
+    auto value = [&](const char* name) -> std::string {
+      if (i + 1 >= argc) throw UsageError(std::string(name) + " needs a value");
+      return argv[++i];
+    };
+    if (arg == "-h" || arg == "--help") {
+      cl.help = true;
+    } else if (arg == "-o" || arg == "--output") {
+      cl.output = value("-o");
+    } else if (arg == "--network") {
+      cl.network = value("--network");
+    } else if (!arg.empty() && arg[0] == '-') {
+      // A PETSc option; skip its value when the next word is not an option itself.
+      if (i + 1 < argc && argv[i + 1][0] != '-') ++i;
+    } else if (cl.command.empty()) {
+      cl.command = arg;
+    } else {
+      cl.inputs.emplace_back(arg);
+    }
+  }
+  if (cl.help) return cl;
+  if (cl.command.empty()) throw UsageError("no command given");
+  if (cl.command != "simulate" && cl.command != "gradient" && cl.command != "train")
+    throw UsageError("unknown command '" + cl.command + "'");
+  if (cl.network.empty() && cl.inputs.size() != 1)
+    throw UsageError(cl.command + " needs one CONFIG.yaml (or --network FILE.h5)");
+  if (!cl.network.empty() && !cl.inputs.empty())
+    throw UsageError("give either CONFIG.yaml or --network FILE.h5, not both");
+  return cl;
+}
+
+}  // namespace neurode::app

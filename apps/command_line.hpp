@@ -1,0 +1,27 @@
+#pragma once
+// Parsing of neurode's own arguments; everything that starts with '-' and is not neurode's is a
+// PETSc option (-ts_type, -ts_dt, ...) and is left to PETSc's options database.
+#include <stdexcept>
+#include <string>
+#include <vector>
+
+namespace neurode::app {
+
+struct CommandLine {
+  std::string command;              // simulate, gradient, train
+  std::vector<std::string> inputs;  // positional arguments after the command
+  std::string output;               // -o / --output
+  std::string network;              // --network FILE.h5
+  bool help = false;
+  std::string text;  // the whole command line, for provenance
+};
+
+class UsageError : public std::runtime_error {
+ public:
+  using std::runtime_error::runtime_error;
+};
+
+CommandLine parse_command_line(int argc, char** argv);
+const char* usage();
+
+}  // namespace neurode::app

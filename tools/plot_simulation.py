@@ -1,0 +1,41 @@
+#!/usr/bin/python3
+"""Plot the L2/3e rates (and every population's rate) of a neurode simulation file.
+
+usage: /usr/bin/python3 tools/plot_simulation.py OUT.h5 OUT.png
+"""
+import sys
+
+import h5py
+import matplotlib
+
+matplotlib.use("Agg")
+import matplotlib.pyplot as plt
+
+NAMES = ["L2/3e", "L2/3i", "L4e", "L4i", "L5e", "L5i", "L6e", "L6i"]
+
+
+def main(source, target):
+    with h5py.File(source, "r") as f:
+        t = f["/trajectory/t"][()]
+        r = f["/trajectory/r"][()]
+        method = f["/solver"].attrs.get("method", "")
+    if r.ndim == 3:  # a batch: plot the first trial
+        r = r[0]
+    columns = r.shape[1] // 8
+    fig, axes = plt.subplots(columns, 1, figsize=(8, 2.6 * columns), sharex=True, squeeze=False)
+    for c in range(columns):
+        ax = axes[c, 0]
+        for p in range(8):
+            ax.plot(t * 1e3, r[:, 8 * c + p], lw=2.0 if p == 0 else 0.8, label=NAMES[p])
+        ax.set_ylabel(f"column {c}\nrate r (Hz)")
+    axes[0, 0].legend(ncol=4, fontsize=7)
+    axes[0, 0].set_title(f"{source}\n{method}", fontsize=8)
+    axes[-1, 0].set_xlabel("time (ms)")
+    fig.tight_layout()
+    fig.savefig(target, dpi=110)
+
+
+if __name__ == "__main__":
+    if len(sys.argv) != 3:
+        sys.exit(__doc__)
+    main(sys.argv[1], sys.argv[2])
