@@ -71,6 +71,10 @@ struct Integrator::Impl {
   std::vector<double> previous_state;  // start of the step being taken, for output interpolation
   std::size_t segment = 0;
   double step_start = 0;
+  // Fixed steps: the grid is origin + j dt, restarted at every breakpoint, so that times never
+  // accumulate rounding over many steps.
+  double grid_origin = 0, step_target = 0;
+  long grid_index = 0;
   Solution* out = nullptr;
   StepObserver* observer = nullptr;
   bool diverged = false;
@@ -251,17 +255,19 @@ struct Integrator::Impl {
       PetscReal t, dt;
       PetscCall(TSGetTime(ts, &t));
       PetscCall(TSGetTimeStep(ts, &dt));
-      if (self.fixed_step) dt = self.nominal_dt;
       self.step_start = t;
       self.segment = models::segment_at(self.model.breakpoints(), t);
+      double target = self.fixed_step ? self.grid_origin + static_cast<double>(self.grid_index + 1) * self.nominal_dt
+                                      : t + dt;
       if (self.next_stop < self.stops.size()) {
-        const double remaining = self.stops[self.next_stop].time - t;
-        // Take the stop exactly when the step would reach it, or miss it by a sliver that a fixed
-        // step would otherwise turn into a step of rounding-error size.
-        const double sliver = self.fixed_step ? 1e-6 * dt : 0.0;
-        if (dt >= remaining - sliver) dt = remaining;
+        const double stop = self.stops[self.next_stop].time;
+        // Land on the stop when the step would reach it, or miss it by a sliver that would
+        // otherwise become a step of rounding-error size.
+        const double sliver = self.fixed_step ? 1e-6 * self.nominal_dt : 0.0;
+        if (target >= stop - sliver) target = stop;
       }
-      PetscCall(TSSetTimeStep(ts, dt));
+      self.step_target = target;
+      PetscCall(TSSetTimeStep(ts, target - t));
     });
   }
 
@@ -280,12 +286,21 @@ struct Integrator::Impl {
       for (std::size_t i = 0; i < self.n; ++i)
         if (!(std::abs(yv[i]) <= self.settings.divergence_bound)) finite = false;
       bool at_breakpoint = false;
+      if (self.fixed_step) {
+        t = self.step_target;
+        PetscCall(TSSetTime(ts, t));
+        ++self.grid_index;
+      }
       if (finite && self.next_stop < self.stops.size()) {
         const Stop& stop = self.stops[self.next_stop];
         if (same_time(t, stop.time)) {
           t = stop.time;
           PetscCall(TSSetTime(ts, t));
           at_breakpoint = stop.breakpoint;
+          if (at_breakpoint) {
+            self.grid_origin = t;
+            self.grid_index = 0;
+          }
           ++self.next_stop;
         }
       }
@@ -374,6 +389,8 @@ Solution Integrator::solve(double t0, const std::vector<double>& y0, const std::
   }
   std::sort(s.stops.begin(), s.stops.end(), [](const Stop& a, const Stop& b) { return a.time < b.time; });
   s.next_stop = 0;
+  s.grid_origin = t0;
+  s.grid_index = 0;
   s.out = &solution;
   s.observer = observer;
   s.diverged = false;

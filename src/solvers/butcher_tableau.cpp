@@ -1,0 +1,28 @@
+#include "solvers/butcher_tableau.hpp"
+
+#include <petscts.h>
+
+#include "petsc/error.hpp"
+#include "petsc/handle.hpp"
+
+namespace neurode::solvers {
+
+ButcherTableau rk_tableau(const std::string& rk_type) {
+  petsc::TSHandle ts;
+  NEURODE_PETSC_CHECK(TSCreate(PETSC_COMM_SELF, ts.out()));
+  NEURODE_PETSC_CHECK(TSSetType(ts, TSRK));
+  NEURODE_PETSC_CHECK(TSRKSetType(ts, rk_type.c_str()));
+  PetscInt s = 0, order = 0;
+  const PetscReal *A, *b, *c, *bembed, *binterp;
+  PetscBool fsal;
+  NEURODE_PETSC_CHECK(TSRKGetTableau(ts, &s, &A, &b, &c, &bembed, &order, &binterp, &fsal));
+  ButcherTableau t;
+  t.name = rk_type;
+  t.stages = static_cast<int>(s);
+  t.A.assign(A, A + s * s);
+  t.b.assign(b, b + s);
+  t.c.assign(c, c + s);
+  return t;
+}
+
+}  // namespace neurode::solvers

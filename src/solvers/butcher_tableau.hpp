@@ -1,0 +1,21 @@
+#pragma once
+/// The Butcher tableau of an explicit Runge-Kutta method, read from PETSc's own TSRK definition so
+/// that neurode's adjoint differentiates exactly the method the forward solve used.
+#include <string>
+#include <vector>
+
+namespace neurode::solvers {
+
+struct ButcherTableau {
+  std::string name;         ///< PETSc's TSRK type, e.g. "5dp"
+  int stages = 0;
+  std::vector<double> A;    ///< stages x stages, strictly lower triangular
+  std::vector<double> b;    ///< weights of the solution
+  std::vector<double> c;    ///< stage times
+  double a(int i, int j) const { return A[static_cast<std::size_t>(i * stages + j)]; }
+};
+
+/// Tableau of PETSc's TSRK type `rk_type` (1fe, 2a, 3, 3bs, 4, 5f, 5dp, 5bs, ...).
+ButcherTableau rk_tableau(const std::string& rk_type);
+
+}  // namespace neurode::solvers

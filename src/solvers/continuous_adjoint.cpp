@@ -1,0 +1,197 @@
+#include "solvers/continuous_adjoint.hpp"
+
+#include <algorithm>
+#include <chrono>
+#include <cmath>
+#include <stdexcept>
+
+#include "solvers/integrator.hpp"
+
+namespace neurode::solvers {
+namespace {
+
+// The forward trajectory between stored steps: cubic Hermite from the states and slopes at each
+// step's ends (slopes evaluated on the step's own forcing segment, so jumps stay sharp).
+class HermiteTrajectory {
+ public:
+  HermiteTrajectory(models::Model& model, const TrajectoryStore& store) : store_(store), n_(store.state_size()) {
+    if (store.checkpoint_every() != 1)
+      throw std::invalid_argument("gradient: the continuous adjoint needs every step stored (checkpoint_every: 1)");
+    const std::size_t N = store.steps();
+    slope_start_.resize(N * n_);
+    slope_end_.resize(N * n_);
+    for (std::size_t m = 0; m < N; ++m) {
+      const StepRecord& r = store.step(m);
+      model.rhs(r.t_start, r.segment, store.checkpoint(m), &slope_start_[m * n_]);
+      model.rhs(r.t_end, r.segment, store.checkpoint(m + 1), &slope_end_[m * n_]);
+    }
+  }
+
+  /// Step containing t (searching from the end, where the backward pass starts).
+  std::size_t step_at(double t) {
+    const std::size_t N = store_.steps();
+    if (cursor_ >= N) cursor_ = N - 1;
+    while (cursor_ > 0 && t < store_.step(cursor_).t_start) --cursor_;
+    while (cursor_ + 1 < N && t > store_.step(cursor_).t_end) ++cursor_;
+    return cursor_;
+  }
+
+  void evaluate(std::size_t m, double t, double* y) const {
+    const StepRecord& r = store_.step(m);
+    const double h = r.t_end - r.t_start;
+    const double s = std::clamp((t - r.t_start) / h, 0.0, 1.0);
+    const double h00 = (1 + 2 * s) * (1 - s) * (1 - s), h10 = s * (1 - s) * (1 - s);
+    const double h01 = s * s * (3 - 2 * s), h11 = s * s * (s - 1);
+    const double* ya = store_.checkpoint(m);
+    const double* yb = store_.checkpoint(m + 1);
+    const double* fa = &slope_start_[m * n_];
+    const double* fb = &slope_end_[m * n_];
+    for (std::size_t q = 0; q < n_; ++q) y[q] = h00 * ya[q] + h10 * h * fa[q] + h01 * yb[q] + h11 * h * fb[q];
+  }
+
+  const StepRecord& step(std::size_t m) const { return store_.step(m); }
+
+ private:
+  const TrajectoryStore& store_;
+  std::size_t n_;
+  std::vector<double> slope_start_, slope_end_;
+  std::size_t cursor_ = static_cast<std::size_t>(-1);
+};
+
+// The adjoint system in reversed time s = T - t, state [lambda (n), mu (trials x P)]:
+//   d lambda/ds = (dF/dy)^T lambda,  d mu/ds = (dF/dp)^T lambda.
+class AdjointModel final : public models::Model {
+ public:
+  AdjointModel(models::Model& forward, HermiteTrajectory& trajectory, double t_end)
+      : forward_(forward),
+        trajectory_(trajectory),
+        t_end_(t_end),
+        n_(forward.state_size()),
+        p_(forward.trial_count() * forward.parameter_size()),
+        y_(n_) {
+    for (double b : forward.breakpoints()) breakpoints_.push_back(t_end - b);
+    std::sort(breakpoints_.begin(), breakpoints_.end());
+  }
+
+  std::size_t state_size() const override { return n_ + p_; }
+  std::size_t parameter_size() const override { return 0; }
+  const std::vector<double>& breakpoints() const override { return breakpoints_; }
+
+  void rhs(double s, std::size_t, const double* z, double* dz) override {
+    const std::size_t segment = locate(s);
+    forward_.jacobian_transpose_vector(t_end_ - s, segment, y_.data(), z, dz);
+    std::fill(dz + n_, dz + n_ + p_, 0.0);
+    forward_.parameter_transpose_vector(t_end_ - s, segment, y_.data(), z, dz + n_);
+    ++transpose_products;
+  }
+  void jacobian_vector(double s, std::size_t, const double*, const double* v, double* out) override {
+    rhs(s, 0, v, out);  // linear in lambda
+  }
+  void jacobian_transpose_vector(double s, std::size_t, const double*, const double* w, double* out) override {
+    const std::size_t segment = locate(s);
+    entries_.clear();
+    forward_.jacobian_entries(t_end_ - s, segment, y_.data(), entries_);
+    forward_.parameter_jacobian_entries(t_end_ - s, segment, y_.data(), parameter_entries_);
+    std::fill(out, out + n_ + p_, 0.0);
+    for (const auto& e : entries_) out[e.row] += e.value * w[e.col];
+    for (const auto& e : parameter_entries_) out[e.row] += e.value * w[n_ + e.col];
+    parameter_entries_.clear();
+  }
+  void parameter_transpose_vector(double, std::size_t, const double*, const double*, double*) override {}
+  void jacobian_entries(double s, std::size_t, const double*, std::vector<models::MatrixEntry>& entries) override {
+    const std::size_t segment = locate(s);
+    entries_.clear();
+    parameter_entries_.clear();
+    forward_.jacobian_entries(t_end_ - s, segment, y_.data(), entries_);
+    forward_.parameter_jacobian_entries(t_end_ - s, segment, y_.data(), parameter_entries_);
+    for (const auto& e : entries_) entries.push_back({e.col, e.row, e.value});
+    for (const auto& e : parameter_entries_) entries.push_back({n_ + e.col, e.row, e.value});
+  }
+  void parameter_jacobian_entries(double, std::size_t, const double*, std::vector<models::MatrixEntry>&) override {}
+  std::vector<double> parameters() const override { return {}; }
+  void set_parameters(const std::vector<double>&) override {}
+
+  long transpose_products = 0;
+
+ private:
+  // Interpolates the forward state at t = T - s and returns the forward segment there.
+  std::size_t locate(double s) {
+    const double t = t_end_ - s;
+    const std::size_t m = trajectory_.step_at(t);
+    trajectory_.evaluate(m, t, y_.data());
+    return trajectory_.step(m).segment;
+  }
+
+  models::Model& forward_;
+  HermiteTrajectory& trajectory_;
+  double t_end_;
+  std::size_t n_, p_;
+  std::vector<double> y_;
+  std::vector<double> breakpoints_;
+  std::vector<models::MatrixEntry> entries_, parameter_entries_;
+};
+
+}  // namespace
+
+struct ContinuousAdjoint::Impl {
+  models::Model& model;
+  SolverSettings backward;
+  std::string description;
+};
+
+ContinuousAdjoint::ContinuousAdjoint(models::Model& model, const SolverSettings& backward)
+    : impl_(std::make_unique<Impl>(Impl{model, backward, ""})) {}
+
+ContinuousAdjoint::~ContinuousAdjoint() = default;
+
+std::string ContinuousAdjoint::method_description() const { return impl_->description; }
+
+AdjointResult ContinuousAdjoint::run(const TrajectoryStore& store, const Solution& solution,
+                                     const ObservationCost& cost) {
+  const auto wall_start = std::chrono::steady_clock::now();
+  models::Model& model = impl_->model;
+  const std::size_t n = model.state_size();
+  const std::size_t P = model.trial_count() * model.parameter_size();
+  HermiteTrajectory trajectory(model, store);
+  const double t0 = store.t0();
+  const double T = solution.times.back();
+  AdjointModel adjoint(model, trajectory, T);
+  Integrator integrator(adjoint, impl_->backward, "adjoint_");
+  impl_->description = integrator.method_description();
+
+  std::vector<double> z(n + P, 0.0), cotangent(n);
+  AdjointResult result;
+  long steps = 0;
+  auto add_cotangent = [&](std::size_t k) {
+    std::fill(cotangent.begin(), cotangent.end(), 0.0);
+    cost.add_cotangent(k, solution.state(k), cotangent.data());
+    for (std::size_t q = 0; q < n; ++q) z[q] += cotangent[q];
+  };
+  // Walk back from the last observation, integrating between consecutive ones.
+  std::size_t k = solution.times.size() - 1;
+  add_cotangent(k);
+  double s = 0.0;
+  while (true) {
+    const double t_next = k > 0 ? solution.times[k - 1] : t0;
+    const double s_next = T - t_next;
+    if (s_next > s) {
+      const Solution piece = integrator.solve(s, z, {s, s_next});
+      if (!piece.ok()) throw std::runtime_error("continuous adjoint: " + piece.message);
+      std::copy(piece.state(1), piece.state(1) + n + P, z.begin());
+      result.rhs_evaluations += piece.statistics.rhs_evaluations;
+      steps += piece.statistics.steps;
+    }
+    s = s_next;
+    if (k == 0) break;
+    --k;
+    add_cotangent(k);
+  }
+  result.dl_dy0.assign(z.begin(), z.begin() + static_cast<std::ptrdiff_t>(n));
+  result.gradient.assign(z.begin() + static_cast<std::ptrdiff_t>(n), z.end());
+  result.transpose_products = adjoint.transpose_products;
+  result.backward_steps = steps;
+  result.wall_time_s = std::chrono::duration<double>(std::chrono::steady_clock::now() - wall_start).count();
+  return result;
+}
+
+}  // namespace neurode::solvers

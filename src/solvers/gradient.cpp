@@ -1,0 +1,116 @@
+#include "solvers/gradient.hpp"
+
+#include <stdexcept>
+
+#include "solvers/continuous_adjoint.hpp"
+#include "solvers/rk_discrete_adjoint.hpp"
+#include "solvers/trajectory_store.hpp"
+
+namespace neurode::solvers {
+
+GradientMethod parse_gradient_method(const std::string& name) {
+  if (name == "discrete") return GradientMethod::discrete;
+  if (name == "continuous") return GradientMethod::continuous;
+  if (name == "backprop-euler") return GradientMethod::backprop_euler;
+  throw std::invalid_argument("unknown gradient method '" + name + "' (expected discrete, continuous or backprop-euler)");
+}
+
+const char* to_string(GradientMethod method) {
+  switch (method) {
+    case GradientMethod::discrete: return "discrete";
+    case GradientMethod::continuous: return "continuous";
+    case GradientMethod::backprop_euler: return "backprop-euler";
+  }
+  return "?";
+}
+
+double GradientResult::loss() const {
+  double total = 0;
+  for (double v : loss_per_trial) total += v;
+  return total;
+}
+
+std::vector<double> GradientResult::summed_gradient() const {
+  const std::size_t trials = loss_per_trial.size();
+  const std::size_t P = trials ? gradient.size() / trials : 0;
+  std::vector<double> total(P, 0.0);
+  for (std::size_t b = 0; b < trials; ++b)
+    for (std::size_t k = 0; k < P; ++k) total[k] += gradient[b * P + k];
+  return total;
+}
+
+void check_supported(const SolverSettings& solver, GradientMethod method) {
+  if (method == GradientMethod::discrete && is_implicit_method(solver.method))
+    throw std::invalid_argument("gradient: 'discrete' is not available for the implicit method '" + solver.method +
+                                "' (PETSc 3.18 has no exact adjoint for it); use gradient: continuous, or an "
+                                "explicit method (euler, rk4, bs3, dopri5)");
+}
+
+struct GradientSolver::Impl {
+  models::Model& model;
+  SolverSettings solver;
+  GradientSettings settings;
+  std::unique_ptr<Integrator> integrator;
+  TrajectoryStore store;
+  std::unique_ptr<RkDiscreteAdjoint> discrete;
+  std::unique_ptr<ContinuousAdjoint> continuous;
+
+  Impl(models::Model& m, const SolverSettings& s, const GradientSettings& g)
+      : model(m), solver(s), settings(g), store(g.checkpoint_every) {
+    if (settings.method == GradientMethod::backprop_euler) {
+      // The baseline is fixed-step forward Euler whatever the config says about the method.
+      solver.method = "euler";
+      solver.adaptive = false;
+    }
+    check_supported(solver, settings.method);
+    integrator = std::make_unique<Integrator>(model, solver);
+    if (settings.method == GradientMethod::continuous) {
+      continuous = std::make_unique<ContinuousAdjoint>(model, settings.adjoint_solver);
+    } else {
+      const std::string description = integrator->method_description();
+      if (description.rfind("rk/", 0) != 0)
+        throw std::invalid_argument("gradient: the discrete adjoint needs an explicit Runge-Kutta method, got " +
+                                    description + " (from PETSc options?); use gradient: continuous");
+      const std::string rk_type = description.substr(3, description.find(',') - 3);
+      discrete = std::make_unique<RkDiscreteAdjoint>(model, rk_tableau(rk_type));
+    }
+  }
+};
+
+GradientSolver::GradientSolver(models::Model& model, const SolverSettings& solver, const GradientSettings& settings)
+    : impl_(std::make_unique<Impl>(model, solver, settings)) {}
+
+GradientSolver::~GradientSolver() = default;
+
+GradientResult GradientSolver::compute(double t0, const std::vector<double>& y0,
+                                       const std::vector<double>& output_times, const ObservationCost& cost) {
+  Impl& s = *impl_;
+  GradientResult result;
+  result.forward = s.integrator->solve(t0, y0, output_times, &s.store);
+  result.trajectory_bytes = s.store.bytes();
+  if (!result.forward.ok()) return result;
+  result.loss_per_trial.assign(s.model.trial_count(), 0.0);
+  for (std::size_t k = 0; k < output_times.size(); ++k) cost.add_value(k, result.forward.state(k), result.loss_per_trial);
+
+  AdjointResult adjoint;
+  if (s.discrete) {
+    adjoint = s.discrete->run(s.store, result.forward, cost);
+    result.method = std::string(s.settings.method == GradientMethod::backprop_euler
+                                    ? "backprop-euler (back-propagation through forward Euler = discrete adjoint of "
+                                    : "discrete adjoint of ") +
+                    result.forward.method + (s.settings.method == GradientMethod::backprop_euler ? ")" : "");
+    result.backward_steps = static_cast<long>(s.store.steps());
+  } else {
+    adjoint = s.continuous->run(s.store, result.forward, cost);
+    result.method = "continuous adjoint (backward " + s.continuous->method_description() + ") of " + result.forward.method;
+    result.backward_steps = adjoint.backward_steps;
+  }
+  result.gradient = std::move(adjoint.gradient);
+  result.dl_dy0 = std::move(adjoint.dl_dy0);
+  result.backward_rhs_evaluations = adjoint.rhs_evaluations;
+  result.backward_transpose_products = adjoint.transpose_products;
+  result.backward_wall_time_s = adjoint.wall_time_s;
+  return result;
+}
+
+}  // namespace neurode::solvers

@@ -1,0 +1,63 @@
+#pragma once
+/// Gradients of a trajectory loss with respect to a model's parameters (docs/gradients.md):
+///  - discrete: the exact gradient of the discretised solution (explicit Runge-Kutta methods, by
+///    neurode's own adjoint of the method's Butcher tableau over the stored steps);
+///  - continuous: the adjoint ODE solved backwards by a PETSc TS (any method, implicit included);
+///    it converges to the true gradient as the tolerances tighten, but is not the exact gradient
+///    of the discrete solution;
+///  - backprop-euler: the deep-learning baseline, fixed-step forward Euler with back-propagation
+///    through the steps, which is identical to the discrete adjoint of Euler.
+#include <memory>
+#include <string>
+#include <vector>
+
+#include "models/model.hpp"
+#include "solvers/integrator.hpp"
+#include "solvers/observation_cost.hpp"
+#include "solvers/solver_settings.hpp"
+
+namespace neurode::solvers {
+
+enum class GradientMethod { discrete, continuous, backprop_euler };
+GradientMethod parse_gradient_method(const std::string& name);  ///< throws std::invalid_argument
+const char* to_string(GradientMethod method);
+
+struct GradientSettings {
+  GradientMethod method = GradientMethod::discrete;
+  std::size_t checkpoint_every = 1;  ///< store every k-th state, recompute in between
+  SolverSettings adjoint_solver{};   ///< backward TS of the continuous adjoint (options prefix "adjoint_")
+};
+
+struct GradientResult {
+  Solution forward;
+  std::vector<double> loss_per_trial;
+  std::vector<double> gradient;  ///< trials x parameters
+  std::vector<double> dl_dy0;
+  std::string method;            ///< what was computed, e.g. "discrete adjoint of rk/5dp"
+  long backward_rhs_evaluations = 0;
+  long backward_transpose_products = 0;
+  long backward_steps = 0;
+  double backward_wall_time_s = 0;
+  std::size_t trajectory_bytes = 0;  ///< memory held by the stored trajectory
+  double loss() const;               ///< sum over trials (in trial order)
+  std::vector<double> summed_gradient() const;
+};
+
+/// Refuses unsupported (solver, gradient) combinations with a message naming the alternative.
+void check_supported(const SolverSettings& solver, GradientMethod method);
+
+class GradientSolver {
+ public:
+  GradientSolver(models::Model& model, const SolverSettings& solver, const GradientSettings& settings);
+  ~GradientSolver();
+  /// Forward solve, loss and backward pass. On a failed forward solve the result carries the
+  /// failed Solution and no gradient.
+  GradientResult compute(double t0, const std::vector<double>& y0, const std::vector<double>& output_times,
+                         const ObservationCost& cost);
+
+ private:
+  struct Impl;
+  std::unique_ptr<Impl> impl_;
+};
+
+}  // namespace neurode::solvers

@@ -1,0 +1,18 @@
+#pragma once
+/// A loss that depends on the state at observation times (the solve's output times): its value
+/// per trial and its derivative with respect to the state at each observation.
+#include <cstddef>
+#include <vector>
+
+namespace neurode::solvers {
+
+class ObservationCost {
+ public:
+  virtual ~ObservationCost() = default;
+  /// Adds observation k's contribution, per trial, to `per_trial` (size = trials).
+  virtual void add_value(std::size_t k, const double* y, std::vector<double>& per_trial) const = 0;
+  /// Adds d(total loss)/dy at observation k to `dl_dy` (size = state size).
+  virtual void add_cotangent(std::size_t k, const double* y, double* dl_dy) const = 0;
+};
+
+}  // namespace neurode::solvers

@@ -1,0 +1,138 @@
+#include "solvers/rk_discrete_adjoint.hpp"
+
+#include <algorithm>
+#include <chrono>
+#include <cmath>
+
+namespace neurode::solvers {
+
+RkDiscreteAdjoint::RkDiscreteAdjoint(models::Model& model, ButcherTableau tableau)
+    : model_(model), tableau_(std::move(tableau)), n_(model.state_size()) {
+  const int s = tableau_.stages;
+  // A stage matters if it enters the solution directly or through a later stage that matters.
+  needed_.assign(static_cast<std::size_t>(s), false);
+  for (int i = s - 1; i >= 0; --i) {
+    bool used = tableau_.b[static_cast<std::size_t>(i)] != 0.0;
+    for (int j = i + 1; j < s; ++j) used = used || (needed_[static_cast<std::size_t>(j)] && tableau_.a(j, i) != 0.0);
+    needed_[static_cast<std::size_t>(i)] = used;
+  }
+  const std::size_t stage_storage = static_cast<std::size_t>(s) * n_;
+  Y_.resize(stage_storage);
+  K_.resize(stage_storage);
+  W_.resize(stage_storage);
+  u_.resize(n_);
+  lambda_.resize(n_);
+  pending_.resize(n_);
+  cotangent_.resize(n_);
+}
+
+void RkDiscreteAdjoint::compute_stages(double t, double h, std::size_t segment, const double* y) {
+  const int s = tableau_.stages;
+  for (int i = 0; i < s; ++i) {
+    if (!needed_[static_cast<std::size_t>(i)]) continue;
+    double* Yi = &Y_[static_cast<std::size_t>(i) * n_];
+    std::copy(y, y + n_, Yi);
+    for (int j = 0; j < i; ++j) {
+      const double coefficient = h * tableau_.a(i, j);
+      if (coefficient == 0.0) continue;
+      const double* Kj = &K_[static_cast<std::size_t>(j) * n_];
+      for (std::size_t q = 0; q < n_; ++q) Yi[q] += coefficient * Kj[q];
+    }
+    model_.rhs(t + tableau_.c[static_cast<std::size_t>(i)] * h, segment, Yi, &K_[static_cast<std::size_t>(i) * n_]);
+    ++rhs_evaluations_;
+  }
+}
+
+void RkDiscreteAdjoint::step(double t, double h, std::size_t segment, const double* y, double* y_next) {
+  compute_stages(t, h, segment, y);
+  std::copy(y, y + n_, y_next);
+  for (int i = 0; i < tableau_.stages; ++i) {
+    const double coefficient = h * tableau_.b[static_cast<std::size_t>(i)];
+    if (coefficient == 0.0) continue;
+    const double* Ki = &K_[static_cast<std::size_t>(i) * n_];
+    for (std::size_t q = 0; q < n_; ++q) y_next[q] += coefficient * Ki[q];
+  }
+}
+
+AdjointResult RkDiscreteAdjoint::run(const TrajectoryStore& store, const Solution& solution,
+                                     const ObservationCost& cost) {
+  const auto wall_start = std::chrono::steady_clock::now();
+  rhs_evaluations_ = 0;
+  AdjointResult result;
+  result.gradient.assign(model_.trial_count() * model_.parameter_size(), 0.0);
+  const int s = tableau_.stages;
+  const std::size_t N = store.steps();
+  const std::size_t stride = store.checkpoint_every();
+  std::fill(lambda_.begin(), lambda_.end(), 0.0);
+  std::vector<double> block(std::min(stride, std::max<std::size_t>(N, 1)) * n_);
+  std::size_t block_start = N;  // first step whose start state is in `block`; N = none loaded
+
+  auto add_cotangent = [&](std::size_t k, double weight, std::vector<double>& target) {
+    std::fill(cotangent_.begin(), cotangent_.end(), 0.0);
+    cost.add_cotangent(k, solution.state(k), cotangent_.data());
+    for (std::size_t q = 0; q < n_; ++q) target[q] += weight * cotangent_[q];
+  };
+  auto same_time = [](double a, double b) { return std::abs(a - b) <= 1e-12 * std::max(1.0, std::abs(b)); };
+
+  long k = static_cast<long>(solution.times.size()) - 1;
+  for (std::size_t m = N; m-- > 0;) {
+    const StepRecord& rec = store.step(m);
+    const double h = rec.t_end - rec.t_start;
+    std::fill(pending_.begin(), pending_.end(), 0.0);
+    while (k >= 0) {
+      const double tk = solution.times[static_cast<std::size_t>(k)];
+      if (!(tk > rec.t_start) || same_time(tk, rec.t_start)) break;
+      const double theta = same_time(tk, rec.t_end) ? 1.0 : (tk - rec.t_start) / h;
+      add_cotangent(static_cast<std::size_t>(k), theta, lambda_);
+      if (theta != 1.0) add_cotangent(static_cast<std::size_t>(k), 1.0 - theta, pending_);
+      --k;
+    }
+    // The state at the start of step m: stored, or recomputed from its checkpoint.
+    const double* y_m;
+    if (stride == 1) {
+      y_m = store.checkpoint(m);
+    } else {
+      if (m < block_start || block_start == N) {
+        block_start = (m / stride) * stride;
+        std::copy(store.checkpoint(block_start), store.checkpoint(block_start) + n_, block.begin());
+        for (std::size_t j = block_start; j < m; ++j) {
+          const StepRecord& r = store.step(j);
+          step(r.t_start, r.t_end - r.t_start, r.segment, &block[(j - block_start) * n_],
+               &block[(j + 1 - block_start) * n_]);
+        }
+      }
+      y_m = &block[(m - block_start) * n_];
+    }
+    compute_stages(rec.t_start, h, rec.segment, y_m);
+    // Reverse sweep over the stages: u_i is the cotangent of slope K_i, W_i that of stage state Y_i.
+    for (int i = s - 1; i >= 0; --i) {
+      if (!needed_[static_cast<std::size_t>(i)]) continue;
+      const double bi = h * tableau_.b[static_cast<std::size_t>(i)];
+      for (std::size_t q = 0; q < n_; ++q) u_[q] = bi * lambda_[q];
+      for (int j = i + 1; j < s; ++j) {
+        const double coefficient = h * tableau_.a(j, i);
+        if (coefficient == 0.0 || !needed_[static_cast<std::size_t>(j)]) continue;
+        const double* Wj = &W_[static_cast<std::size_t>(j) * n_];
+        for (std::size_t q = 0; q < n_; ++q) u_[q] += coefficient * Wj[q];
+      }
+      const double ti = rec.t_start + tableau_.c[static_cast<std::size_t>(i)] * h;
+      const double* Yi = &Y_[static_cast<std::size_t>(i) * n_];
+      model_.jacobian_transpose_vector(ti, rec.segment, Yi, u_.data(), &W_[static_cast<std::size_t>(i) * n_]);
+      model_.parameter_transpose_vector(ti, rec.segment, Yi, u_.data(), result.gradient.data());
+      ++result.transpose_products;
+    }
+    for (int i = 0; i < s; ++i) {
+      if (!needed_[static_cast<std::size_t>(i)]) continue;
+      const double* Wi = &W_[static_cast<std::size_t>(i) * n_];
+      for (std::size_t q = 0; q < n_; ++q) lambda_[q] += Wi[q];
+    }
+    for (std::size_t q = 0; q < n_; ++q) lambda_[q] += pending_[q];
+  }
+  for (; k >= 0; --k) add_cotangent(static_cast<std::size_t>(k), 1.0, lambda_);  // outputs at t0
+  result.dl_dy0 = lambda_;
+  result.rhs_evaluations = rhs_evaluations_;
+  result.wall_time_s = std::chrono::duration<double>(std::chrono::steady_clock::now() - wall_start).count();
+  return result;
+}
+
+}  // namespace neurode::solvers

@@ -1,0 +1,49 @@
+#pragma once
+/// neurode's discrete adjoint of an explicit Runge-Kutta method: the exact gradient of the
+/// discretised solution, with the accepted steps held fixed, computed by reverse-mode
+/// differentiation of each step's stages. Unlike PETSc 3.18's TSAdjoint for rk/5dp, 5f and 5bs,
+/// stages with zero weight (the FSAL stage of Dormand-Prince) are handled exactly.
+#include <vector>
+
+#include "models/model.hpp"
+#include "solvers/butcher_tableau.hpp"
+#include "solvers/observation_cost.hpp"
+#include "solvers/solution.hpp"
+#include "solvers/trajectory_store.hpp"
+
+namespace neurode::solvers {
+
+struct AdjointResult {
+  std::vector<double> gradient;  ///< trials x parameters
+  std::vector<double> dl_dy0;    ///< state size
+  long rhs_evaluations = 0;
+  long transpose_products = 0;   ///< (dF/dy)^T w products
+  long backward_steps = 0;
+  double wall_time_s = 0;
+};
+
+class RkDiscreteAdjoint {
+ public:
+  RkDiscreteAdjoint(models::Model& model, ButcherTableau tableau);
+
+  /// Backward sweep over the steps in `store` of the forward solve that produced `solution`.
+  /// Observation k's cotangent enters at its step's end, or, for a fixed-step output between grid
+  /// points, split between the step's ends with the weights of the linear interpolation.
+  AdjointResult run(const TrajectoryStore& store, const Solution& solution, const ObservationCost& cost);
+
+  /// One forward step of the same method (used to recompute states between checkpoints).
+  void step(double t, double h, std::size_t segment, const double* y, double* y_next);
+
+ private:
+  void compute_stages(double t, double h, std::size_t segment, const double* y);
+
+  models::Model& model_;
+  ButcherTableau tableau_;
+  std::size_t n_;
+  std::vector<bool> needed_;          ///< stage influences the step's result
+  std::vector<double> Y_, K_, W_;     ///< stages x n: stage states, slopes, stage cotangents
+  std::vector<double> u_, lambda_, pending_, cotangent_;
+  long rhs_evaluations_ = 0;
+};
+
+}  // namespace neurode::solvers

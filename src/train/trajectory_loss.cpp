@@ -1,0 +1,111 @@
+#include "train/trajectory_loss.hpp"
+
+#include <cmath>
+#include <stdexcept>
+
+namespace neurode::train {
+
+std::vector<double> mean_over_all(std::size_t observations) {
+  return std::vector<double>(observations, 1.0 / static_cast<double>(observations));
+}
+
+std::vector<double> final_time_only(std::size_t observations) {
+  std::vector<double> w(observations, 0.0);
+  if (observations) w.back() = 1.0;
+  return w;
+}
+
+std::vector<double> mean_over_window(const std::vector<double>& times, double t0, double t1) {
+  std::vector<double> w(times.size(), 0.0);
+  std::size_t count = 0;
+  for (std::size_t k = 0; k < times.size(); ++k)
+    if (times[k] >= t0 && times[k] <= t1) ++count;
+  if (count == 0) throw std::invalid_argument("loss window contains no observation time");
+  for (std::size_t k = 0; k < times.size(); ++k)
+    if (times[k] >= t0 && times[k] <= t1) w[k] = 1.0 / static_cast<double>(count);
+  return w;
+}
+
+TrajectoryLoss::TrajectoryLoss(TrajectoryLossSpec spec) : spec_(std::move(spec)), transfer_(spec_.transfer) {
+  const std::size_t expected = spec_.trials * spec_.observation_weights.size() * spec_.loss_populations.size();
+  if (spec_.targets.size() != expected)
+    throw std::invalid_argument("loss: " + std::to_string(spec_.targets.size()) + " targets, expected " +
+                                std::to_string(expected) + " (trials x observations x populations)");
+  for (auto p : spec_.loss_populations)
+    if (p >= spec_.populations) throw std::invalid_argument("loss: population index outside the network");
+  if (spec_.kind == LossKind::huber && !(spec_.huber_beta > 0))
+    throw std::invalid_argument("loss: huber beta must be > 0");
+}
+
+double TrajectoryLoss::readout(const double* y, std::size_t p, double* slope) const {
+  const std::size_t n = spec_.populations;
+  if (spec_.readout == Readout::state_rate) {
+    if (slope) *slope = 1.0;
+    return y[2 * n + p];
+  }
+  const auto rs = transfer_.rate_and_slope(y[p] - y[n + p]);
+  if (slope) *slope = rs.slope;
+  return rs.rate;
+}
+
+// Huber as in PyTorch's smooth_l1_loss: 0.5 x^2 / beta inside |x| < beta, |x| - 0.5 beta outside.
+double TrajectoryLoss::penalty(double x) const {
+  switch (spec_.kind) {
+    case LossKind::mse: return x * x;
+    case LossKind::l1: return std::abs(x);
+    case LossKind::huber: {
+      const double b = spec_.huber_beta;
+      return std::abs(x) < b ? 0.5 * x * x / b : std::abs(x) - 0.5 * b;
+    }
+  }
+  return 0;
+}
+
+double TrajectoryLoss::penalty_slope(double x) const {
+  switch (spec_.kind) {
+    case LossKind::mse: return 2 * x;
+    case LossKind::l1: return x > 0 ? 1.0 : x < 0 ? -1.0 : 0.0;
+    case LossKind::huber: {
+      const double b = spec_.huber_beta;
+      return std::abs(x) < b ? x / b : (x > 0 ? 1.0 : -1.0);
+    }
+  }
+  return 0;
+}
+
+void TrajectoryLoss::add_value(std::size_t k, const double* y, std::vector<double>& per_trial) const {
+  const double w = spec_.observation_weights[k];
+  if (w == 0.0) return;
+  const std::size_t K = spec_.observation_weights.size(), P = spec_.loss_populations.size();
+  for (std::size_t b = 0; b < spec_.trials; ++b) {
+    const double* yb = y + 3 * spec_.populations * b;
+    double sum = 0;
+    for (std::size_t p = 0; p < P; ++p)
+      sum += penalty(readout(yb, spec_.loss_populations[p], nullptr) - spec_.targets[(b * K + k) * P + p]);
+    per_trial[b] += w * sum;
+  }
+}
+
+void TrajectoryLoss::add_cotangent(std::size_t k, const double* y, double* dl_dy) const {
+  const double w = spec_.observation_weights[k];
+  if (w == 0.0) return;
+  const std::size_t n = spec_.populations, K = spec_.observation_weights.size(), P = spec_.loss_populations.size();
+  for (std::size_t b = 0; b < spec_.trials; ++b) {
+    const double* yb = y + 3 * n * b;
+    double* gb = dl_dy + 3 * n * b;
+    for (std::size_t p = 0; p < P; ++p) {
+      const std::size_t pop = spec_.loss_populations[p];
+      double slope = 0;
+      const double q = readout(yb, pop, &slope);
+      const double d = w * penalty_slope(q - spec_.targets[(b * K + k) * P + p]) * slope;
+      if (spec_.readout == Readout::state_rate) {
+        gb[2 * n + pop] += d;
+      } else {  // f(V - a)
+        gb[pop] += d;
+        gb[n + pop] -= d;
+      }
+    }
+  }
+}
+
+}  // namespace neurode::train

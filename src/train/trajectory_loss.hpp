@@ -1,0 +1,54 @@
+#pragma once
+/// Losses on a column network's trajectory at the observation times: a read-out of chosen
+/// populations (the filtered rate state r, or the instantaneous rate f(V - a)) compared with
+/// targets by MSE, Huber (smooth L1 with beta) or L1, weighted over observations (mean over all,
+/// final time only, or mean over a time window).
+#include <cstddef>
+#include <vector>
+
+#include "models/transfer_function.hpp"
+#include "solvers/observation_cost.hpp"
+
+namespace neurode::train {
+
+enum class LossKind { mse, huber, l1 };
+enum class Readout {
+  state_rate,          ///< the state variable r (Hz)
+  instantaneous_rate,  ///< f(V - a) (Hz)
+};
+
+/// Observation weights: the mean over all times, the final time only, or the mean over [t0, t1].
+std::vector<double> mean_over_all(std::size_t observations);
+std::vector<double> final_time_only(std::size_t observations);
+std::vector<double> mean_over_window(const std::vector<double>& times, double t0, double t1);
+
+struct TrajectoryLossSpec {
+  std::size_t populations = 0;            ///< N of one trial
+  std::size_t trials = 1;
+  Readout readout = Readout::state_rate;
+  LossKind kind = LossKind::mse;
+  double huber_beta = 1.0;
+  std::vector<std::size_t> loss_populations;  ///< which populations enter the loss
+  /// targets[(trial * observations + k) * loss_populations.size() + p], Hz
+  std::vector<double> targets;
+  std::vector<double> observation_weights;    ///< one weight per observation time
+  models::TransferParameters transfer{};      ///< for Readout::instantaneous_rate
+};
+
+class TrajectoryLoss final : public solvers::ObservationCost {
+ public:
+  explicit TrajectoryLoss(TrajectoryLossSpec spec);
+  void add_value(std::size_t k, const double* y, std::vector<double>& per_trial) const override;
+  void add_cotangent(std::size_t k, const double* y, double* dl_dy) const override;
+  const TrajectoryLossSpec& spec() const { return spec_; }
+
+ private:
+  double readout(const double* trial_state, std::size_t population, double* slope) const;
+  double penalty(double residual) const;
+  double penalty_slope(double residual) const;
+
+  TrajectoryLossSpec spec_;
+  models::TransferFunction transfer_;
+};
+
+}  // namespace neurode::train

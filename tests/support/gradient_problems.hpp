@@ -1,0 +1,25 @@
+#pragma once
+// Small gradient problems shared by the gradient tests.
+#include <memory>
+#include <vector>
+
+#include "io/network_file.hpp"
+#include "models/column_network.hpp"
+#include "train/trajectory_loss.hpp"
+
+namespace neurode::testing {
+
+struct GradientProblem {
+  std::unique_ptr<models::ColumnNetwork> model;
+  std::vector<double> y0;
+  std::vector<double> times;
+  std::unique_ptr<train::TrajectoryLoss> loss;
+};
+
+/// The reference gradient_wta.h5 problem: mean over outputs of (r_0 - 5)^2 + (r_8 - 1)^2.
+GradientProblem reference_wta_problem();
+/// A random small network: areas [mt x2, mt x1], lateral + feedforward + feedback connections with
+/// random trainable weights, a stimulus on the first area, Huber loss on the last column's L2/3e.
+GradientProblem random_network_problem(unsigned seed, std::size_t trials = 1);
+
+}  // namespace neurode::testing
