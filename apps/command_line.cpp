@@ -1,5 +1,6 @@
 #include "command_line.hpp"
 
+#include <exception>
 #include <string_view>
 
 namespace neurode::app {
@@ -8,7 +9,8 @@ const char* usage() {
   return R"(usage:
   neurode simulate CONFIG.yaml [-o OUT.h5] [PETSc options]
   neurode simulate --network FILE.h5 -o OUT.h5 [PETSc options]
-  neurode gradient --network FILE.h5 -o OUT.h5 [PETSc options]
+  neurode gradient --network FILE.h5 -o OUT.h5 [--gradient discrete|continuous|backprop-euler]
+                   [--checkpoint-every K] [PETSc options]
   neurode train CONFIG.yaml [-o OUT.h5] [PETSc options]
 PETSc options override the config's solver, e.g. -ts_type rk -ts_rk_type 4 -ts_adapt_type none -ts_dt 1e-4,
 -ts_rtol 1e-8 -ts_atol 1e-8, -ts_monitor. Exit codes: 0 success, 2 bad input, 3 integration failed.)";
@@ -33,6 +35,16 @@ CommandLine parse_command_line(int argc, char** argv) {
       cl.output = value("-o");
     } else if (arg == "--network") {
       cl.network = value("--network");
+    } else if (arg == "--gradient") {
+      cl.gradient = value("--gradient");
+    } else if (arg == "--checkpoint-every") {
+      const std::string v = value("--checkpoint-every");
+      try {
+        cl.checkpoint_every = std::stoul(v);
+      } catch (const std::exception&) {
+        throw UsageError("--checkpoint-every: expected a whole number >= 1, got '" + v + "'");
+      }
+      if (cl.checkpoint_every == 0) throw UsageError("--checkpoint-every: expected a whole number >= 1, got 0");
     } else if (!arg.empty() && arg[0] == '-') {
       // A PETSc option; skip its value when the next word is not an option itself.
       if (i + 1 < argc && argv[i + 1][0] != '-') ++i;

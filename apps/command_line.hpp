@@ -12,6 +12,8 @@ struct CommandLine {
   std::vector<std::string> inputs;  // positional arguments after the command
   std::string output;               // -o / --output
   std::string network;              // --network FILE.h5
+  std::string gradient = "discrete";  // --gradient discrete|continuous|backprop-euler
+  std::size_t checkpoint_every = 1;   // --checkpoint-every K
   bool help = false;
   std::string text;  // the whole command line, for provenance
 };

@@ -135,6 +135,10 @@ struct Integrator::Impl {
     adapt_name = adapt_type;
     fixed_step = adapt_name == TSADAPTNONE;
     NEURODE_PETSC_CHECK(TSGetTimeStep(ts, &nominal_dt));
+    PetscReal atol = settings.atol, rtol = settings.rtol;
+    NEURODE_PETSC_CHECK(TSGetTolerances(ts, &atol, nullptr, &rtol, nullptr));
+    settings.atol = atol;
+    settings.rtol = rtol;
     implicit = !is_explicit_type(type_name);
     if (implicit) setup_implicit();
     else NEURODE_PETSC_CHECK(TSSetRHSFunction(ts, nullptr, &Impl::rhs_function, this));
