@@ -15,7 +15,8 @@
 namespace neurode::models {
 
 /// Philox4x32-10 block function: 4 x 32 random bits for a 128-bit counter and a 64-bit key.
-std::array<std::uint32_t, 4> philox4x32_10(std::array<std::uint32_t, 4> counter, std::array<std::uint32_t, 2> key);
+std::array<std::uint32_t, 4> philox4x32_10(std::array<std::uint32_t, 4> counter,
+                                           std::array<std::uint32_t, 2> key);
 
 /// Who draws from a stream. Separate domains keep, e.g., a sample's stimulus pair independent of
 /// its noise path even though both are keyed by the same (seed, sample index).

@@ -189,3 +189,48 @@ TEST(GradientSupport, DiscreteAdjointOfImplicitMethodsIsRefused) {
 
 }  // namespace
 }  // namespace neurode
+
+namespace neurode {
+namespace {
+
+// XOR-sized network (areas [mt x2, mt x1], 72 states), 1 s with input in the second half: with a
+// checkpoint every 64 steps the stored trajectory stays under 64 KiB (full storage: every step's
+// state) and the gradient equals the fully stored one to 1e-12.
+TEST(GradientMemory, OneSecondXorSizedRunFitsTheCheckpointBudget) {
+  auto parameters = models::default_column_parameters();
+  models::NetworkSpec spec;
+  spec.areas = {{"mt", 2}, {"mt", 1}};
+  spec.small_network = true;
+  spec.feedforward = {true, true, parameters.feedforward};
+  spec.input = {2, true, parameters.input_mask, parameters.input_init};
+  const auto weights = models::build_network(parameters, spec);
+  models::PiecewiseDrive drive;
+  drive.times = {0.0, 0.5};
+  drive.population_rates.assign(2, std::vector<double>(weights.populations, 0.0));
+  drive.channel_values = {{0.0, 0.0}, {20.0, 0.0}};
+  testing::GradientProblem p;
+  p.model = std::make_unique<models::ColumnNetwork>(weights, models::ColumnConstants::from(parameters),
+                                                    std::vector{drive});
+  p.y0.assign(p.model->state_size(), 0.0);
+  p.times = {0.0, 1.0};
+  train::TrajectoryLossSpec loss;
+  loss.populations = weights.populations;
+  loss.loss_populations = {16};
+  loss.observation_weights = train::final_time_only(2);
+  loss.targets = {1.0, 1.0};
+  p.loss = std::make_unique<train::TrajectoryLoss>(loss);
+  const auto settings = method("dopri5", true, 1e-5, 1e-8);
+  const auto full = gradient(p, settings, GradientMethod::discrete, 1);
+  const auto checkpointed = gradient(p, settings, GradientMethod::discrete, 64);
+  RecordProperty("steps", std::to_string(full.forward.statistics.steps));
+  RecordProperty("full_bytes", std::to_string(full.trajectory_bytes));
+  RecordProperty("checkpointed_bytes", std::to_string(checkpointed.trajectory_bytes));
+  std::printf("1 s XOR-sized run: %ld steps, trajectory %zu bytes full, %zu bytes with checkpoint_every 64\n",
+              full.forward.statistics.steps, full.trajectory_bytes, checkpointed.trajectory_bytes);
+  EXPECT_LT(checkpointed.trajectory_bytes, 64u * 1024u);
+  EXPECT_LT(relative_difference(checkpointed.gradient, full.gradient), 1e-12);
+  EXPECT_GT(p.model->parameter_size(), 0u);
+}
+
+}  // namespace
+}  // namespace neurode
