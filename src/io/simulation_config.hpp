@@ -24,8 +24,10 @@ struct SimulationConfig {
   std::uint64_t seed = 0;
 
   models::ColumnParameters parameters = models::default_column_parameters();
+  /// "default", or the parameter file's path (resolved against the config's directory)
+  std::string parameters_source = "default";
   models::NetworkSpec network;
-  /// One drive per trial (the batch); drives are built from the `stimulus` section.
+  /// One drive per trial (the batch), from the `stimulus` section and the `trials` overrides.
   std::vector<models::PiecewiseDrive> trials;
   std::vector<double> initial_state;  ///< empty: zero state
   double t_start = 0.0;
@@ -38,5 +40,9 @@ struct SimulationConfig {
 SimulationConfig load_simulation_config(const std::string& path);
 /// The same from text already in memory; `path` is used in messages and to resolve relative files.
 SimulationConfig parse_simulation_config(const std::string& text, const std::string& path);
+
+/// Reads a parameter file in the layout of column-parameters.yaml (every key required except the
+/// optional `feedback` pattern). Throws ConfigError naming that file.
+models::ColumnParameters load_column_parameters(const std::string& path);
 
 }  // namespace neurode::io
