@@ -436,6 +436,12 @@ OutputSettings read_output(const ConfigNode& node) {
 
 }  // namespace
 
+void read_model_section(const ConfigNode& model, const std::string& config_path, SimulationConfig& config) {
+  read_model(model, config_path, config);
+}
+
+solvers::SolverSettings read_solver_section(const ConfigNode& node) { return read_solver(node); }
+
 models::ColumnParameters load_column_parameters(const std::string& path) {
   return parse_column_parameters(parse_config_text(read_config_text(path), path));
 }

@@ -6,6 +6,7 @@
 #include <vector>
 
 #include "io/config_error.hpp"
+#include "io/config_reader.hpp"
 #include "models/column_parameters.hpp"
 #include "models/network_builder.hpp"
 #include "models/piecewise_drive.hpp"
@@ -35,6 +36,12 @@ struct SimulationConfig {
   solvers::SolverSettings solver;
   OutputSettings output;
 };
+
+/// The `model:` section (parameters and network) into config.parameters / config.network; shared
+/// with training configs.
+void read_model_section(const ConfigNode& model, const std::string& config_path, SimulationConfig& config);
+/// The `solver:` section; shared with training configs.
+solvers::SolverSettings read_solver_section(const ConfigNode& node);
 
 /// Reads and validates a simulation config. Throws ConfigError (file, key path, line, expectation).
 SimulationConfig load_simulation_config(const std::string& path);
