@@ -11,5 +11,6 @@ class IntegrationFailure : public std::runtime_error {
 
 int run_simulate(const CommandLine& cl);
 int run_gradient(const CommandLine& cl);
+int run_train(const CommandLine& cl);
 
 }  // namespace neurode::app

@@ -47,6 +47,7 @@ int main(int argc, char** argv) {
     // 3. The command.
     if (cl.command == "simulate") return app::run_simulate(cl);
     if (cl.command == "gradient") return app::run_gradient(cl);
+    if (cl.command == "train") return app::run_train(cl);
     throw app::UsageError("command '" + cl.command + "' is not available in this build");
   } catch (const app::UsageError& e) {
     if (session.rank() == 0) std::fprintf(stderr, "%s\n", app::usage());

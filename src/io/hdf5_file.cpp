@@ -95,6 +95,20 @@ double Hdf5File::read_scalar(const std::string& dataset) const {
   return a.values[0];
 }
 
+std::string Hdf5File::read_text(const std::string& dataset) const {
+  if (!has(dataset)) throw Hdf5Error(path_ + ": no dataset '" + dataset + "'");
+  Dataset d(H5Dopen2(file_, dataset.c_str(), H5P_DEFAULT));
+  Type memory(H5Tcopy(H5T_C_S1));
+  H5Tset_size(memory.id, H5T_VARIABLE);
+  H5Tset_cset(memory.id, H5T_CSET_UTF8);
+  char* text = nullptr;
+  if (H5Dread(d.id, memory.id, H5S_ALL, H5S_ALL, H5P_DEFAULT, &text) < 0)
+    throw Hdf5Error(path_ + ": dataset '" + dataset + "' is not a string");
+  std::string out = text ? text : "";
+  H5free_memory(text);
+  return out;
+}
+
 double Hdf5File::read_attribute(const std::string& object_path, const std::string& name) const {
   Attribute a(H5Aopen_by_name(file_, object_path.c_str(), name.c_str(), H5P_DEFAULT, H5P_DEFAULT));
   if (a.id < 0) throw Hdf5Error(path_ + ": no attribute '" + name + "' on '" + object_path + "'");

@@ -37,6 +37,8 @@ class Hdf5File {
   bool has(const std::string& object_path) const;
   Array read(const std::string& dataset) const;  ///< any numeric type, converted to double
   double read_scalar(const std::string& dataset) const;
+  /// A scalar string dataset (as written by write_string).
+  std::string read_text(const std::string& dataset) const;
   double read_attribute(const std::string& object_path, const std::string& name) const;
   std::string read_string_attribute(const std::string& object_path, const std::string& name) const;
 

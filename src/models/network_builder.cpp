@@ -151,6 +151,7 @@ NetworkWeights build_network(const ColumnParameters& parameters, const NetworkSp
     ref.row = key.first;
     ref.column = key.second;
     ref.index = net.recurrent.find(key.first, key.second);
+    ref.kind = labels[key];
     ref.label = labels[key] + " W[" + std::to_string(key.first) + "," + std::to_string(key.second) + "]";
     net.parameters.push_back(ref);
   }
@@ -160,6 +161,7 @@ NetworkWeights build_network(const ColumnParameters& parameters, const NetworkSp
     ref.row = key.first;
     ref.column = key.second;
     ref.index = net.input.find(key.first, key.second);
+    ref.kind = "input";
     ref.label = "input W_in[" + std::to_string(key.first) + "," + std::to_string(key.second) + "]";
     net.parameters.push_back(ref);
   }

@@ -53,6 +53,7 @@ struct ParameterRef {
   std::size_t row = 0;     ///< target population
   std::size_t column = 0;  ///< source population (recurrent) or input channel
   std::size_t index = 0;   ///< position in the matrix's `value` array
+  std::string kind;        ///< recurrent, lateral, feedforward, feedback or input
   std::string label;       ///< e.g. "lateral W[1,8]"
 };
 

@@ -51,3 +51,16 @@ std::vector<double> gather_rows(const std::vector<double>& local_rows, std::size
 }
 
 }  // namespace neurode::mpi
+
+namespace neurode::mpi {
+std::vector<double> allgather_concatenated(const std::vector<double>& local, MPI_Comm comm) {
+  const int ranks = size(comm);
+  int mine = static_cast<int>(local.size());
+  std::vector<int> counts(static_cast<std::size_t>(ranks)), offsets(static_cast<std::size_t>(ranks), 0);
+  MPI_Allgather(&mine, 1, MPI_INT, counts.data(), 1, MPI_INT, comm);
+  for (std::size_t r = 1; r < counts.size(); ++r) offsets[r] = offsets[r - 1] + counts[r - 1];
+  std::vector<double> all(static_cast<std::size_t>(offsets.back() + counts.back()));
+  MPI_Allgatherv(local.data(), mine, MPI_DOUBLE, all.data(), counts.data(), offsets.data(), MPI_DOUBLE, comm);
+  return all;
+}
+}  // namespace neurode::mpi

@@ -26,3 +26,8 @@ std::vector<double> gather_rows(const std::vector<double>& local_rows, std::size
                                 MPI_Comm comm = MPI_COMM_WORLD);
 
 }  // namespace neurode::mpi
+
+namespace neurode::mpi {
+/// Concatenates every rank's `local` values in rank order, on every rank (sizes may differ).
+std::vector<double> allgather_concatenated(const std::vector<double>& local, MPI_Comm comm = MPI_COMM_WORLD);
+}  // namespace neurode::mpi

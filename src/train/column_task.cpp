@@ -1,0 +1,81 @@
+#include "train/column_task.hpp"
+
+#include <algorithm>
+#include <cmath>
+#include <stdexcept>
+
+namespace neurode::train {
+
+Sign parse_sign(const std::string& text) {
+  if (text == "free") return Sign::free;
+  if (text == "nonnegative") return Sign::nonnegative;
+  if (text == "nonpositive") return Sign::nonpositive;
+  throw std::invalid_argument("expected free, nonnegative or nonpositive, got '" + text + "'");
+}
+
+ColumnTask::ColumnTask(ColumnTaskSettings settings)
+    : settings_(std::move(settings)),
+      weights_(models::build_network(settings_.parameters, settings_.network)),
+      constants_(models::ColumnConstants::from(settings_.parameters)) {
+  if (weights_.parameters.empty()) throw std::invalid_argument("task: the network has no trainable weights");
+}
+
+std::vector<double> ColumnTask::initial_parameters() const {
+  std::vector<double> values;
+  for (const auto& ref : weights_.parameters)
+    values.push_back(ref.matrix == models::ParameterRef::Matrix::recurrent ? weights_.recurrent.value[ref.index]
+                                                                          : weights_.input.value[ref.index]);
+  project(values);
+  return values;
+}
+
+std::vector<std::string> ColumnTask::parameter_labels() const {
+  std::vector<std::string> labels;
+  for (const auto& ref : weights_.parameters) labels.push_back(ref.label);
+  return labels;
+}
+
+void ColumnTask::project(std::vector<double>& parameters) const {
+  for (std::size_t k = 0; k < parameters.size(); ++k) {
+    const auto found = settings_.constraints.find(weights_.parameters[k].kind);
+    if (found == settings_.constraints.end()) continue;
+    if (found->second == Sign::nonnegative) parameters[k] = std::max(parameters[k], 0.0);
+    if (found->second == Sign::nonpositive) parameters[k] = std::min(parameters[k], 0.0);
+  }
+}
+
+BatchProblem ColumnTask::make_problem(Split split, const std::vector<std::size_t>& indices,
+                                      const std::vector<double>& parameters) const {
+  std::vector<models::PiecewiseDrive> drives;
+  for (std::size_t index : indices) drives.push_back(drive(split, index));
+  BatchProblem problem;
+  auto model = std::make_unique<models::ColumnNetwork>(weights_, constants_, std::move(drives));
+  model->set_parameters(parameters);
+  problem.initial_state.assign(model->state_size(), 0.0);
+  problem.model = std::move(model);
+  problem.observation_times = observation_times();
+  problem.t0 = 0.0;
+  TrajectoryLossSpec spec;
+  spec.populations = populations();
+  spec.trials = indices.size();
+  spec.readout = settings_.readout;
+  spec.kind = settings_.loss;
+  spec.huber_beta = settings_.huber_beta;
+  spec.loss_populations = loss_populations();
+  spec.observation_weights = observation_weights();
+  spec.transfer = settings_.parameters.transfer;
+  for (std::size_t index : indices) {
+    const auto t = targets(split, index);
+    spec.targets.insert(spec.targets.end(), t.begin(), t.end());
+  }
+  problem.loss = std::make_unique<TrajectoryLoss>(std::move(spec));
+  return problem;
+}
+
+std::size_t index_of_time(const std::vector<double>& times, double t) {
+  for (std::size_t k = 0; k < times.size(); ++k)
+    if (std::abs(times[k] - t) <= 1e-12 * std::max(1.0, std::abs(t))) return k;
+  throw std::logic_error("observation time " + std::to_string(t) + " is not on the grid");
+}
+
+}  // namespace neurode::train

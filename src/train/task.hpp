@@ -1,0 +1,52 @@
+#pragma once
+/// A training task: it owns the data (generated from counter-based random streams keyed by
+/// (seed, sample index), never by rank), builds the model and the loss for any group of samples,
+/// and scores solutions. The Trainer only sees this interface, so a new task touches one folder.
+#include <cstddef>
+#include <memory>
+#include <string>
+#include <vector>
+
+#include "models/model.hpp"
+#include "solvers/observation_cost.hpp"
+#include "solvers/solution.hpp"
+
+namespace neurode::train {
+
+enum class Split { training, evaluation };
+
+/// What one group ("micro-batch") of samples needs for a forward solve and a gradient.
+struct BatchProblem {
+  std::unique_ptr<models::Model> model;        ///< all samples of the group as one block system
+  std::unique_ptr<solvers::ObservationCost> loss;
+  std::vector<double> initial_state;
+  double t0 = 0.0;
+  std::vector<double> observation_times;
+};
+
+class Task {
+ public:
+  virtual ~Task() = default;
+  virtual std::string name() const = 0;
+  virtual std::size_t samples(Split split) const = 0;
+  /// Initial values of the trainable parameters and their labels (from the config and the seed).
+  virtual std::vector<double> initial_parameters() const = 0;
+  virtual std::vector<std::string> parameter_labels() const = 0;
+  /// Projection after each optimiser step (sign constraints, masks); default: none.
+  virtual void project(std::vector<double>& parameters) const { (void)parameters; }
+  /// The model and loss of samples `indices` of `split`, with `parameters` set.
+  virtual BatchProblem make_problem(Split split, const std::vector<std::size_t>& indices,
+                                    const std::vector<double>& parameters) const = 0;
+  /// Names of the task's metrics, in the order score() returns them (e.g. "accuracy").
+  virtual std::vector<std::string> metric_names() const = 0;
+  /// Metric values of each solved sample: samples x metrics, row-major; the trainer averages them
+  /// over the evaluation set. `solution` holds the samples `indices` in order.
+  virtual std::vector<double> score(Split split, const std::vector<std::size_t>& indices,
+                                    const solvers::Solution& solution) const = 0;
+  /// Components of one sample's state kept as evaluation trajectories in the output (e.g. the
+  /// output rates), and their names.
+  virtual std::vector<std::size_t> recorded_components() const = 0;
+  virtual std::vector<std::string> recorded_names() const = 0;
+};
+
+}  // namespace neurode::train

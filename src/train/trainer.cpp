@@ -1,0 +1,223 @@
+#include "train/trainer.hpp"
+
+#include <chrono>
+#include <cmath>
+#include <limits>
+#include <numeric>
+#include <random>
+#include <stdexcept>
+
+#include "mpi/world.hpp"
+#include "solvers/integrator.hpp"
+
+namespace neurode::train {
+namespace {
+
+constexpr double kFailed = std::numeric_limits<double>::quiet_NaN();
+
+// A 64-bit mix (SplitMix64 finaliser) of seed and epoch for the shuffle: fixed across platforms.
+std::uint64_t mix(std::uint64_t a, std::uint64_t b) {
+  std::uint64_t z = a * 0x9E3779B97F4A7C15ull + b + 0x632BE59BD9B4E019ull;
+  z = (z ^ (z >> 30)) * 0xBF58476D1CE4E5B9ull;
+  z = (z ^ (z >> 27)) * 0x94D049BB133111EBull;
+  return z ^ (z >> 31);
+}
+
+// Fails together: a NaN in the gathered rows means some rank's solve failed.
+void throw_if_failed(const std::vector<double>& rows, std::size_t width, const std::string& local_message) {
+  for (std::size_t i = 0; i < rows.size(); i += width)
+    if (std::isnan(rows[i]))
+      throw TrainingFailure(local_message.empty() ? "a forward solve failed on another rank (see its message)"
+                                                  : local_message);
+}
+
+}  // namespace
+
+void validate(const TrainingSettings& s) {
+  if (s.epochs < 1) throw std::invalid_argument("training.epochs: expected an integer >= 1");
+  if (s.block_size < 1) throw std::invalid_argument("training.block_size: expected an integer >= 1");
+  if (s.eval_every < 1) throw std::invalid_argument("training.eval_every: expected an integer >= 1");
+  if (s.snapshot_every < 1) throw std::invalid_argument("training.snapshot_every: expected an integer >= 1");
+  if (!(s.target_loss >= 0)) throw std::invalid_argument("training.target_loss: expected a number >= 0");
+  validate(s.optimizer);
+}
+
+Trainer::Trainer(const Task& task, TrainingSettings settings, MPI_Comm comm)
+    : task_(task), settings_(std::move(settings)), comm_(comm) {
+  validate(settings_);
+  solvers::check_supported(settings_.solver, settings_.gradient.method);
+}
+
+TrainingState Trainer::initial_state() const {
+  TrainingState state;
+  state.parameters = task_.initial_parameters();
+  state.optimizer_state = Optimizer(settings_.optimizer, state.parameters.size()).state();
+  return state;
+}
+
+std::vector<std::vector<std::size_t>> Trainer::epoch_batches(int epoch) const {
+  const std::size_t n = task_.samples(Split::training);
+  std::vector<std::size_t> order(n);
+  std::iota(order.begin(), order.end(), 0);
+  if (settings_.shuffle) {
+    std::mt19937_64 engine(mix(settings_.seed, static_cast<std::uint64_t>(epoch)));
+    for (std::size_t i = n; i > 1; --i) std::swap(order[i - 1], order[engine() % i]);
+  }
+  const std::size_t batch = settings_.batch_size == 0 ? n : settings_.batch_size;
+  std::vector<std::vector<std::size_t>> batches;
+  for (std::size_t start = 0; start < n; start += batch)
+    batches.emplace_back(order.begin() + static_cast<std::ptrdiff_t>(start),
+                         order.begin() + static_cast<std::ptrdiff_t>(std::min(n, start + batch)));
+  return batches;
+}
+
+std::vector<std::vector<std::size_t>> Trainer::groups_of_this_rank(const std::vector<std::size_t>& samples) const {
+  const std::size_t groups = (samples.size() + settings_.block_size - 1) / settings_.block_size;
+  const auto [first, last] = mpi::block_range(groups, mpi::rank(comm_), mpi::size(comm_));
+  std::vector<std::vector<std::size_t>> mine;
+  for (std::size_t g = first; g < last; ++g) {
+    const std::size_t begin = g * settings_.block_size;
+    const std::size_t end = std::min(samples.size(), begin + settings_.block_size);
+    mine.emplace_back(samples.begin() + static_cast<std::ptrdiff_t>(begin),
+                      samples.begin() + static_cast<std::ptrdiff_t>(end));
+  }
+  return mine;
+}
+
+std::pair<double, std::vector<double>> Trainer::loss_and_gradient(const std::vector<double>& parameters,
+                                                                  const std::vector<std::size_t>& samples) const {
+  const std::size_t P = parameters.size();
+  const std::size_t width = 1 + P;
+  std::vector<double> rows;
+  std::string message;
+  for (const auto& group : groups_of_this_rank(samples)) {
+    BatchProblem problem = task_.make_problem(Split::training, group, parameters);
+    solvers::GradientSolver solver(*problem.model, settings_.solver, settings_.gradient);
+    const auto result = solver.compute(problem.t0, problem.initial_state, problem.observation_times, *problem.loss);
+    for (std::size_t b = 0; b < group.size(); ++b) {
+      if (!result.forward.ok()) {
+        message = "training sample " + std::to_string(group[b]) + ": " + result.forward.message;
+        rows.push_back(kFailed);
+        rows.insert(rows.end(), P, 0.0);
+        continue;
+      }
+      rows.push_back(result.loss_per_trial[b]);
+      rows.insert(rows.end(), result.gradient.begin() + static_cast<std::ptrdiff_t>(b * P),
+                  result.gradient.begin() + static_cast<std::ptrdiff_t>((b + 1) * P));
+    }
+  }
+  const auto all = mpi::allgather_concatenated(rows, comm_);
+  throw_if_failed(all, width, message);
+  // Sum in global sample order, the same on every rank and for any number of ranks.
+  double loss = 0;
+  std::vector<double> gradient(P, 0.0);
+  for (std::size_t s = 0; s < samples.size(); ++s) {
+    loss += all[s * width];
+    for (std::size_t k = 0; k < P; ++k) gradient[k] += all[s * width + 1 + k];
+  }
+  const double scale = 1.0 / static_cast<double>(samples.size());
+  for (double& g : gradient) g *= scale;
+  return {loss * scale, gradient};
+}
+
+Evaluation Trainer::evaluate(const std::vector<double>& parameters, bool keep_trajectories) const {
+  const std::size_t n = task_.samples(Split::evaluation);
+  std::vector<std::size_t> samples(n);
+  std::iota(samples.begin(), samples.end(), 0);
+  const std::size_t M = task_.metric_names().size();
+  const auto recorded = task_.recorded_components();
+  Evaluation out;
+  std::vector<double> rows;
+  std::string message;
+  std::size_t width = 0;
+  for (const auto& group : groups_of_this_rank(samples)) {
+    BatchProblem problem = task_.make_problem(Split::evaluation, group, parameters);
+    out.times = problem.observation_times;
+    solvers::Integrator integrator(*problem.model, settings_.solver);
+    const auto solution = integrator.solve(problem.t0, problem.initial_state, problem.observation_times);
+    const std::size_t T = problem.observation_times.size();
+    width = 1 + M + (keep_trajectories ? T * recorded.size() : 0);
+    if (!solution.ok()) {
+      message = "evaluation sample " + std::to_string(group.front()) + ": " + solution.message;
+      for (std::size_t b = 0; b < group.size(); ++b) {
+        rows.push_back(kFailed);
+        rows.insert(rows.end(), width - 1, 0.0);
+      }
+      continue;
+    }
+    std::vector<double> losses(group.size(), 0.0);
+    for (std::size_t k = 0; k < T; ++k) problem.loss->add_value(k, solution.state(k), losses);
+    const auto metrics = task_.score(Split::evaluation, group, solution);
+    const std::size_t per_sample = problem.model->state_size() / group.size();
+    for (std::size_t b = 0; b < group.size(); ++b) {
+      rows.push_back(losses[b]);
+      rows.insert(rows.end(), metrics.begin() + static_cast<std::ptrdiff_t>(b * M),
+                  metrics.begin() + static_cast<std::ptrdiff_t>((b + 1) * M));
+      if (keep_trajectories)
+        for (std::size_t k = 0; k < T; ++k)
+          for (std::size_t c : recorded) rows.push_back(solution.state(k)[b * per_sample + c]);
+    }
+  }
+  // Ranks without a group learn the row width and the times from the others.
+  double shared[2] = {static_cast<double>(width), static_cast<double>(out.times.size())};
+  MPI_Allreduce(MPI_IN_PLACE, shared, 2, MPI_DOUBLE, MPI_MAX, comm_);
+  width = static_cast<std::size_t>(shared[0]);
+  out.times.resize(static_cast<std::size_t>(shared[1]));
+  MPI_Bcast(out.times.data(), static_cast<int>(out.times.size()), MPI_DOUBLE, 0, comm_);
+  const auto all = mpi::allgather_concatenated(rows, comm_);
+  throw_if_failed(all, width, message);
+  out.metrics.assign(M, 0.0);
+  for (std::size_t s = 0; s < n; ++s) {
+    const double* row = &all[s * width];
+    out.loss += row[0];
+    for (std::size_t m = 0; m < M; ++m) {
+      out.metrics[m] += row[1 + m];
+      out.per_sample.push_back(row[1 + m]);
+    }
+    if (keep_trajectories) out.trajectories.insert(out.trajectories.end(), row + 1 + M, row + width);
+  }
+  out.loss /= static_cast<double>(n);
+  for (double& m : out.metrics) m /= static_cast<double>(n);
+  return out;
+}
+
+void Trainer::run(TrainingState& state,
+                  const std::function<void(const TrainingState&, const EpochRecord&)>& after_epoch) {
+  Optimizer optimizer(settings_.optimizer, state.parameters.size());
+  optimizer.restore(state.optimizer_state);
+  while (state.epoch < settings_.epochs) {
+    const auto start = std::chrono::steady_clock::now();
+    EpochRecord record;
+    record.epoch = state.epoch + 1;
+    record.learning_rate = optimizer.learning_rate(state.epoch);
+    double loss_sum = 0;
+    std::size_t samples = 0;
+    for (const auto& batch : epoch_batches(state.epoch)) {
+      auto [loss, gradient] = loss_and_gradient(state.parameters, batch);
+      record.gradient_norm = optimizer.step(state.parameters, std::move(gradient), state.epoch);
+      task_.project(state.parameters);
+      loss_sum += loss * static_cast<double>(batch.size());
+      samples += batch.size();
+    }
+    record.loss = loss_sum / static_cast<double>(samples);
+    state.epoch += 1;
+    state.optimizer_state = optimizer.state();
+    const bool done = state.epoch == settings_.epochs || (settings_.target_loss > 0 && record.loss <= settings_.target_loss);
+    if (state.epoch % settings_.eval_every == 0 || done) {
+      const Evaluation evaluation = evaluate(state.parameters, false);
+      record.evaluated = true;
+      record.evaluation_loss = evaluation.loss;
+      record.metrics = evaluation.metrics;
+    }
+    if (state.epoch % settings_.snapshot_every == 0 || done) {
+      state.snapshot_epochs.push_back(state.epoch);
+      state.snapshots.insert(state.snapshots.end(), state.parameters.begin(), state.parameters.end());
+    }
+    record.seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
+    state.history.push_back(record);
+    after_epoch(state, record);
+    if (done) break;
+  }
+}
+
+}  // namespace neurode::train

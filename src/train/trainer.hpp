@@ -1,0 +1,96 @@
+#pragma once
+/// Data-parallel training over MPI. The samples of each optimiser step are cut into fixed groups
+/// of `block_size` ("micro-batches", each integrated as one block system), the groups are dealt to
+/// the ranks in contiguous blocks, and the per-sample losses and gradients are gathered and summed
+/// in global sample order on every rank. A group's numbers never depend on which rank computes it
+/// and the sum order never depends on the number of ranks, so the loss history and the weights are
+/// bitwise identical for any number of ranks with the same seed.
+#include <mpi.h>
+
+#include <cstdint>
+#include <functional>
+#include <string>
+#include <vector>
+
+#include "solvers/gradient.hpp"
+#include "train/optimizer.hpp"
+#include "train/task.hpp"
+
+namespace neurode::train {
+
+struct TrainingSettings {
+  int epochs = 100;
+  double target_loss = 0.0;     ///< stop once the training loss is at or below (0: off)
+  std::size_t batch_size = 0;   ///< samples per optimiser step (0: the whole training set)
+  std::size_t block_size = 1;   ///< samples integrated together as one block system
+  int eval_every = 10;          ///< evaluate the held-out set every k epochs (and at the end)
+  int snapshot_every = 10;      ///< keep the weights every k epochs
+  bool shuffle = true;          ///< reshuffle the training set every epoch (keyed by seed, epoch)
+  std::uint64_t seed = 1;
+  OptimizerSettings optimizer;
+  solvers::SolverSettings solver;
+  solvers::GradientSettings gradient;
+};
+
+void validate(const TrainingSettings& settings);  ///< throws std::invalid_argument
+
+struct EpochRecord {
+  int epoch = 0;  ///< 1-based: the number of completed epochs
+  double loss = 0;
+  double gradient_norm = 0;
+  double learning_rate = 0;
+  double seconds = 0;
+  bool evaluated = false;
+  double evaluation_loss = 0;
+  std::vector<double> metrics;  ///< task metrics on the held-out set, in metric_names() order
+};
+
+struct Evaluation {
+  double loss = 0;
+  std::vector<double> metrics;     ///< means over the evaluation samples
+  std::vector<double> per_sample;  ///< samples x metrics
+  std::vector<double> times;       ///< observation times
+  std::vector<double> trajectories;  ///< samples x times x recorded components (when asked)
+};
+
+/// Everything a checkpoint holds: restarting from it continues bit for bit.
+struct TrainingState {
+  int epoch = 0;
+  std::vector<double> parameters;
+  std::vector<double> optimizer_state;
+  std::vector<EpochRecord> history;
+  std::vector<int> snapshot_epochs;
+  std::vector<double> snapshots;  ///< snapshot_epochs.size() x parameters
+};
+
+/// A forward solve failed during training; every rank throws it together.
+class TrainingFailure : public std::runtime_error {
+ public:
+  using std::runtime_error::runtime_error;
+};
+
+class Trainer {
+ public:
+  Trainer(const Task& task, TrainingSettings settings, MPI_Comm comm = MPI_COMM_WORLD);
+
+  TrainingState initial_state() const;
+  /// Trains from state.epoch on; after every epoch `after_epoch` runs on every rank.
+  void run(TrainingState& state, const std::function<void(const TrainingState&, const EpochRecord&)>& after_epoch);
+  /// Forward solves of the held-out set (collective).
+  Evaluation evaluate(const std::vector<double>& parameters, bool keep_trajectories) const;
+  /// Mean loss and mean gradient over `samples` of the training split (collective).
+  std::pair<double, std::vector<double>> loss_and_gradient(const std::vector<double>& parameters,
+                                                           const std::vector<std::size_t>& samples) const;
+  /// The training samples of each optimiser step of epoch `epoch` (0-based).
+  std::vector<std::vector<std::size_t>> epoch_batches(int epoch) const;
+  const TrainingSettings& settings() const { return settings_; }
+
+ private:
+  std::vector<std::vector<std::size_t>> groups_of_this_rank(const std::vector<std::size_t>& samples) const;
+
+  const Task& task_;
+  TrainingSettings settings_;
+  MPI_Comm comm_;
+};
+
+}  // namespace neurode::train
