@@ -99,7 +99,8 @@ TrainingConfig load_training_config(const std::string& path) { return parse_trai
 
 TrainingConfig parse_training_config(const std::string& text, const std::string& path) {
   const ConfigNode root = parse_config_text(text, path);
-  root.check_keys({"seed", "task", "model", "constraints", "loss", "solver", "gradient", "training", "optimizer", "output"});
+  root.check_keys({"seed", "task", "model", "constraints", "loss", "initial_jitter", "solver", "gradient", "training",
+                   "optimizer", "output"});
   TrainingConfig config;
   config.path = path;
   config.source_text = text;
@@ -108,6 +109,8 @@ TrainingConfig parse_training_config(const std::string& text, const std::string&
   config.task.column.seed = config.training.seed;
   read_constraints(root.child("constraints"), config.task.column);
   read_loss(root.child("loss"), config.task.column);
+  config.task.column.initial_jitter =
+      root.get_or("initial_jitter", config.task.column.initial_jitter, Bounds::half_open(0.0, 1.0));
   config.training.solver = read_solver_section(root.child("solver"));
   read_gradient(root.child("gradient"), config.training.gradient);
   config.training.gradient.adjoint_solver = config.training.solver;

@@ -24,6 +24,7 @@ enum class RandomDomain : std::uint16_t {
   stimulus_pair = 1,    ///< sample_stimulus_pair (stimulus_pairs.hpp)
   wong_wang_noise = 2,  ///< background noise of the Euler target run (wong_wang.hpp)
   brownian_path = 3,    ///< reserved for the solvers' Brownian paths
+  initial_weights = 4,  ///< jitter of initial trainable weights (train/column_task.cpp)
 };
 
 /// Stream id of (domain, sample index): the domain in the top 16 bits, the sample index below.

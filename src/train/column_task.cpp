@@ -4,6 +4,8 @@
 #include <cmath>
 #include <stdexcept>
 
+#include "models/random_stream.hpp"
+
 namespace neurode::train {
 
 Sign parse_sign(const std::string& text) {
@@ -25,6 +27,12 @@ std::vector<double> ColumnTask::initial_parameters() const {
   for (const auto& ref : weights_.parameters)
     values.push_back(ref.matrix == models::ParameterRef::Matrix::recurrent ? weights_.recurrent.value[ref.index]
                                                                           : weights_.input.value[ref.index]);
+  if (settings_.initial_jitter > 0) {
+    for (std::size_t k = 0; k < values.size(); ++k) {
+      models::RandomStream stream(settings_.seed, models::RandomDomain::initial_weights, k);
+      values[k] *= 1.0 + settings_.initial_jitter * (2.0 * stream.uniform(0) - 1.0);
+    }
+  }
   project(values);
   return values;
 }

@@ -24,6 +24,9 @@ struct ColumnTaskSettings {
   double huber_beta = 1.0;
   Readout readout = Readout::state_rate;
   std::uint64_t seed = 1;
+  /// Initial weights are the network's values times (1 + jitter u), u ~ U(-1, 1) keyed by (seed,
+  /// parameter index), so that different seeds start from different points.
+  double initial_jitter = 0.0;
 };
 
 class ColumnTask : public Task {
