@@ -76,6 +76,13 @@ void write_training(Hdf5File& file, const train::Task& task, const train::Traini
     file.set_attribute("/evaluation/trajectories", "layout", "sample x time x component");
   }
   file.write_strings("/evaluation/components", task.recorded_names());
+  std::vector<double> targets;
+  for (std::size_t s = 0; s < S; ++s) {
+    const auto t = task.recorded_targets(train::Split::evaluation, s);
+    if (t.size() != T * R) break;
+    targets.insert(targets.end(), t.begin(), t.end());
+  }
+  if (targets.size() == S * T * R && !targets.empty()) file.write("/evaluation/targets", {S, T, R}, targets.data());
 }
 
 void write_checkpoint(const std::string& path, const std::string& config_text, const train::TrainingState& state) {

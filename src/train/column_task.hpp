@@ -39,6 +39,9 @@ class ColumnTask : public Task {
   BatchProblem make_problem(Split split, const std::vector<std::size_t>& indices,
                             const std::vector<double>& parameters) const override;
 
+  /// The loss targets, which both column tasks record as their output trajectories.
+  std::vector<double> recorded_targets(Split split, std::size_t index) const override { return targets(split, index); }
+
   const models::NetworkWeights& weights() const { return weights_; }
   std::size_t populations() const { return weights_.populations; }
 

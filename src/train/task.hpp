@@ -47,6 +47,13 @@ class Task {
   /// output rates), and their names.
   virtual std::vector<std::size_t> recorded_components() const = 0;
   virtual std::vector<std::string> recorded_names() const = 0;
+  /// What the recorded components should follow for sample `index` (times x components), for
+  /// plots; empty when the task has no such target.
+  virtual std::vector<double> recorded_targets(Split split, std::size_t index) const {
+    (void)split;
+    (void)index;
+    return {};
+  }
 };
 
 }  // namespace neurode::train

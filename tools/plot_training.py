@@ -1,0 +1,106 @@
+#!/usr/bin/python3
+"""Turn a neurode training file into PNGs: loss curves, metrics, and the task's own picture.
+
+usage: /usr/bin/python3 tools/plot_training.py TRAIN.h5 [OUT_PREFIX]
+writes OUT_PREFIX-loss.png, OUT_PREFIX-metrics.png and OUT_PREFIX-task.png (default prefix: the
+file name without .h5):
+  wta     both columns' L2/3e rates against the Wong-Wang targets for held-out pairs
+  xor     the output rate of every pattern over time, with its target
+  hopf    phase portraits of the learned flow against the true one (when the file has them)
+"""
+import sys
+
+import h5py
+import matplotlib
+import numpy as np
+
+matplotlib.use("Agg")
+import matplotlib.pyplot as plt
+
+
+def as_text(value):
+    return value.decode() if isinstance(value, bytes) else str(value)
+
+
+def plot_loss(f, prefix):
+    fig, ax = plt.subplots(figsize=(6, 4))
+    ax.semilogy(f["training/epoch"][()], f["training/loss"][()], label="training")
+    ax.semilogy(f["training/evaluation/epoch"][()], f["training/evaluation/loss"][()], "o-", label="held-out")
+    ax.set_xlabel("epoch")
+    ax.set_ylabel("loss")
+    ax.set_title(f"{as_text(f['training'].attrs['task'])}: loss")
+    ax.legend()
+    fig.tight_layout()
+    fig.savefig(prefix + "-loss.png", dpi=110)
+
+
+def plot_metrics(f, prefix):
+    group = f["training/evaluation"]
+    names = [n for n in group if n not in ("epoch", "loss")]
+    fig, axes = plt.subplots(1, max(1, len(names)), figsize=(5 * max(1, len(names)), 3.6), squeeze=False)
+    for ax, name in zip(axes[0], names):
+        ax.plot(group["epoch"][()], group[name][()], "o-")
+        ax.set_xlabel("epoch")
+        ax.set_title(name)
+    fig.tight_layout()
+    fig.savefig(prefix + "-metrics.png", dpi=110)
+
+
+def plot_task(f, prefix):
+    task = as_text(f["training"].attrs["task"])
+    if "evaluation/trajectories" not in f:
+        return
+    t = f["evaluation/times"][()]
+    y = f["evaluation/trajectories"][()]
+    target = f["evaluation/targets"][()] if "evaluation/targets" in f else None
+    names = [as_text(n) for n in np.atleast_1d(f["evaluation/components"][()])]
+    if task == "wta":
+        shown = min(4, y.shape[0])
+        fig, axes = plt.subplots(shown, 1, figsize=(7, 2.4 * shown), sharex=True, squeeze=False)
+        keep = target[0, :, 0] != 0 if target is not None else slice(None)
+        for s in range(shown):
+            ax = axes[s, 0]
+            for c, colour in zip(range(y.shape[2]), ("tab:blue", "tab:red")):
+                ax.plot(t * 1e3, y[s, :, c], color=colour, label=names[c])
+                if target is not None:
+                    ax.plot(t[keep] * 1e3, target[s, keep, c], "--", color=colour, lw=1, label="target")
+            ax.set_ylabel("rate (Hz)")
+        axes[0, 0].legend(fontsize=7, ncol=2)
+        axes[-1, 0].set_xlabel("time (ms)")
+        fig.suptitle("winner-take-all: L2/3e rates (solid) and Wong-Wang targets (dashed)")
+    elif task in ("xor", "parity"):
+        fig, ax = plt.subplots(figsize=(7, 4))
+        for s in range(y.shape[0]):
+            line, = ax.plot(t, y[s, :, 0], label=f"pattern {s}")
+            if target is not None:
+                ax.axhline(target[s, -1, 0], color=line.get_color(), ls="--", lw=0.8)
+        ax.set_xlabel("time (s)")
+        ax.set_ylabel("output rate (Hz)")
+        ax.set_title(f"{task}: output per pattern (dashed: targets)")
+        ax.legend(fontsize=7, ncol=2)
+    else:
+        fig, ax = plt.subplots(figsize=(5, 5))
+        for s in range(min(8, y.shape[0])):
+            ax.plot(y[s, :, 0], y[s, :, 1], lw=1)
+            if target is not None:
+                ax.plot(target[s, :, 0], target[s, :, 1], "k--", lw=0.6)
+        ax.set_aspect("equal")
+        ax.set_title(f"{task}: learned (solid) vs true (dashed)")
+    fig.tight_layout()
+    fig.savefig(prefix + "-task.png", dpi=110)
+
+
+def main():
+    if len(sys.argv) not in (2, 3):
+        sys.exit(__doc__)
+    source = sys.argv[1]
+    prefix = sys.argv[2] if len(sys.argv) == 3 else source.rsplit(".h5", 1)[0]
+    with h5py.File(source, "r") as f:
+        plot_loss(f, prefix)
+        plot_metrics(f, prefix)
+        plot_task(f, prefix)
+    print(f"wrote {prefix}-loss.png, {prefix}-metrics.png, {prefix}-task.png")
+
+
+if __name__ == "__main__":
+    main()
