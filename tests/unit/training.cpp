@@ -1,0 +1,210 @@
+// Optimisers, the trainer's loss and gradient, constraints, and training configs.
+#include <gtest/gtest.h>
+
+#include <cmath>
+
+#include "io/build_info.hpp"
+#include "io/training_config.hpp"
+#include "support/reference.hpp"
+#include "train/optimizer.hpp"
+#include "train/task_factory.hpp"
+#include "train/trainer.hpp"
+
+namespace neurode {
+namespace {
+
+// Minimises 0.5 sum_i c_i (x_i - 1)^2 with each optimiser.
+double quadratic_after(train::OptimizerSettings s, int steps) {
+  train::Optimizer optimizer(s, 3);
+  std::vector<double> x{5.0, -3.0, 0.0};
+  const double c[3] = {1.0, 10.0, 0.1};
+  for (int k = 0; k < steps; ++k) {
+    std::vector<double> g(3);
+    for (int i = 0; i < 3; ++i) g[static_cast<std::size_t>(i)] = c[i] * (x[static_cast<std::size_t>(i)] - 1.0);
+    optimizer.step(x, g, k);
+  }
+  double e = 0;
+  for (double v : x) e = std::max(e, std::abs(v - 1.0));
+  return e;
+}
+
+TEST(Optimizer, EachTypeConvergesOnAQuadratic) {
+  train::OptimizerSettings adam;
+  adam.learning_rate = 0.1;
+  EXPECT_LT(quadratic_after(adam, 2000), 1e-3);
+  train::OptimizerSettings rms;
+  rms.type = "rmsprop";
+  rms.learning_rate = 0.01;
+  EXPECT_LT(quadratic_after(rms, 3000), 2e-2);
+  train::OptimizerSettings sgd;
+  sgd.type = "sgd";
+  sgd.learning_rate = 0.05;
+  sgd.momentum = 0.9;
+  EXPECT_LT(quadratic_after(sgd, 3000), 1e-3);
+}
+
+TEST(Optimizer, SchedulesAndClipping) {
+  train::OptimizerSettings s;
+  s.learning_rate = 1.0;
+  s.schedule = "step";
+  s.gamma = 0.5;
+  s.step_every = 10;
+  train::Optimizer step(s, 1);
+  EXPECT_DOUBLE_EQ(step.learning_rate(9), 1.0);
+  EXPECT_DOUBLE_EQ(step.learning_rate(10), 0.5);
+  s.schedule = "cosine";
+  s.total_epochs = 100;
+  train::Optimizer cosine(s, 1);
+  EXPECT_NEAR(cosine.learning_rate(50), 0.5, 1e-12);
+  EXPECT_NEAR(cosine.learning_rate(100), 0.0, 1e-12);
+  s.schedule = "constant";
+  s.type = "sgd";
+  s.clip_norm = 1.0;
+  train::Optimizer clipped(s, 2);
+  std::vector<double> x{0.0, 0.0};
+  EXPECT_DOUBLE_EQ(clipped.step(x, {30.0, 40.0}, 0), 50.0);
+  EXPECT_NEAR(std::hypot(x[0], x[1]), 1.0, 1e-12);
+  train::Optimizer copy(s, 2);
+  copy.restore(clipped.state());
+  EXPECT_EQ(copy.state(), clipped.state());
+}
+
+TEST(Optimizer, BadSettingsAreRefused) {
+  train::OptimizerSettings s;
+  s.type = "lbfgs";
+  EXPECT_THROW(train::Optimizer(s, 1), std::invalid_argument);
+  s.type = "adam";
+  s.learning_rate = -1;
+  EXPECT_THROW(train::Optimizer(s, 1), std::invalid_argument);
+}
+
+train::TaskConfig xor_config() {
+  train::TaskConfig config;
+  config.type = "xor";
+  config.column = train::default_column_settings("xor");
+  config.xor_settings.observations = 11;
+  config.xor_settings.loss_window_s = 0.1;
+  config.column.initial_jitter = 0.2;
+  return config;
+}
+
+train::TrainingSettings settings(int epochs) {
+  train::TrainingSettings s;
+  s.epochs = epochs;
+  s.eval_every = epochs;
+  s.optimizer.learning_rate = 1.0;
+  s.solver.rtol = s.solver.atol = 1e-6;
+  return s;
+}
+
+TEST(Trainer, GradientIsTheFiniteDifferenceOfTheMeanLoss) {
+  const auto task = train::make_task(xor_config());
+  train::Trainer trainer(*task, settings(1));
+  auto p = task->initial_parameters();
+  const std::vector<std::size_t> samples{0, 1, 2, 3};
+  // Fixed-step RK4, so that finite differences see the same discretisation.
+  auto s = settings(1);
+  s.solver.method = "rk4";
+  s.solver.adaptive = false;
+  s.solver.dt = 1e-3;
+  train::Trainer fixed(*task, s);
+  const auto [loss, gradient] = fixed.loss_and_gradient(p, samples);
+  for (std::size_t k : {0u, 5u, 17u, 23u}) {
+    const double h = 1e-4 * std::max(1.0, std::abs(p[k]));
+    auto plus = p, minus = p;
+    plus[k] += h;
+    minus[k] -= h;
+    const double fd = (fixed.loss_and_gradient(plus, samples).first - fixed.loss_and_gradient(minus, samples).first) / (2 * h);
+    EXPECT_NEAR(gradient[k], fd, 1e-5 * std::max(std::abs(fd), 1e-3 * std::abs(loss))) << "parameter " << k;
+  }
+}
+
+TEST(Trainer, ATinyXorRunLowersTheLoss) {
+  const auto task = train::make_task(xor_config());
+  train::Trainer trainer(*task, settings(25));
+  auto state = trainer.initial_state();
+  trainer.run(state, [](const train::TrainingState&, const train::EpochRecord&) {});
+  ASSERT_EQ(state.history.size(), 25u);
+  EXPECT_LT(state.history.back().loss, 0.75 * state.history.front().loss);
+  EXPECT_TRUE(state.history.back().evaluated);
+}
+
+TEST(Trainer, SignConstraintsHoldAfterEveryStep) {
+  auto config = xor_config();
+  config.column.constraints = {{"feedforward", train::Sign::nonnegative}, {"input", train::Sign::nonpositive}};
+  const auto task = train::make_task(config);
+  auto s = settings(3);
+  s.snapshot_every = 1;
+  s.optimizer.learning_rate = 5.0;  // large steps that would cross zero without the projection
+  train::Trainer trainer(*task, s);
+  auto state = trainer.initial_state();
+  trainer.run(state, [](const train::TrainingState&, const train::EpochRecord&) {});
+  const auto labels = task->parameter_labels();
+  const std::size_t P = labels.size();
+  ASSERT_EQ(state.snapshot_epochs.size(), 3u);
+  bool some_input_clamped = false;
+  for (std::size_t e = 0; e < state.snapshot_epochs.size(); ++e)
+    for (std::size_t k = 0; k < P; ++k) {
+      const double w = state.snapshots[e * P + k];
+      if (labels[k].rfind("feedforward", 0) == 0) {
+        EXPECT_GE(w, 0.0) << labels[k];
+      }
+      if (labels[k].rfind("input", 0) == 0) {
+        EXPECT_LE(w, 0.0) << labels[k];
+        some_input_clamped = some_input_clamped || w == 0.0;
+      }
+    }
+  EXPECT_TRUE(some_input_clamped);  // the initial +25.9 input weights were projected
+}
+
+TEST(Trainer, ResumingFromAStateContinuesBitForBit) {
+  const auto task = train::make_task(xor_config());
+  train::Trainer four(*task, settings(4));
+  auto straight = four.initial_state();
+  four.run(straight, [](const train::TrainingState&, const train::EpochRecord&) {});
+  train::Trainer two(*task, settings(2));
+  auto resumed = two.initial_state();
+  two.run(resumed, [](const train::TrainingState&, const train::EpochRecord&) {});
+  ASSERT_EQ(resumed.epoch, 2);
+  four.run(resumed, [](const train::TrainingState&, const train::EpochRecord&) {});
+  ASSERT_EQ(resumed.epoch, 4);
+  EXPECT_EQ(resumed.parameters, straight.parameters);  // bitwise
+  for (std::size_t e = 0; e < 4; ++e) EXPECT_EQ(resumed.history[e].loss, straight.history[e].loss);
+}
+
+TEST(TrainingConfig, ExamplesParseAndBadOnesAreRefused) {
+  const std::string dir = io::build_info::source_dir;
+  for (const char* name : {"train_xor.yaml", "train_wta.yaml", "quickstart_wta.yaml"})
+    EXPECT_NO_THROW(io::load_training_config(dir + "/inputs/" + name)) << name;
+  struct Bad {
+    const char* text;
+    const char* expected;
+  };
+  const Bad bad[] = {
+      {"task: {type: sudoku}\n", "task.type"},
+      {"task: {type: xor}\noptimizer: {type: lbfgs}\n", "optimizer.type"},
+      {"task: {type: xor}\noptimizer: {learning_rate: -1}\n", "optimizer.learning_rate"},
+      {"task: {type: xor}\noptimizer: {beta1: 1.5}\n", "optimizer.beta1"},
+      {"task: {type: xor}\ntraining: {epochs: 0}\n", "training.epochs"},
+      {"task: {type: xor}\ntraining: {epoch: 3}\n", "unknown key 'epoch'"},
+      {"task: {type: xor, target_high: 0.1}\n", "target_high"},
+      {"task: {type: xor}\nsolver: {method: bdf}\ngradient: {method: discrete}\n", "use gradient: continuous"},
+      {"task: {type: xor}\ngradient: {method: magic}\n", "gradient.method"},
+      {"task: {type: wta, training_samples: 0}\n", "task.training_samples"},
+      {"training: {epochs: 3}\n", "task"},
+  };
+  for (const auto& b : bad) {
+    try {
+      io::parse_training_config(b.text, "bad.yaml");
+      ADD_FAILURE() << "accepted: " << b.text;
+    } catch (const io::ConfigError& e) {
+      const std::string what = e.what();
+      EXPECT_NE(what.find("bad.yaml"), std::string::npos) << what;
+      EXPECT_NE(what.find(b.expected), std::string::npos) << what;
+      EXPECT_EQ(what.find('\n'), std::string::npos) << what;
+    }
+  }
+}
+
+}  // namespace
+}  // namespace neurode
