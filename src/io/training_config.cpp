@@ -28,6 +28,18 @@ void read_task(const ConfigNode& node, const ConfigNode& model, const std::strin
     w.evaluation_samples = node.get_or<unsigned long>("evaluation_samples", w.evaluation_samples, Bounds::at_least(1));
     w.cross_inhibition_init = node.get_or("cross_inhibition_init", w.cross_inhibition_init);
     task.column = train::default_wta_network(w.cross_inhibition_init);
+  } else if (task.type == "parity") {
+    node.check_keys({"type", "input_rate", "silent", "input_duration", "target_even", "target_odd", "tolerance",
+                     "loss_window", "observations"});
+    auto& p = task.parity;
+    p.input_rate_Hz = node.get_or("input_rate", p.input_rate_Hz, Bounds::non_negative());
+    p.silent_s = node.get_or("silent", p.silent_s, Bounds::positive());
+    p.input_s = node.get_or("input_duration", p.input_s, Bounds::positive());
+    p.target_even_Hz = node.get_or("target_even", p.target_even_Hz, Bounds::non_negative());
+    p.target_odd_Hz = node.get_or("target_odd", p.target_odd_Hz, Bounds::non_negative());
+    p.tolerance_Hz = node.get_or("tolerance", p.tolerance_Hz, Bounds::positive());
+    p.loss_window_s = node.get_or("loss_window", p.loss_window_s, Bounds::non_negative());
+    p.observations = node.get_or<unsigned long>("observations", p.observations, Bounds::at_least(2));
   }
   if (model.present()) {
     // A network given in full replaces the task's default (same keys as `neurode simulate`).
@@ -39,8 +51,8 @@ void read_task(const ConfigNode& node, const ConfigNode& model, const std::strin
 }
 
 void read_constraints(const ConfigNode& node, train::ColumnTaskSettings& column) {
-  node.check_keys({"recurrent", "lateral", "feedforward", "feedback", "input"});
-  for (const std::string kind : {"recurrent", "lateral", "feedforward", "feedback", "input"})
+  node.check_keys({"recurrent", "lateral", "feedforward", "feedback", "input", "output"});
+  for (const std::string kind : {"recurrent", "lateral", "feedforward", "feedback", "input", "output"})
     if (node.has(kind))
       column.constraints[kind] = train::parse_sign(node.child(kind).choice({"free", "nonnegative", "nonpositive"}));
 }

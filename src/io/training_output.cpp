@@ -70,7 +70,7 @@ void write_training(Hdf5File& file, const train::Task& task, const train::Traini
     file.set_attribute("/evaluation/" + metric_names[m], "mean", evaluation.metrics[m]);
   }
   file.write("/evaluation/times", evaluation.times);
-  const std::size_t R = task.recorded_components().size(), T = evaluation.times.size();
+  const std::size_t R = task.recorded_names().size(), T = evaluation.times.size();
   if (!evaluation.trajectories.empty()) {
     file.write("/evaluation/trajectories", {S, T, R}, evaluation.trajectories.data());
     file.set_attribute("/evaluation/trajectories", "layout", "sample x time x component");

@@ -106,6 +106,20 @@ GradientResult GradientSolver::compute(double t0, const std::vector<double>& y0,
     result.backward_steps = adjoint.backward_steps;
   }
   result.gradient = std::move(adjoint.gradient);
+  if (const std::size_t Q = cost.parameter_size(); Q > 0) {
+    // The loss's own parameters enter only at the observations: no adjoint needed for them.
+    const std::size_t trials = s.model.trial_count(), P = s.model.parameter_size();
+    std::vector<double> own(trials * Q, 0.0);
+    for (std::size_t k = 0; k < output_times.size(); ++k) cost.add_parameter_gradient(k, result.forward.state(k), own.data());
+    std::vector<double> merged(trials * (P + Q));
+    for (std::size_t b = 0; b < trials; ++b) {
+      std::copy(result.gradient.begin() + static_cast<std::ptrdiff_t>(b * P),
+                result.gradient.begin() + static_cast<std::ptrdiff_t>((b + 1) * P), merged.begin() + static_cast<std::ptrdiff_t>(b * (P + Q)));
+      std::copy(own.begin() + static_cast<std::ptrdiff_t>(b * Q), own.begin() + static_cast<std::ptrdiff_t>((b + 1) * Q),
+                merged.begin() + static_cast<std::ptrdiff_t>(b * (P + Q) + P));
+    }
+    result.gradient = std::move(merged);
+  }
   result.dl_dy0 = std::move(adjoint.dl_dy0);
   result.backward_rhs_evaluations = adjoint.rhs_evaluations;
   result.backward_transpose_products = adjoint.transpose_products;

@@ -31,7 +31,7 @@ struct GradientSettings {
 struct GradientResult {
   Solution forward;
   std::vector<double> loss_per_trial;
-  std::vector<double> gradient;  ///< trials x parameters
+  std::vector<double> gradient;  ///< trials x (model parameters, then the loss's own parameters)
   std::vector<double> dl_dy0;
   std::string method;            ///< what was computed, e.g. "discrete adjoint of rk/5dp"
   long backward_rhs_evaluations = 0;

@@ -13,6 +13,15 @@ class ObservationCost {
   virtual void add_value(std::size_t k, const double* y, std::vector<double>& per_trial) const = 0;
   /// Adds d(total loss)/dy at observation k to `dl_dy` (size = state size).
   virtual void add_cotangent(std::size_t k, const double* y, double* dl_dy) const = 0;
+  /// Trainable parameters of the loss itself (e.g. read-out weights); they follow the model's
+  /// parameters in every gradient.
+  virtual std::size_t parameter_size() const { return 0; }
+  /// Adds d(loss of each trial)/d(loss parameters) at observation k: grad[trial * parameter_size() + j].
+  virtual void add_parameter_gradient(std::size_t k, const double* y, double* grad) const {
+    (void)k;
+    (void)y;
+    (void)grad;
+  }
 };
 
 }  // namespace neurode::solvers

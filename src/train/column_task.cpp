@@ -20,6 +20,18 @@ ColumnTask::ColumnTask(ColumnTaskSettings settings)
       weights_(models::build_network(settings_.parameters, settings_.network)),
       constants_(models::ColumnConstants::from(settings_.parameters)) {
   if (weights_.parameters.empty()) throw std::invalid_argument("task: the network has no trainable weights");
+  if (settings_.output_readout)
+    for (int p = 0; p < models::kPopulationsPerColumn; ++p)
+      if (settings_.parameters.output_mask[static_cast<std::size_t>(p)] != 0.0)
+        readout_init_.push_back(settings_.parameters.output_init[static_cast<std::size_t>(p)]);
+}
+
+std::vector<std::size_t> ColumnTask::readout_populations() const {
+  std::vector<std::size_t> pops;
+  const std::size_t last = weights_.populations - models::kPopulationsPerColumn;
+  for (int p = 0; p < models::kPopulationsPerColumn; ++p)
+    if (settings_.parameters.output_mask[static_cast<std::size_t>(p)] != 0.0) pops.push_back(last + static_cast<std::size_t>(p));
+  return pops;
 }
 
 std::vector<double> ColumnTask::initial_parameters() const {
@@ -33,6 +45,8 @@ std::vector<double> ColumnTask::initial_parameters() const {
       values[k] *= 1.0 + settings_.initial_jitter * (2.0 * stream.uniform(0) - 1.0);
     }
   }
+  if (settings_.output_readout && settings_.output_trainable)
+    values.insert(values.end(), readout_init_.begin(), readout_init_.end());
   project(values);
   return values;
 }
@@ -40,12 +54,15 @@ std::vector<double> ColumnTask::initial_parameters() const {
 std::vector<std::string> ColumnTask::parameter_labels() const {
   std::vector<std::string> labels;
   for (const auto& ref : weights_.parameters) labels.push_back(ref.label);
+  if (settings_.output_readout && settings_.output_trainable)
+    for (std::size_t pop : readout_populations()) labels.push_back("output w[" + std::to_string(pop) + "]");
   return labels;
 }
 
 void ColumnTask::project(std::vector<double>& parameters) const {
   for (std::size_t k = 0; k < parameters.size(); ++k) {
-    const auto found = settings_.constraints.find(weights_.parameters[k].kind);
+    const std::string kind = k < weights_.parameters.size() ? weights_.parameters[k].kind : "output";
+    const auto found = settings_.constraints.find(kind);
     if (found == settings_.constraints.end()) continue;
     if (found->second == Sign::nonnegative) parameters[k] = std::max(parameters[k], 0.0);
     if (found->second == Sign::nonpositive) parameters[k] = std::min(parameters[k], 0.0);
@@ -58,7 +75,8 @@ BatchProblem ColumnTask::make_problem(Split split, const std::vector<std::size_t
   for (std::size_t index : indices) drives.push_back(drive(split, index));
   BatchProblem problem;
   auto model = std::make_unique<models::ColumnNetwork>(weights_, constants_, std::move(drives));
-  model->set_parameters(parameters);
+  const std::size_t P = weights_.parameters.size();
+  model->set_parameters(std::vector<double>(parameters.begin(), parameters.begin() + static_cast<std::ptrdiff_t>(P)));
   problem.initial_state.assign(model->state_size(), 0.0);
   problem.model = std::move(model);
   problem.observation_times = observation_times();
@@ -72,12 +90,38 @@ BatchProblem ColumnTask::make_problem(Split split, const std::vector<std::size_t
   spec.loss_populations = loss_populations();
   spec.observation_weights = observation_weights();
   spec.transfer = settings_.parameters.transfer;
+  if (settings_.output_readout) {
+    spec.readout_trainable = settings_.output_trainable;
+    spec.readout_weights = settings_.output_trainable
+                               ? std::vector<double>(parameters.begin() + static_cast<std::ptrdiff_t>(P), parameters.end())
+                               : readout_init_;
+  }
   for (std::size_t index : indices) {
     const auto t = targets(split, index);
     spec.targets.insert(spec.targets.end(), t.begin(), t.end());
   }
   problem.loss = std::make_unique<TrajectoryLoss>(std::move(spec));
   return problem;
+}
+
+double ColumnTask::readout_output(const solvers::Solution& solution, std::size_t k, std::size_t b,
+                                  const std::vector<double>& parameters) const {
+  const auto pops = readout_populations();
+  const std::size_t P = weights_.parameters.size();
+  double sum = 0;
+  for (std::size_t j = 0; j < pops.size(); ++j)
+    sum += (settings_.output_trainable ? parameters[P + j] : readout_init_[j]) * rate_state(solution, k, b, pops[j]);
+  return sum;
+}
+
+void ColumnTask::record(const solvers::Solution& solution, std::size_t k, std::size_t b,
+                        const std::vector<double>& parameters, double* out) const {
+  if (settings_.output_readout) {
+    out[0] = readout_output(solution, k, b, parameters);
+    return;
+  }
+  const auto pops = loss_populations();
+  for (std::size_t j = 0; j < pops.size(); ++j) out[j] = rate_state(solution, k, b, pops[j]);
 }
 
 std::size_t index_of_time(const std::vector<double>& times, double t) {

@@ -27,6 +27,11 @@ struct ColumnTaskSettings {
   /// Initial weights are the network's values times (1 + jitter u), u ~ U(-1, 1) keyed by (seed,
   /// parameter index), so that different seeds start from different points.
   double initial_jitter = 0.0;
+  /// The loss is on one output, the weighted sum of the last column's output populations
+  /// (parameters.output_mask, initial weights parameters.output_init), whose weights are trained
+  /// with the network when output_trainable (kind "output" for constraints).
+  bool output_readout = false;
+  bool output_trainable = true;
 };
 
 class ColumnTask : public Task {
@@ -39,8 +44,14 @@ class ColumnTask : public Task {
   BatchProblem make_problem(Split split, const std::vector<std::size_t>& indices,
                             const std::vector<double>& parameters) const override;
 
-  /// The loss targets, which both column tasks record as their output trajectories.
+  /// The loss targets, which the column tasks record as their output trajectories.
   std::vector<double> recorded_targets(Split split, std::size_t index) const override { return targets(split, index); }
+  /// Records the rate state r of the loss populations (or the weighted output with a read-out).
+  void record(const solvers::Solution& solution, std::size_t k, std::size_t b, const std::vector<double>& parameters,
+              double* out) const override;
+  /// The weighted read-out output of sample b at observation k (output_readout only).
+  double readout_output(const solvers::Solution& solution, std::size_t k, std::size_t b,
+                        const std::vector<double>& parameters) const;
 
   const models::NetworkWeights& weights() const { return weights_; }
   std::size_t populations() const { return weights_.populations; }
@@ -59,9 +70,13 @@ class ColumnTask : public Task {
     return solution.state(k)[3 * populations() * b + 2 * populations() + p];
   }
 
+  /// The last column's read-out populations (output_mask), in population order.
+  std::vector<std::size_t> readout_populations() const;
+
   ColumnTaskSettings settings_;
   models::NetworkWeights weights_;
   models::ColumnConstants constants_;
+  std::vector<double> readout_init_;  ///< empty unless output_readout
 };
 
 /// The time index of `t` in `times` (exact match required; throws otherwise).

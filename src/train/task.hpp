@@ -42,11 +42,12 @@ class Task {
   /// Metric values of each solved sample: samples x metrics, row-major; the trainer averages them
   /// over the evaluation set. `solution` holds the samples `indices` in order.
   virtual std::vector<double> score(Split split, const std::vector<std::size_t>& indices,
-                                    const solvers::Solution& solution) const = 0;
-  /// Components of one sample's state kept as evaluation trajectories in the output (e.g. the
-  /// output rates), and their names.
-  virtual std::vector<std::size_t> recorded_components() const = 0;
+                                    const solvers::Solution& solution, const std::vector<double>& parameters) const = 0;
+  /// What the output file keeps of each held-out sample at every observation (e.g. the output
+  /// rates): recorded_names().size() values written by record() for sample b of a solution.
   virtual std::vector<std::string> recorded_names() const = 0;
+  virtual void record(const solvers::Solution& solution, std::size_t k, std::size_t b,
+                      const std::vector<double>& parameters, double* out) const = 0;
   /// What the recorded components should follow for sample `index` (times x components), for
   /// plots; empty when the task has no such target.
   virtual std::vector<double> recorded_targets(Split split, std::size_t index) const {

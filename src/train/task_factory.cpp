@@ -5,19 +5,21 @@
 namespace neurode::train {
 
 const std::vector<std::string>& task_types() {
-  static const std::vector<std::string> types = {"wta", "xor"};
+  static const std::vector<std::string> types = {"wta", "xor", "parity"};
   return types;
 }
 
 ColumnTaskSettings default_column_settings(const std::string& type) {
   if (type == "xor") return default_xor_network();
   if (type == "wta") return default_wta_network();
+  if (type == "parity") return default_parity_network();
   throw std::invalid_argument("unknown task type '" + type + "'");
 }
 
 std::unique_ptr<Task> make_task(const TaskConfig& config) {
   if (config.type == "xor") return std::make_unique<XorTask>(config.column, config.xor_settings);
   if (config.type == "wta") return std::make_unique<WtaTask>(config.column, config.wta);
+  if (config.type == "parity") return std::make_unique<ParityTask>(config.column, config.parity);
   throw std::invalid_argument("unknown task type '" + config.type + "'");
 }
 

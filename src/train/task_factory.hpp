@@ -5,6 +5,7 @@
 #include <vector>
 
 #include "train/column_task.hpp"
+#include "train/parity_task.hpp"
 #include "train/task.hpp"
 #include "train/wta_task.hpp"
 #include "train/xor_task.hpp"
@@ -16,6 +17,7 @@ struct TaskConfig {
   ColumnTaskSettings column;   ///< network, constraints, loss of a column task
   XorSettings xor_settings;
   WtaSettings wta;
+  ParitySettings parity;
 };
 
 const std::vector<std::string>& task_types();

@@ -125,7 +125,7 @@ Evaluation Trainer::evaluate(const std::vector<double>& parameters, bool keep_tr
   std::vector<std::size_t> samples(n);
   std::iota(samples.begin(), samples.end(), 0);
   const std::size_t M = task_.metric_names().size();
-  const auto recorded = task_.recorded_components();
+  const std::size_t R = task_.recorded_names().size();
   Evaluation out;
   std::vector<double> rows;
   std::string message;
@@ -136,7 +136,7 @@ Evaluation Trainer::evaluate(const std::vector<double>& parameters, bool keep_tr
     solvers::Integrator integrator(*problem.model, settings_.solver);
     const auto solution = integrator.solve(problem.t0, problem.initial_state, problem.observation_times);
     const std::size_t T = problem.observation_times.size();
-    width = 1 + M + (keep_trajectories ? T * recorded.size() : 0);
+    width = 1 + M + (keep_trajectories ? T * R : 0);
     if (!solution.ok()) {
       message = "evaluation sample " + std::to_string(group.front()) + ": " + solution.message;
       for (std::size_t b = 0; b < group.size(); ++b) {
@@ -147,15 +147,17 @@ Evaluation Trainer::evaluate(const std::vector<double>& parameters, bool keep_tr
     }
     std::vector<double> losses(group.size(), 0.0);
     for (std::size_t k = 0; k < T; ++k) problem.loss->add_value(k, solution.state(k), losses);
-    const auto metrics = task_.score(Split::evaluation, group, solution);
-    const std::size_t per_sample = problem.model->state_size() / group.size();
+    const auto metrics = task_.score(Split::evaluation, group, solution, parameters);
+    std::vector<double> recorded(R);
     for (std::size_t b = 0; b < group.size(); ++b) {
       rows.push_back(losses[b]);
       rows.insert(rows.end(), metrics.begin() + static_cast<std::ptrdiff_t>(b * M),
                   metrics.begin() + static_cast<std::ptrdiff_t>((b + 1) * M));
       if (keep_trajectories)
-        for (std::size_t k = 0; k < T; ++k)
-          for (std::size_t c : recorded) rows.push_back(solution.state(k)[b * per_sample + c]);
+        for (std::size_t k = 0; k < T; ++k) {
+          task_.record(solution, k, b, parameters, recorded.data());
+          rows.insert(rows.end(), recorded.begin(), recorded.end());
+        }
     }
   }
   // Ranks without a group learn the row width and the times from the others.

@@ -27,7 +27,10 @@ std::vector<double> mean_over_window(const std::vector<double>& times, double t0
 }
 
 TrajectoryLoss::TrajectoryLoss(TrajectoryLossSpec spec) : spec_(std::move(spec)), transfer_(spec_.transfer) {
-  const std::size_t expected = spec_.trials * spec_.observation_weights.size() * spec_.loss_populations.size();
+  const std::size_t outputs = spec_.readout_weights.empty() ? spec_.loss_populations.size() : 1;
+  if (!spec_.readout_weights.empty() && spec_.readout_weights.size() != spec_.loss_populations.size())
+    throw std::invalid_argument("loss: one read-out weight per loss population is needed");
+  const std::size_t expected = spec_.trials * spec_.observation_weights.size() * outputs;
   if (spec_.targets.size() != expected)
     throw std::invalid_argument("loss: " + std::to_string(spec_.targets.size()) + " targets, expected " +
                                 std::to_string(expected) + " (trials x observations x populations)");
@@ -73,9 +76,33 @@ double TrajectoryLoss::penalty_slope(double x) const {
   return 0;
 }
 
+double TrajectoryLoss::output(const double* y, std::size_t trial) const {
+  const double* yb = y + 3 * spec_.populations * trial;
+  double q = 0;
+  for (std::size_t p = 0; p < spec_.loss_populations.size(); ++p)
+    q += spec_.readout_weights[p] * readout(yb, spec_.loss_populations[p], nullptr);
+  return q;
+}
+
+void TrajectoryLoss::add_parameter_gradient(std::size_t k, const double* y, double* grad) const {
+  const double w = spec_.observation_weights[k];
+  if (w == 0.0 || !spec_.readout_trainable) return;
+  const std::size_t K = spec_.observation_weights.size(), P = spec_.loss_populations.size();
+  for (std::size_t b = 0; b < spec_.trials; ++b) {
+    const double d = w * penalty_slope(output(y, b) - spec_.targets[b * K + k]);
+    const double* yb = y + 3 * spec_.populations * b;
+    for (std::size_t p = 0; p < P; ++p) grad[b * P + p] += d * readout(yb, spec_.loss_populations[p], nullptr);
+  }
+}
+
 void TrajectoryLoss::add_value(std::size_t k, const double* y, std::vector<double>& per_trial) const {
   const double w = spec_.observation_weights[k];
   if (w == 0.0) return;
+  if (!spec_.readout_weights.empty()) {
+    const std::size_t K = spec_.observation_weights.size();
+    for (std::size_t b = 0; b < spec_.trials; ++b) per_trial[b] += w * penalty(output(y, b) - spec_.targets[b * K + k]);
+    return;
+  }
   const std::size_t K = spec_.observation_weights.size(), P = spec_.loss_populations.size();
   for (std::size_t b = 0; b < spec_.trials; ++b) {
     const double* yb = y + 3 * spec_.populations * b;
@@ -90,14 +117,17 @@ void TrajectoryLoss::add_cotangent(std::size_t k, const double* y, double* dl_dy
   const double w = spec_.observation_weights[k];
   if (w == 0.0) return;
   const std::size_t n = spec_.populations, K = spec_.observation_weights.size(), P = spec_.loss_populations.size();
+  const bool weighted = !spec_.readout_weights.empty();
   for (std::size_t b = 0; b < spec_.trials; ++b) {
     const double* yb = y + 3 * n * b;
     double* gb = dl_dy + 3 * n * b;
+    const double output_slope = weighted ? w * penalty_slope(output(y, b) - spec_.targets[b * K + k]) : 0.0;
     for (std::size_t p = 0; p < P; ++p) {
       const std::size_t pop = spec_.loss_populations[p];
       double slope = 0;
       const double q = readout(yb, pop, &slope);
-      const double d = w * penalty_slope(q - spec_.targets[(b * K + k) * P + p]) * slope;
+      const double d = weighted ? output_slope * spec_.readout_weights[p] * slope
+                                : w * penalty_slope(q - spec_.targets[(b * K + k) * P + p]) * slope;
       if (spec_.readout == Readout::state_rate) {
         gb[2 * n + pop] += d;
       } else {  // f(V - a)

@@ -33,6 +33,10 @@ struct TrajectoryLossSpec {
   std::vector<double> targets;
   std::vector<double> observation_weights;    ///< one weight per observation time
   models::TransferParameters transfer{};      ///< for Readout::instantaneous_rate
+  /// Non-empty: the loss compares one weighted output sum_p w_p q(loss_populations[p]) with the
+  /// targets (observations x 1 per trial); with readout_trainable the weights are parameters.
+  std::vector<double> readout_weights;
+  bool readout_trainable = false;
 };
 
 class TrajectoryLoss final : public solvers::ObservationCost {
@@ -40,6 +44,12 @@ class TrajectoryLoss final : public solvers::ObservationCost {
   explicit TrajectoryLoss(TrajectoryLossSpec spec);
   void add_value(std::size_t k, const double* y, std::vector<double>& per_trial) const override;
   void add_cotangent(std::size_t k, const double* y, double* dl_dy) const override;
+  std::size_t parameter_size() const override {
+    return spec_.readout_trainable ? spec_.readout_weights.size() : 0;
+  }
+  void add_parameter_gradient(std::size_t k, const double* y, double* grad) const override;
+  /// The weighted output of trial `trial` (readout_weights set) at state y (all trials).
+  double output(const double* y, std::size_t trial) const;
   const TrajectoryLossSpec& spec() const { return spec_; }
 
  private:

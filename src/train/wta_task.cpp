@@ -66,7 +66,7 @@ std::vector<double> WtaTask::targets(Split split, std::size_t index) const {
 }
 
 std::vector<double> WtaTask::score(Split split, const std::vector<std::size_t>& indices,
-                                   const solvers::Solution& solution) const {
+                                   const solvers::Solution& solution, const std::vector<double>&) const {
   std::vector<double> out;
   for (std::size_t b = 0; b < indices.size(); ++b) {
     const auto mu = pair(split, indices[b]);
@@ -77,8 +77,6 @@ std::vector<double> WtaTask::score(Split split, const std::vector<std::size_t>& 
   return out;
 }
 
-std::vector<std::size_t> WtaTask::recorded_components() const {
-  return {2 * populations() + 0, 2 * populations() + 8};
-}
+
 
 }  // namespace neurode::train

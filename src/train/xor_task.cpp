@@ -41,7 +41,7 @@ std::vector<double> XorTask::targets(Split, std::size_t index) const {
 }
 
 std::vector<double> XorTask::score(Split, const std::vector<std::size_t>& indices,
-                                   const solvers::Solution& solution) const {
+                                   const solvers::Solution& solution, const std::vector<double>&) const {
   const double threshold = 0.5 * (xor_.target_high_Hz + xor_.target_low_Hz);
   std::vector<double> out;
   for (std::size_t b = 0; b < indices.size(); ++b) {
@@ -52,6 +52,5 @@ std::vector<double> XorTask::score(Split, const std::vector<std::size_t>& indice
   return out;
 }
 
-std::vector<std::size_t> XorTask::recorded_components() const { return {2 * populations() + output_population_}; }
 
 }  // namespace neurode::train

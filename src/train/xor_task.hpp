@@ -28,8 +28,7 @@ class XorTask final : public ColumnTask {
   std::size_t samples(Split) const override { return 4; }
   std::vector<std::string> metric_names() const override { return {"correct", "output_Hz"}; }
   std::vector<double> score(Split split, const std::vector<std::size_t>& indices,
-                            const solvers::Solution& solution) const override;
-  std::vector<std::size_t> recorded_components() const override;
+                            const solvers::Solution& solution, const std::vector<double>& parameters) const override;
   std::vector<std::string> recorded_names() const override { return {"C L2/3e r"}; }
 
  protected:

@@ -1,0 +1,52 @@
+#pragma once
+/// Parity of 4 binary inputs (areas [8, 4, 1] of MT, 312 states): 4 input channels (15 Hz when
+/// on) reach L4e/L4i of every first-area column through their own weights; lateral connections
+/// within areas, feed-forward between them; the output is a trained weighted sum of the last
+/// column's L2/3e, L5e and L6e rates, 20 Hz for an even number of active inputs and 0 Hz for odd.
+/// All 16 patterns are trained (the prototype used 4). Metric: outputs within 5 Hz of the target.
+#include "train/column_task.hpp"
+
+namespace neurode::train {
+
+struct ParitySettings {
+  double input_rate_Hz = 15.0;
+  double silent_s = 0.5;
+  double input_s = 0.5;
+  double target_even_Hz = 20.0;
+  double target_odd_Hz = 0.0;
+  double tolerance_Hz = 5.0;    ///< a pattern is correct when its output is this close to its target
+  double loss_window_s = 0.1;   ///< mean over the last window (0: final time only)
+  std::size_t observations = 101;
+};
+
+/// Areas [8, 4, 1], lateral (trainable, <= 0), feed-forward and input (trainable, >= 0), trained
+/// output weights (>= 0).
+ColumnTaskSettings default_parity_network();
+
+class ParityTask final : public ColumnTask {
+ public:
+  ParityTask(ColumnTaskSettings column, ParitySettings settings);
+  std::string name() const override { return "parity"; }
+  std::size_t samples(Split) const override { return 16; }
+  std::vector<std::string> metric_names() const override { return {"correct", "output_error_Hz"}; }
+  std::vector<double> score(Split split, const std::vector<std::size_t>& indices, const solvers::Solution& solution,
+                            const std::vector<double>& parameters) const override;
+  std::vector<std::string> recorded_names() const override { return {"output (Hz)"}; }
+
+ protected:
+  models::PiecewiseDrive drive(Split split, std::size_t index) const override;
+  std::vector<double> targets(Split split, std::size_t index) const override;
+  std::vector<double> observation_times() const override { return times_; }
+  std::vector<double> observation_weights() const override { return weights_over_time_; }
+  std::vector<std::size_t> loss_populations() const override { return readout_populations(); }
+
+ private:
+  double target(std::size_t index) const {
+    const int active = static_cast<int>((index & 1u) + ((index >> 1) & 1u) + ((index >> 2) & 1u) + ((index >> 3) & 1u));
+    return active % 2 == 0 ? parity_.target_even_Hz : parity_.target_odd_Hz;
+  }
+  ParitySettings parity_;
+  std::vector<double> times_, weights_over_time_;
+};
+
+}  // namespace neurode::train
