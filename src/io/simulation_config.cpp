@@ -215,7 +215,7 @@ std::vector<models::WeightEntry> read_weights(const ConfigNode& node, std::size_
 }
 
 void read_model(const ConfigNode& model, const std::string& config_path, SimulationConfig& config) {
-  model.check_keys({"parameters", "small_network", "areas", "connections", "input", "weights"});
+  model.check_keys({"parameters", "small_network", "areas", "connections", "input", "weights", "trainable_scalars"});
   config.parameters = read_parameters(model.child("parameters"), config_path, config.parameters_source);
   models::NetworkSpec& network = config.network;
   network.small_network = model.get_or("small_network", false);
@@ -228,6 +228,14 @@ void read_model(const ConfigNode& model, const std::string& config_path, Simulat
   network.input = read_input(model.child("input"), config.parameters);
   const auto populations = static_cast<std::size_t>(models::column_count(network)) * kPopulations;
   network.weights = read_weights(model.child("weights"), populations);
+  if (model.has("trainable_scalars"))
+    for (const auto& entry : model.child("trainable_scalars").items(0, 3, "scalar names")) {
+      const std::string name = entry.choice({"tau_membrane", "tau_adaptation", "adaptation_strength"});
+      if (std::find(network.trainable_scalars.begin(), network.trainable_scalars.end(), name) !=
+          network.trainable_scalars.end())
+        entry.fail("expected each scalar once, got '" + name + "' again");
+      network.trainable_scalars.push_back(name);
+    }
 }
 
 // ---- simulation --------------------------------------------------------------------------------

@@ -47,6 +47,10 @@ ColumnNetwork::ColumnNetwork(NetworkWeights weights, ColumnConstants constants, 
   rate_.resize(n_);
   slope_.resize(n_);
   work_.resize(n_);
+  field_.resize(3 * n_ * trials_);
+  for (const auto& ref : weights_.parameters)
+    if (ref.matrix != ParameterRef::Matrix::recurrent && ref.matrix != ParameterRef::Matrix::input)
+      has_scalar_parameters_ = true;
   update_drive();
 }
 
@@ -156,11 +160,13 @@ void ColumnNetwork::jacobian_transpose_vector(double, std::size_t, const double*
   }
 }
 
-void ColumnNetwork::parameter_transpose_vector(double, std::size_t segment, const double* y_all, const double* w_all,
+void ColumnNetwork::parameter_transpose_vector(double t, std::size_t segment, const double* y_all, const double* w_all,
                                                double* grad) {
   const std::size_t P = weights_.parameters.size();
   if (P == 0) return;
   const std::size_t segments = breakpoints_.size() + 1;
+  // dF/dtau = -F/tau for the time constants (R held fixed): they need the field itself.
+  if (has_scalar_parameters_) rhs(t, segment, y_all, field_.data());
   for (std::size_t trial = 0; trial < trials_; ++trial) {
     const std::size_t off = 3 * n_ * trial;
     const double* w = w_all + off;
@@ -168,10 +174,22 @@ void ColumnNetwork::parameter_transpose_vector(double, std::size_t segment, cons
     double* g = grad + trial * P;
     for (std::size_t k = 0; k < P; ++k) {
       const ParameterRef& ref = weights_.parameters[k];
-      const double source = ref.matrix == ParameterRef::Matrix::recurrent
-                                ? rate_[ref.column]
-                                : drives_[trial].channel_values[trial_segment_[trial * segments + segment]][ref.column];
-      g[k] += input_gain_ * w[ref.row] * source;
+      switch (ref.matrix) {
+        case ParameterRef::Matrix::recurrent: g[k] += input_gain_ * w[ref.row] * rate_[ref.column]; break;
+        case ParameterRef::Matrix::input:
+          g[k] += input_gain_ * w[ref.row] *
+                  drives_[trial].channel_values[trial_segment_[trial * segments + segment]][ref.column];
+          break;
+        case ParameterRef::Matrix::tau_membrane:
+          for (std::size_t i = 0; i < n_; ++i) g[k] -= w[i] * field_[off + i] / constants_.tau_membrane_s;
+          break;
+        case ParameterRef::Matrix::tau_adaptation:
+          for (std::size_t i = 0; i < n_; ++i) g[k] -= w[n_ + i] * field_[off + n_ + i] / constants_.tau_adaptation_s;
+          break;
+        case ParameterRef::Matrix::adaptation_strength:
+          g[k] += w[n_ + ref.row] * rate_[ref.row] / constants_.tau_adaptation_s;
+          break;
+      }
     }
   }
 }
@@ -203,31 +221,56 @@ void ColumnNetwork::jacobian_entries(double, std::size_t, const double* y_all, s
   }
 }
 
-void ColumnNetwork::parameter_jacobian_entries(double, std::size_t segment, const double* y_all,
+void ColumnNetwork::parameter_jacobian_entries(double t, std::size_t segment, const double* y_all,
                                                std::vector<MatrixEntry>& entries) {
   const std::size_t P = weights_.parameters.size();
   const std::size_t segments = breakpoints_.size() + 1;
+  if (has_scalar_parameters_) rhs(t, segment, y_all, field_.data());
   for (std::size_t trial = 0; trial < trials_; ++trial) {
     const std::size_t off = 3 * n_ * trial;
     evaluate_rates(y_all + off, false);
     for (std::size_t k = 0; k < P; ++k) {
       const ParameterRef& ref = weights_.parameters[k];
-      const double source = ref.matrix == ParameterRef::Matrix::recurrent
-                                ? rate_[ref.column]
-                                : drives_[trial].channel_values[trial_segment_[trial * segments + segment]][ref.column];
-      entries.push_back({off + ref.row, trial * P + k, input_gain_ * source});
+      const std::size_t column = trial * P + k;
+      switch (ref.matrix) {
+        case ParameterRef::Matrix::recurrent:
+          entries.push_back({off + ref.row, column, input_gain_ * rate_[ref.column]});
+          break;
+        case ParameterRef::Matrix::input:
+          entries.push_back({off + ref.row, column,
+                             input_gain_ * drives_[trial].channel_values[trial_segment_[trial * segments + segment]][ref.column]});
+          break;
+        case ParameterRef::Matrix::tau_membrane:
+          for (std::size_t i = 0; i < n_; ++i) entries.push_back({off + i, column, -field_[off + i] / constants_.tau_membrane_s});
+          break;
+        case ParameterRef::Matrix::tau_adaptation:
+          for (std::size_t i = 0; i < n_; ++i)
+            entries.push_back({off + n_ + i, column, -field_[off + n_ + i] / constants_.tau_adaptation_s});
+          break;
+        case ParameterRef::Matrix::adaptation_strength:
+          entries.push_back({off + n_ + ref.row, column, rate_[ref.row] / constants_.tau_adaptation_s});
+          break;
+      }
     }
   }
 }
 
-std::vector<double> ColumnNetwork::parameters() const {
+std::vector<double> ColumnNetwork::parameter_values(const NetworkWeights& weights, const ColumnConstants& constants) {
   std::vector<double> values;
-  values.reserve(weights_.parameters.size());
-  for (const auto& ref : weights_.parameters)
-    values.push_back(ref.matrix == ParameterRef::Matrix::recurrent ? weights_.recurrent.value[ref.index]
-                                                                   : weights_.input.value[ref.index]);
+  values.reserve(weights.parameters.size());
+  for (const auto& ref : weights.parameters) {
+    switch (ref.matrix) {
+      case ParameterRef::Matrix::recurrent: values.push_back(weights.recurrent.value[ref.index]); break;
+      case ParameterRef::Matrix::input: values.push_back(weights.input.value[ref.index]); break;
+      case ParameterRef::Matrix::tau_membrane: values.push_back(constants.tau_membrane_s); break;
+      case ParameterRef::Matrix::tau_adaptation: values.push_back(constants.tau_adaptation_s); break;
+      case ParameterRef::Matrix::adaptation_strength: values.push_back(weights.adaptation_strength[ref.row]); break;
+    }
+  }
   return values;
 }
+
+std::vector<double> ColumnNetwork::parameters() const { return parameter_values(weights_, constants_); }
 
 void ColumnNetwork::set_parameters(const std::vector<double>& values) {
   if (values.size() != weights_.parameters.size())
@@ -236,13 +279,21 @@ void ColumnNetwork::set_parameters(const std::vector<double>& values) {
   bool input_changed = false;
   for (std::size_t k = 0; k < values.size(); ++k) {
     const auto& ref = weights_.parameters[k];
-    if (ref.matrix == ParameterRef::Matrix::recurrent) {
-      weights_.recurrent.value[ref.index] = values[k];
-    } else {
-      weights_.input.value[ref.index] = values[k];
-      input_changed = true;
+    switch (ref.matrix) {
+      case ParameterRef::Matrix::recurrent: weights_.recurrent.value[ref.index] = values[k]; break;
+      case ParameterRef::Matrix::input:
+        weights_.input.value[ref.index] = values[k];
+        input_changed = true;
+        break;
+      case ParameterRef::Matrix::tau_membrane:
+      case ParameterRef::Matrix::tau_adaptation:
+        if (!(values[k] > 0)) throw std::invalid_argument("column network: " + ref.label + " must stay positive");
+        (ref.matrix == ParameterRef::Matrix::tau_membrane ? constants_.tau_membrane_s : constants_.tau_adaptation_s) = values[k];
+        break;
+      case ParameterRef::Matrix::adaptation_strength: weights_.adaptation_strength[ref.row] = values[k]; break;
     }
   }
+  input_gain_ = constants_.resistance * constants_.tau_synapse_s / constants_.tau_membrane_s;
   if (input_changed) update_drive();
 }
 

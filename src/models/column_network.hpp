@@ -48,6 +48,9 @@ class ColumnNetwork final : public Model {
   std::vector<double> parameters() const override;
   void set_parameters(const std::vector<double>& values) override;
 
+  /// Current values of the trainable parameters of `weights` (in their order) under `constants`.
+  static std::vector<double> parameter_values(const NetworkWeights& weights, const ColumnConstants& constants);
+
   std::size_t populations() const { return n_; }
   const NetworkWeights& weights() const { return weights_; }
   const ColumnConstants& constants() const { return constants_; }
@@ -72,7 +75,8 @@ class ColumnNetwork final : public Model {
   std::vector<double> drive_;               ///< [trial][global segment][population], Hz-weighted
   double input_gain_;                       ///< R tau_s / tau_m: dV/dt per unit of weighted rate
   // Scratch, sized once: rate f and slope f' of every population of the trial being evaluated.
-  std::vector<double> rate_, slope_, work_;
+  std::vector<double> rate_, slope_, work_, field_;
+  bool has_scalar_parameters_ = false;
 };
 
 }  // namespace neurode::models

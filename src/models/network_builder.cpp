@@ -165,6 +165,26 @@ NetworkWeights build_network(const ColumnParameters& parameters, const NetworkSp
     ref.label = "input W_in[" + std::to_string(key.first) + "," + std::to_string(key.second) + "]";
     net.parameters.push_back(ref);
   }
+  for (const auto& scalar : spec.trainable_scalars) {
+    ParameterRef ref;
+    ref.kind = scalar;
+    if (scalar == "tau_membrane" || scalar == "tau_adaptation") {
+      ref.matrix = scalar == "tau_membrane" ? ParameterRef::Matrix::tau_membrane : ParameterRef::Matrix::tau_adaptation;
+      ref.label = scalar;
+      net.parameters.push_back(ref);
+    } else if (scalar == "adaptation_strength") {
+      for (std::size_t i = 0; i < n; ++i) {
+        if (net.adaptation_strength[i] == 0.0) continue;
+        ref.matrix = ParameterRef::Matrix::adaptation_strength;
+        ref.row = i;
+        ref.label = "adaptation_strength[" + std::to_string(i) + "]";
+        net.parameters.push_back(ref);
+      }
+    } else {
+      throw std::invalid_argument("network: unknown trainable scalar '" + scalar +
+                                  "' (expected tau_membrane, tau_adaptation or adaptation_strength)");
+    }
+  }
   return net;
 }
 

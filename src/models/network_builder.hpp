@@ -45,11 +45,16 @@ struct NetworkSpec {
   ConnectionSpec lateral, feedforward, feedback;
   InputSpec input;
   std::vector<WeightEntry> weights;  ///< explicit recurrent entries (overrides and/or trainable)
+  /// Trainable scalars: "tau_membrane", "tau_adaptation" (shared time constants, R held fixed) and
+  /// "adaptation_strength" (kappa of every population whose kappa is nonzero).
+  std::vector<std::string> trainable_scalars;
 };
 
 /// Which stored weight a trainable parameter is.
 struct ParameterRef {
-  enum class Matrix { recurrent, input } matrix = Matrix::recurrent;
+  /// recurrent/input: an entry of W/W_in; the others are scalars of the dynamics (membrane and
+  /// adaptation time constants shared by all populations, adaptation strength of population `row`).
+  enum class Matrix { recurrent, input, tau_membrane, tau_adaptation, adaptation_strength } matrix = Matrix::recurrent;
   std::size_t row = 0;     ///< target population
   std::size_t column = 0;  ///< source population (recurrent) or input channel
   std::size_t index = 0;   ///< position in the matrix's `value` array

@@ -35,10 +35,7 @@ std::vector<std::size_t> ColumnTask::readout_populations() const {
 }
 
 std::vector<double> ColumnTask::initial_parameters() const {
-  std::vector<double> values;
-  for (const auto& ref : weights_.parameters)
-    values.push_back(ref.matrix == models::ParameterRef::Matrix::recurrent ? weights_.recurrent.value[ref.index]
-                                                                          : weights_.input.value[ref.index]);
+  std::vector<double> values = models::ColumnNetwork::parameter_values(weights_, constants_);
   if (settings_.initial_jitter > 0) {
     for (std::size_t k = 0; k < values.size(); ++k) {
       models::RandomStream stream(settings_.seed, models::RandomDomain::initial_weights, k);

@@ -22,7 +22,7 @@ GradientProblem reference_wta_problem() {
   return p;
 }
 
-GradientProblem random_network_problem(unsigned seed, std::size_t trials) {
+GradientProblem random_network_problem(unsigned seed, std::size_t trials, bool scalars) {
   std::mt19937_64 rng(seed);
   std::uniform_real_distribution<double> uniform(-1.0, 1.0);
   auto parameters = models::default_column_parameters();
@@ -32,6 +32,7 @@ GradientProblem random_network_problem(unsigned seed, std::size_t trials) {
   spec.lateral = {true, true, parameters.lateral};
   spec.feedforward = {true, true, parameters.feedforward};
   spec.feedback = {true, true, parameters.feedback};
+  if (scalars) spec.trainable_scalars = {"tau_membrane", "tau_adaptation", "adaptation_strength"};
   auto weights = models::build_network(parameters, spec);
   std::vector<models::PiecewiseDrive> drives;
   const std::size_t n = weights.populations;

@@ -20,6 +20,8 @@ struct GradientProblem {
 GradientProblem reference_wta_problem();
 /// A random small network: areas [mt x2, mt x1], lateral + feedforward + feedback connections with
 /// random trainable weights, a stimulus on the first area, Huber loss on the last column's L2/3e.
-GradientProblem random_network_problem(unsigned seed, std::size_t trials = 1);
+/// With `scalars`, the membrane and adaptation time constants and the adaptation strengths are
+/// trainable too.
+GradientProblem random_network_problem(unsigned seed, std::size_t trials = 1, bool scalars = false);
 
 }  // namespace neurode::testing

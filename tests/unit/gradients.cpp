@@ -142,6 +142,27 @@ INSTANTIATE_TEST_SUITE_P(
                       Pair{"continuous_dopri5", method("dopri5", true, 1e-6, 1e-11), GradientMethod::continuous}),
     [](const auto& test) { return std::string(test.param.name); });
 
+TEST(FiniteDifferencesScalars, TimeConstantsAndAdaptationStrength) {
+  auto p = testing::random_network_problem(8, 1, true);
+  const auto labels = p.model->parameter_size();
+  ASSERT_GT(labels, 5u);
+  for (const auto& solver : {method("rk4", false, 2e-4), method("dopri5", false, 2e-4)}) {
+    const auto r = gradient(p, solver, GradientMethod::discrete);
+    const auto fd = finite_differences(p, solver, 1e-4);
+    const auto mine = r.summed_gradient();
+    // The scalars (tau_m, tau_a, three kappas) are the last five parameters; their gradients are
+    // small (tau_a = 10 s), so each is checked against its own size, at the finite differences'
+    // noise level.
+    for (std::size_t k = mine.size() - 5; k < mine.size(); ++k)
+      EXPECT_NEAR(mine[k], fd[k], 1e-4 * std::abs(fd[k])) << "parameter " << k;
+    EXPECT_LT(relative_difference(mine, fd), 1e-6);
+  }
+  // The continuous adjoint of an implicit method uses the assembled parameter Jacobian.
+  const auto c = gradient(p, method("bdf", true, 1e-6, 1e-10), GradientMethod::continuous);
+  const auto fd = finite_differences(p, method("dopri5", true, 1e-6, 1e-11), 1e-4);
+  EXPECT_LT(relative_difference(c.summed_gradient(), fd), 1e-4);
+}
+
 TEST(GradientIdentities, BackpropEulerIsTheDiscreteAdjointOfEuler) {
   auto p = testing::random_network_problem(3);
   const auto a = gradient(p, method("euler", false, 1e-4), GradientMethod::backprop_euler);
