@@ -1,6 +1,7 @@
 // The YAML simulation config: the examples in inputs/ parse and build the reference networks, and
 // every kind of mistake is reported as one ConfigError naming file, key path, line and expectation.
 #include "io/simulation_config.hpp"
+#include "io/training_config.hpp"
 
 #include <gtest/gtest.h>
 
@@ -96,6 +97,15 @@ TEST(SimulationConfig, EveryInputFileLoads) {
     if (entry.path().extension() != ".yaml") continue;
     SCOPED_TRACE(entry.path().string());
     if (entry.path().filename() == "column-parameters.yaml") continue;
+    // Training configs (a top-level `task:`) load as such and build their task.
+    std::ifstream text(entry.path());
+    const std::string content((std::istreambuf_iterator<char>(text)), std::istreambuf_iterator<char>());
+    if (content.find("\ntask:") != std::string::npos) {
+      const auto training = io::load_training_config(entry.path().string());
+      EXPECT_NO_THROW(train::make_task(training.task));
+      ++configs;
+      continue;
+    }
     const auto config = io::load_simulation_config(entry.path().string());
     EXPECT_NO_THROW(models::build_network(config.parameters, config.network));
     EXPECT_FALSE(config.source_text.empty());
