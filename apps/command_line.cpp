@@ -44,7 +44,8 @@ CommandLine parse_command_line(int argc, char** argv) {
       } catch (const std::exception&) {
         throw UsageError("--checkpoint-every: expected a whole number >= 1, got '" + v + "'");
       }
-      if (cl.checkpoint_every == 0) throw UsageError("--checkpoint-every: expected a whole number >= 1, got 0");
+      if (cl.checkpoint_every == 0)
+        throw UsageError("--checkpoint-every: expected a whole number >= 1, got 0");
     } else if (!arg.empty() && arg[0] == '-') {
       // A PETSc option; skip its value when the next word is not an option itself.
       if (i + 1 < argc && argv[i + 1][0] != '-') ++i;

@@ -8,10 +8,10 @@
 namespace neurode::app {
 
 struct CommandLine {
-  std::string command;              // simulate, gradient, train
-  std::vector<std::string> inputs;  // positional arguments after the command
-  std::string output;               // -o / --output
-  std::string network;              // --network FILE.h5
+  std::string command;                // simulate, gradient, train
+  std::vector<std::string> inputs;    // positional arguments after the command
+  std::string output;                 // -o / --output
+  std::string network;                // --network FILE.h5
   std::string gradient = "discrete";  // --gradient discrete|continuous|backprop-euler
   std::size_t checkpoint_every = 1;   // --checkpoint-every K
   bool help = false;

@@ -20,7 +20,8 @@ int run_gradient(const CommandLine& cl) {
   if (cl.network.empty()) throw UsageError("gradient needs --network FILE.h5");
   if (cl.output.empty()) throw UsageError("no output file: give -o OUT.h5");
   const io::NetworkFile net = io::load_network_file(cl.network);
-  if (net.weights.parameters.empty()) throw io::Hdf5Error(cl.network + ": no 'grad_entries': nothing to differentiate");
+  if (net.weights.parameters.empty())
+    throw io::Hdf5Error(cl.network + ": no 'grad_entries': nothing to differentiate");
   if (net.loss_populations.empty())
     throw io::Hdf5Error(cl.network + ": no 'loss_target_populations'/'loss_target_rates': no loss defined");
   models::ColumnNetwork model(net.weights, net.constants, {net.drive});
@@ -63,14 +64,16 @@ int run_gradient(const CommandLine& cl) {
   file.set_attribute("/gradient", "backward_wall_time_s", result.backward_wall_time_s);
   file.set_attribute("/gradient", "backward_steps", static_cast<double>(result.backward_steps));
   file.set_attribute("/gradient", "trajectory_bytes", static_cast<double>(result.trajectory_bytes));
-  file.set_attribute("/gradient", "peak_resident_memory_bytes", static_cast<double>(usage.ru_maxrss) * 1024.0);
+  file.set_attribute("/gradient", "peak_resident_memory_bytes",
+                     static_cast<double>(usage.ru_maxrss) * 1024.0);
   io::write_trajectory(file, result.forward, net.weights.populations, 1, {"V", "a", "r"});
   io::write_solver_statistics(file, "/solver", result.forward);
   file.write_string("/config/text", "network file: " + cl.network);
   io::write_provenance(file, io::current_provenance(cl.text));
   out.commit();
-  std::printf("neurode gradient: %s\n  loss %.15g; forward %.3f s, backward %.3f s\n  wrote %s\n", result.method.c_str(),
-              result.loss(), result.forward.statistics.wall_time_s, result.backward_wall_time_s, cl.output.c_str());
+  std::printf("neurode gradient: %s\n  loss %.15g; forward %.3f s, backward %.3f s\n  wrote %s\n",
+              result.method.c_str(), result.loss(), result.forward.statistics.wall_time_s,
+              result.backward_wall_time_s, cl.output.c_str());
   return 0;
 }
 

@@ -22,8 +22,10 @@ namespace {
 
 // One line on stderr, prefixed by the rank when several run; exits all ranks consistently.
 int fail(int code, const std::string& message, int ranks, int rank) {
-  if (ranks > 1) std::fprintf(stderr, "neurode [rank %d]: %s\n", rank, message.c_str());
-  else std::fprintf(stderr, "neurode: %s\n", message.c_str());
+  if (ranks > 1)
+    std::fprintf(stderr, "neurode [rank %d]: %s\n", rank, message.c_str());
+  else
+    std::fprintf(stderr, "neurode: %s\n", message.c_str());
   std::fflush(stderr);
   // Every rank reaches the same error for bad input; for anything else one rank may be alone,
   // and only MPI_Abort keeps the others from waiting forever in a collective.

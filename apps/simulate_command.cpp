@@ -53,7 +53,8 @@ Problem from_config(const std::string& path) {
   p.initial_state.assign(per_trial * config.trials.size(), 0.0);
   if (!config.initial_state.empty())
     for (std::size_t b = 0; b < config.trials.size(); ++b)
-      std::copy(config.initial_state.begin(), config.initial_state.end(), p.initial_state.begin() + b * per_trial);
+      std::copy(config.initial_state.begin(), config.initial_state.end(),
+                p.initial_state.begin() + b * per_trial);
   p.t_start = config.t_start;
   p.output_times = config.output_times;
   p.solver = config.solver;

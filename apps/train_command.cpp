@@ -16,13 +16,15 @@ namespace {
 
 std::string progress_line(const train::Task& task, const train::EpochRecord& r, int epochs) {
   char buffer[512];
-  int n = std::snprintf(buffer, sizeof buffer, "epoch %4d/%d  loss %.6e  |g| %.3e  lr %.2e", r.epoch, epochs, r.loss,
-                        r.gradient_norm, r.learning_rate);
+  int n = std::snprintf(buffer, sizeof buffer, "epoch %4d/%d  loss %.6e  |g| %.3e  lr %.2e", r.epoch, epochs,
+                        r.loss, r.gradient_norm, r.learning_rate);
   if (r.evaluated) {
-    n += std::snprintf(buffer + n, sizeof buffer - static_cast<std::size_t>(n), "  held-out loss %.6e", r.evaluation_loss);
+    n += std::snprintf(buffer + n, sizeof buffer - static_cast<std::size_t>(n), "  held-out loss %.6e",
+                       r.evaluation_loss);
     const auto names = task.metric_names();
     for (std::size_t m = 0; m < names.size(); ++m)
-      n += std::snprintf(buffer + n, sizeof buffer - static_cast<std::size_t>(n), "  %s %.4g", names[m].c_str(), r.metrics[m]);
+      n += std::snprintf(buffer + n, sizeof buffer - static_cast<std::size_t>(n), "  %s %.4g",
+                         names[m].c_str(), r.metrics[m]);
   }
   std::snprintf(buffer + n, sizeof buffer - static_cast<std::size_t>(n), "  (%.2f s)", r.seconds);
   return buffer;
@@ -44,11 +46,12 @@ int run_train(const CommandLine& cl) {
   if (config.checkpoint) {
     if (auto resumed = io::read_checkpoint(checkpoint, config.source_text, task->metric_names().size())) {
       state = std::move(*resumed);
-      mpi::print_root("neurode train: resuming from " + checkpoint + " after epoch " + std::to_string(state.epoch));
+      mpi::print_root("neurode train: resuming from " + checkpoint + " after epoch " +
+                      std::to_string(state.epoch));
     }
   }
-  mpi::print_root("neurode train: task " + task->name() + ", " + std::to_string(initial.size()) + " parameters, " +
-                  std::to_string(task->samples(train::Split::training)) + " training / " +
+  mpi::print_root("neurode train: task " + task->name() + ", " + std::to_string(initial.size()) +
+                  " parameters, " + std::to_string(task->samples(train::Split::training)) + " training / " +
                   std::to_string(task->samples(train::Split::evaluation)) + " held-out samples, " +
                   std::to_string(mpi::size()) + " MPI rank(s)");
 
@@ -76,9 +79,11 @@ int run_train(const CommandLine& cl) {
     std::filesystem::remove(checkpoint);
     double total = 0;
     for (const auto& r : state.history) total += r.seconds;
-    std::printf("neurode train: %d epochs in %.1f s; held-out loss %.6e", state.epoch, total, evaluation.loss);
+    std::printf("neurode train: %d epochs in %.1f s; held-out loss %.6e", state.epoch, total,
+                evaluation.loss);
     const auto names = task->metric_names();
-    for (std::size_t m = 0; m < names.size(); ++m) std::printf(", %s %.4g", names[m].c_str(), evaluation.metrics[m]);
+    for (std::size_t m = 0; m < names.size(); ++m)
+      std::printf(", %s %.4g", names[m].c_str(), evaluation.metrics[m]);
     std::printf("\n  wrote %s\n", output.c_str());
   }
   return 0;

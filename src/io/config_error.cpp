@@ -2,7 +2,8 @@
 
 namespace neurode::io {
 namespace {
-std::string format(const std::string& file, const std::string& key_path, int line, const std::string& expectation) {
+std::string format(const std::string& file, const std::string& key_path, int line,
+                   const std::string& expectation) {
   std::string text;
   text.append(file);
   if (line > 0) text.append(":").append(std::to_string(line));
@@ -13,7 +14,11 @@ std::string format(const std::string& file, const std::string& key_path, int lin
 }
 }  // namespace
 
-ConfigError::ConfigError(const std::string& file, const std::string& key_path, int line, const std::string& expectation)
-    : std::runtime_error(format(file, key_path, line, expectation)), file_(file), key_path_(key_path), line_(line) {}
+ConfigError::ConfigError(const std::string& file, const std::string& key_path, int line,
+                         const std::string& expectation)
+    : std::runtime_error(format(file, key_path, line, expectation)),
+      file_(file),
+      key_path_(key_path),
+      line_(line) {}
 
 }  // namespace neurode::io

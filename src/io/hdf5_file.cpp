@@ -11,22 +11,30 @@ namespace {
 struct Space {
   hid_t id;
   explicit Space(hid_t value) : id(value) {}
-  ~Space() { if (id >= 0) H5Sclose(id); }
+  ~Space() {
+    if (id >= 0) H5Sclose(id);
+  }
 };
 struct Type {
   hid_t id;
   explicit Type(hid_t value) : id(value) {}
-  ~Type() { if (id >= 0) H5Tclose(id); }
+  ~Type() {
+    if (id >= 0) H5Tclose(id);
+  }
 };
 struct Attribute {
   hid_t id;
   explicit Attribute(hid_t value) : id(value) {}
-  ~Attribute() { if (id >= 0) H5Aclose(id); }
+  ~Attribute() {
+    if (id >= 0) H5Aclose(id);
+  }
 };
 struct Dataset {
   hid_t id;
   explicit Dataset(hid_t value) : id(value) {}
-  ~Dataset() { if (id >= 0) H5Dclose(id); }
+  ~Dataset() {
+    if (id >= 0) H5Dclose(id);
+  }
 };
 // Link-creation property list that makes intermediate groups.
 hid_t intermediate_groups() {
@@ -122,7 +130,8 @@ std::string Hdf5File::read_string_attribute(const std::string& object_path, cons
   Attribute a(H5Aopen_by_name(file_, object_path.c_str(), name.c_str(), H5P_DEFAULT, H5P_DEFAULT));
   if (a.id < 0) throw Hdf5Error(path_ + ": no attribute '" + name + "' on '" + object_path + "'");
   Type type(H5Aget_type(a.id));
-  if (H5Tget_class(type.id) != H5T_STRING) throw Hdf5Error(path_ + ": attribute '" + name + "' is not a string");
+  if (H5Tget_class(type.id) != H5T_STRING)
+    throw Hdf5Error(path_ + ": attribute '" + name + "' is not a string");
   if (H5Tis_variable_str(type.id) > 0) {
     Type memory(H5Tcopy(H5T_C_S1));
     H5Tset_size(memory.id, H5T_VARIABLE);
@@ -145,7 +154,8 @@ void Hdf5File::create_group(const std::string& group) {
   H5Gclose(g);
 }
 
-void Hdf5File::write(const std::string& dataset, const std::vector<std::size_t>& shape, const double* values) {
+void Hdf5File::write(const std::string& dataset, const std::vector<std::size_t>& shape,
+                     const double* values) {
   std::vector<hsize_t> dims(shape.begin(), shape.end());
   Space space(shape.empty() ? H5Screate(H5S_SCALAR)
                             : H5Screate_simple(static_cast<int>(dims.size()), dims.data(), nullptr));
@@ -181,7 +191,8 @@ void Hdf5File::write_strings(const std::string& dataset, const std::vector<std::
   const bool scalar = texts.size() == 1;
   hsize_t count = texts.size();
   Space space(scalar ? H5Screate(H5S_SCALAR) : H5Screate_simple(1, &count, nullptr));
-  Dataset d(H5Dcreate2(file_, dataset.c_str(), type.id, space.id, intermediate_groups(), H5P_DEFAULT, H5P_DEFAULT));
+  Dataset d(
+      H5Dcreate2(file_, dataset.c_str(), type.id, space.id, intermediate_groups(), H5P_DEFAULT, H5P_DEFAULT));
   if (d.id < 0) throw Hdf5Error(path_ + ": cannot create dataset '" + dataset + "'");
   std::vector<const char*> pointers;
   for (const auto& t : texts) pointers.push_back(t.c_str());
@@ -189,7 +200,8 @@ void Hdf5File::write_strings(const std::string& dataset, const std::vector<std::
     throw Hdf5Error(path_ + ": cannot write dataset '" + dataset + "'");
 }
 
-void Hdf5File::set_attribute(const std::string& object_path, const std::string& name, const std::string& value) {
+void Hdf5File::set_attribute(const std::string& object_path, const std::string& name,
+                             const std::string& value) {
   Type type(H5Tcopy(H5T_C_S1));
   H5Tset_size(type.id, H5T_VARIABLE);
   H5Tset_cset(type.id, H5T_CSET_UTF8);
@@ -207,8 +219,8 @@ void Hdf5File::set_attribute(const std::string& object_path, const std::string& 
   Space space(H5Screate(H5S_SCALAR));
   if (H5Aexists_by_name(file_, object_path.c_str(), name.c_str(), H5P_DEFAULT) > 0)
     H5Adelete_by_name(file_, object_path.c_str(), name.c_str(), H5P_DEFAULT);
-  Attribute a(H5Acreate_by_name(file_, object_path.c_str(), name.c_str(), H5T_IEEE_F64LE, space.id, H5P_DEFAULT,
-                                H5P_DEFAULT, H5P_DEFAULT));
+  Attribute a(H5Acreate_by_name(file_, object_path.c_str(), name.c_str(), H5T_IEEE_F64LE, space.id,
+                                H5P_DEFAULT, H5P_DEFAULT, H5P_DEFAULT));
   if (a.id < 0) throw Hdf5Error(path_ + ": cannot set attribute '" + name + "' on '" + object_path + "'");
   H5Awrite(a.id, H5T_NATIVE_DOUBLE, &value);
 }
@@ -229,7 +241,8 @@ void AtomicOutput::commit() {
   file_.reset();  // flushes and closes
   std::error_code error;
   std::filesystem::rename(temporary_path_, final_path_, error);
-  if (error) throw Hdf5Error("cannot move " + temporary_path_ + " to " + final_path_ + ": " + error.message());
+  if (error)
+    throw Hdf5Error("cannot move " + temporary_path_ + " to " + final_path_ + ": " + error.message());
   committed_ = true;
 }
 

@@ -21,7 +21,7 @@ double attribute_or(const Hdf5File& file, const char* name, double fallback) {
 void require_length(const Hdf5File& file, const char* name, const Array& a, std::size_t n) {
   if (a.values.size() != n)
     throw Hdf5Error(file.path() + ": dataset '" + name + "' has " + std::to_string(a.values.size()) +
-                             " values, expected " + std::to_string(n));
+                    " values, expected " + std::to_string(n));
 }
 
 }  // namespace
@@ -86,7 +86,8 @@ NetworkFile load_network_file(const std::string& path) {
 
   const Array times = file.read("input_times"), rates = file.read("input_rates");
   if (rates.values.size() != times.values.size() * n)
-    throw Hdf5Error(path + ": 'input_rates' must be (segments x " + std::to_string(n) + ") with one row per input_times entry");
+    throw Hdf5Error(path + ": 'input_rates' must be (segments x " + std::to_string(n) +
+                    ") with one row per input_times entry");
   net.drive.times = times.values;
   net.drive.population_rates.assign(times.values.size(), std::vector<double>(n));
   for (std::size_t k = 0; k < times.values.size(); ++k)

@@ -215,7 +215,8 @@ std::vector<models::WeightEntry> read_weights(const ConfigNode& node, std::size_
 }
 
 void read_model(const ConfigNode& model, const std::string& config_path, SimulationConfig& config) {
-  model.check_keys({"parameters", "small_network", "areas", "connections", "input", "weights", "trainable_scalars"});
+  model.check_keys(
+      {"parameters", "small_network", "areas", "connections", "input", "weights", "trainable_scalars"});
   config.parameters = read_parameters(model.child("parameters"), config_path, config.parameters_source);
   models::NetworkSpec& network = config.network;
   network.small_network = model.get_or("small_network", false);

@@ -6,31 +6,35 @@
 namespace neurode::io {
 namespace {
 
-void read_task(const ConfigNode& node, const ConfigNode& model, const std::string& path, train::TaskConfig& task) {
+void read_task(const ConfigNode& node, const ConfigNode& model, const std::string& path,
+               train::TaskConfig& task) {
   task.type = node.require("type").choice(train::task_types());
   task.column = train::default_column_settings(task.type);
   if (task.type == "xor") {
-    node.check_keys({"type", "input_rate", "silent", "input_duration", "target_high", "target_low", "loss_window",
-                     "observations"});
+    node.check_keys({"type", "input_rate", "silent", "input_duration", "target_high", "target_low",
+                     "loss_window", "observations"});
     auto& x = task.xor_settings;
     x.input_rate_Hz = node.get_or("input_rate", x.input_rate_Hz, Bounds::non_negative());
     x.silent_s = node.get_or("silent", x.silent_s, Bounds::positive());
     x.input_s = node.get_or("input_duration", x.input_s, Bounds::positive());
     x.target_high_Hz = node.get_or("target_high", x.target_high_Hz, Bounds::non_negative());
     x.target_low_Hz = node.get_or("target_low", x.target_low_Hz, Bounds::non_negative());
-    if (!(x.target_high_Hz > x.target_low_Hz)) node.child("target_high").fail("expected target_high > target_low");
+    if (!(x.target_high_Hz > x.target_low_Hz))
+      node.child("target_high").fail("expected target_high > target_low");
     x.loss_window_s = node.get_or("loss_window", x.loss_window_s, Bounds::non_negative());
     x.observations = node.get_or<unsigned long>("observations", x.observations, Bounds::at_least(2));
   } else if (task.type == "wta") {
     node.check_keys({"type", "training_samples", "evaluation_samples", "cross_inhibition_init"});
     auto& w = task.wta;
-    w.training_samples = node.get_or<unsigned long>("training_samples", w.training_samples, Bounds::at_least(1));
-    w.evaluation_samples = node.get_or<unsigned long>("evaluation_samples", w.evaluation_samples, Bounds::at_least(1));
+    w.training_samples =
+        node.get_or<unsigned long>("training_samples", w.training_samples, Bounds::at_least(1));
+    w.evaluation_samples =
+        node.get_or<unsigned long>("evaluation_samples", w.evaluation_samples, Bounds::at_least(1));
     w.cross_inhibition_init = node.get_or("cross_inhibition_init", w.cross_inhibition_init);
     task.column = train::default_wta_network(w.cross_inhibition_init);
   } else if (task.type == "parity") {
-    node.check_keys({"type", "input_rate", "silent", "input_duration", "target_even", "target_odd", "tolerance",
-                     "loss_window", "observations"});
+    node.check_keys({"type", "input_rate", "silent", "input_duration", "target_even", "target_odd",
+                     "tolerance", "loss_window", "observations"});
     auto& p = task.parity;
     p.input_rate_Hz = node.get_or("input_rate", p.input_rate_Hz, Bounds::non_negative());
     p.silent_s = node.get_or("silent", p.silent_s, Bounds::positive());
@@ -54,30 +58,37 @@ void read_constraints(const ConfigNode& node, train::ColumnTaskSettings& column)
   node.check_keys({"recurrent", "lateral", "feedforward", "feedback", "input", "output"});
   for (const std::string kind : {"recurrent", "lateral", "feedforward", "feedback", "input", "output"})
     if (node.has(kind))
-      column.constraints[kind] = train::parse_sign(node.child(kind).choice({"free", "nonnegative", "nonpositive"}));
+      column.constraints[kind] =
+          train::parse_sign(node.child(kind).choice({"free", "nonnegative", "nonpositive"}));
 }
 
 void read_loss(const ConfigNode& node, train::ColumnTaskSettings& column) {
   node.check_keys({"type", "beta", "readout"});
   if (node.has("type")) {
     const std::string type = node.child("type").choice({"mse", "huber", "l1"});
-    column.loss = type == "mse" ? train::LossKind::mse : type == "huber" ? train::LossKind::huber : train::LossKind::l1;
+    column.loss = type == "mse"     ? train::LossKind::mse
+                  : type == "huber" ? train::LossKind::huber
+                                    : train::LossKind::l1;
   }
   column.huber_beta = node.get_or("beta", column.huber_beta, Bounds::positive());
   if (node.has("readout"))
-    column.readout = node.child("readout").choice({"rate_state", "rate"}) == "rate" ? train::Readout::instantaneous_rate
-                                                                                   : train::Readout::state_rate;
+    column.readout = node.child("readout").choice({"rate_state", "rate"}) == "rate"
+                         ? train::Readout::instantaneous_rate
+                         : train::Readout::state_rate;
 }
 
 void read_gradient(const ConfigNode& node, solvers::GradientSettings& gradient) {
   node.check_keys({"method", "checkpoint_every"});
   if (node.has("method"))
-    gradient.method = solvers::parse_gradient_method(node.child("method").choice({"discrete", "continuous", "backprop-euler"}));
-  gradient.checkpoint_every = node.get_or<unsigned long>("checkpoint_every", gradient.checkpoint_every, Bounds::at_least(1));
+    gradient.method = solvers::parse_gradient_method(
+        node.child("method").choice({"discrete", "continuous", "backprop-euler"}));
+  gradient.checkpoint_every =
+      node.get_or<unsigned long>("checkpoint_every", gradient.checkpoint_every, Bounds::at_least(1));
 }
 
 void read_training(const ConfigNode& node, train::TrainingSettings& t) {
-  node.check_keys({"epochs", "batch_size", "block_size", "eval_every", "snapshot_every", "target_loss", "shuffle"});
+  node.check_keys(
+      {"epochs", "batch_size", "block_size", "eval_every", "snapshot_every", "target_loss", "shuffle"});
   t.epochs = node.get_or("epochs", t.epochs, Bounds::at_least(1));
   t.batch_size = node.get_or<unsigned long>("batch_size", t.batch_size, Bounds::non_negative());
   t.block_size = node.get_or<unsigned long>("block_size", t.block_size, Bounds::at_least(1));
@@ -88,8 +99,8 @@ void read_training(const ConfigNode& node, train::TrainingSettings& t) {
 }
 
 void read_optimizer(const ConfigNode& node, train::OptimizerSettings& o, int epochs) {
-  node.check_keys({"type", "learning_rate", "beta1", "beta2", "alpha", "momentum", "epsilon", "clip_norm", "schedule",
-                   "gamma", "step_every", "min_learning_rate"});
+  node.check_keys({"type", "learning_rate", "beta1", "beta2", "alpha", "momentum", "epsilon", "clip_norm",
+                   "schedule", "gamma", "step_every", "min_learning_rate"});
   if (node.has("type")) o.type = node.child("type").choice({"adam", "rmsprop", "sgd"});
   o.learning_rate = node.get_or("learning_rate", o.learning_rate, Bounds::positive());
   o.beta1 = node.get_or("beta1", o.beta1, Bounds::half_open(0.0, 1.0));
@@ -98,7 +109,8 @@ void read_optimizer(const ConfigNode& node, train::OptimizerSettings& o, int epo
   o.momentum = node.get_or("momentum", o.momentum, Bounds::half_open(0.0, 1.0));
   o.epsilon = node.get_or("epsilon", o.epsilon, Bounds::positive());
   o.clip_norm = node.get_or("clip_norm", o.clip_norm, Bounds::non_negative());
-  if (node.has("schedule")) o.schedule = node.child("schedule").choice({"constant", "step", "exponential", "cosine"});
+  if (node.has("schedule"))
+    o.schedule = node.child("schedule").choice({"constant", "step", "exponential", "cosine"});
   o.gamma = node.get_or("gamma", o.gamma, Bounds{0.0, 1.0, true, false});
   o.step_every = node.get_or("step_every", o.step_every, Bounds::at_least(1));
   o.min_learning_rate = node.get_or("min_learning_rate", o.min_learning_rate, Bounds::non_negative());
@@ -107,12 +119,14 @@ void read_optimizer(const ConfigNode& node, train::OptimizerSettings& o, int epo
 
 }  // namespace
 
-TrainingConfig load_training_config(const std::string& path) { return parse_training_config(read_config_text(path), path); }
+TrainingConfig load_training_config(const std::string& path) {
+  return parse_training_config(read_config_text(path), path);
+}
 
 TrainingConfig parse_training_config(const std::string& text, const std::string& path) {
   const ConfigNode root = parse_config_text(text, path);
-  root.check_keys({"seed", "task", "model", "constraints", "loss", "initial_jitter", "solver", "gradient", "training",
-                   "optimizer", "output"});
+  root.check_keys({"seed", "task", "model", "constraints", "loss", "initial_jitter", "solver", "gradient",
+                   "training", "optimizer", "output"});
   TrainingConfig config;
   config.path = path;
   config.source_text = text;

@@ -15,8 +15,13 @@ std::vector<double> history_table(const train::TrainingState& state, std::size_t
   std::vector<double> table;
   for (const auto& r : state.history) {
     constexpr double none = std::numeric_limits<double>::quiet_NaN();
-    const double fixed[kFixedColumns] = {static_cast<double>(r.epoch), r.loss, r.gradient_norm, r.learning_rate,
-                                         r.seconds, r.evaluated ? 1.0 : 0.0, r.evaluated ? r.evaluation_loss : none};
+    const double fixed[kFixedColumns] = {static_cast<double>(r.epoch),
+                                         r.loss,
+                                         r.gradient_norm,
+                                         r.learning_rate,
+                                         r.seconds,
+                                         r.evaluated ? 1.0 : 0.0,
+                                         r.evaluated ? r.evaluation_loss : none};
     table.insert(table.end(), fixed, fixed + kFixedColumns);
     for (std::size_t m = 0; m < metrics; ++m) table.push_back(r.evaluated ? r.metrics[m] : none);
   }
@@ -82,10 +87,12 @@ void write_training(Hdf5File& file, const train::Task& task, const train::Traini
     if (t.size() != T * R) break;
     targets.insert(targets.end(), t.begin(), t.end());
   }
-  if (targets.size() == S * T * R && !targets.empty()) file.write("/evaluation/targets", {S, T, R}, targets.data());
+  if (targets.size() == S * T * R && !targets.empty())
+    file.write("/evaluation/targets", {S, T, R}, targets.data());
 }
 
-void write_checkpoint(const std::string& path, const std::string& config_text, const train::TrainingState& state) {
+void write_checkpoint(const std::string& path, const std::string& config_text,
+                      const train::TrainingState& state) {
   AtomicOutput out(path);
   auto& f = out.file();
   f.write_string("/config_text", config_text);
@@ -122,7 +129,8 @@ std::optional<train::TrainingState> read_checkpoint(const std::string& path, con
     r.evaluated = history.at(e, 5) != 0.0;
     r.evaluation_loss = history.at(e, 6);
     if (r.evaluated)
-      for (std::size_t m = 0; m < metrics && kFixedColumns + m < history.cols(); ++m) r.metrics.push_back(history.at(e, kFixedColumns + m));
+      for (std::size_t m = 0; m < metrics && kFixedColumns + m < history.cols(); ++m)
+        r.metrics.push_back(history.at(e, kFixedColumns + m));
     state.history.push_back(r);
   }
   for (double e : f.read("/snapshot_epochs").values) state.snapshot_epochs.push_back(static_cast<int>(e));

@@ -14,7 +14,8 @@ namespace neurode::io {
 void write_training(Hdf5File& file, const train::Task& task, const train::TrainingState& state,
                     const std::vector<double>& initial_parameters, const train::Evaluation& evaluation);
 
-void write_checkpoint(const std::string& path, const std::string& config_text, const train::TrainingState& state);
+void write_checkpoint(const std::string& path, const std::string& config_text,
+                      const train::TrainingState& state);
 /// The state in `path` if it exists and was written for the same config text; nullopt otherwise.
 std::optional<train::TrainingState> read_checkpoint(const std::string& path, const std::string& config_text,
                                                     std::size_t metrics);

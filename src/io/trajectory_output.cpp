@@ -19,13 +19,15 @@ void write_trajectory(Hdf5File& file, const solvers::Solution& solution, std::si
       for (std::size_t k = 0; k < T; ++k)
         for (std::size_t i = 0; i < n; ++i)
           data[(b * T + k) * n + i] = solution.state(k)[b * 3 * n + block * n + i];
-    const std::vector<std::size_t> shape = trials == 1 ? std::vector<std::size_t>{T, n} : std::vector<std::size_t>{trials, T, n};
+    const std::vector<std::size_t> shape =
+        trials == 1 ? std::vector<std::size_t>{T, n} : std::vector<std::size_t>{trials, T, n};
     const std::string path = "/trajectory/" + name;
     file.write(path, shape, data.data());
     file.set_attribute(path, "units", name == "r" ? "Hz" : "mV");
     file.set_attribute(path, "layout", trials == 1 ? "time x population" : "trial x time x population");
   }
-  file.set_attribute("/trajectory", "population_index", "8 * column + population (0 L2/3e, 1 L2/3i, 2 L4e, 3 L4i, 4 L5e, 5 L5i, 6 L6e, 7 L6i)");
+  file.set_attribute("/trajectory", "population_index",
+                     "8 * column + population (0 L2/3e, 1 L2/3i, 2 L4e, 3 L4i, 4 L5e, 5 L5i, 6 L6e, 7 L6i)");
 }
 
 void write_solver_statistics(Hdf5File& file, const std::string& group, const solvers::Solution& solution) {

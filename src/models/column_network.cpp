@@ -16,7 +16,8 @@ ColumnConstants ColumnConstants::from(const ColumnParameters& p) {
   return c;
 }
 
-ColumnNetwork::ColumnNetwork(NetworkWeights weights, ColumnConstants constants, std::vector<PiecewiseDrive> drives)
+ColumnNetwork::ColumnNetwork(NetworkWeights weights, ColumnConstants constants,
+                             std::vector<PiecewiseDrive> drives)
     : weights_(std::move(weights)),
       constants_(constants),
       transfer_(constants.transfer),
@@ -39,7 +40,8 @@ ColumnNetwork::ColumnNetwork(NetworkWeights weights, ColumnConstants constants, 
     const auto& times = drives_[trial].times;
     for (std::size_t g = 0; g < segments; ++g) {
       const double start = g == 0 ? times.front() : breakpoints_[g - 1];
-      const auto k = static_cast<std::size_t>(std::upper_bound(times.begin(), times.end(), start) - times.begin());
+      const auto k =
+          static_cast<std::size_t>(std::upper_bound(times.begin(), times.end(), start) - times.begin());
       trial_segment_[trial * segments + g] = k == 0 ? 0 : k - 1;
     }
   }
@@ -102,7 +104,8 @@ void ColumnNetwork::rhs(double, std::size_t segment, const double* y_all, double
     const double* D = drive(trial, segment);
     for (std::size_t i = 0; i < n_; ++i) {
       double recurrent = 0.0;
-      for (std::size_t e = W.row_start[i]; e < W.row_start[i + 1]; ++e) recurrent += W.value[e] * rate_[W.col[e]];
+      for (std::size_t e = W.row_start[i]; e < W.row_start[i + 1]; ++e)
+        recurrent += W.value[e] * rate_[W.col[e]];
       dydt[i] = -y[i] * inv_tau_m + input_gain_ * (D[i] + recurrent);
       dydt[n_ + i] = (-y[n_ + i] + kappa[i] * rate_[i]) * inv_tau_a;
       dydt[2 * n_ + i] = (-y[2 * n_ + i] + rate_[i]) * inv_tau_s;
@@ -110,7 +113,8 @@ void ColumnNetwork::rhs(double, std::size_t segment, const double* y_all, double
   }
 }
 
-void ColumnNetwork::jacobian_vector(double, std::size_t, const double* y_all, const double* v_all, double* out_all) {
+void ColumnNetwork::jacobian_vector(double, std::size_t, const double* y_all, const double* v_all,
+                                    double* out_all) {
   const SparseMatrix& W = weights_.recurrent;
   const double inv_tau_m = 1.0 / constants_.tau_membrane_s;
   const double inv_tau_a = 1.0 / constants_.tau_adaptation_s;
@@ -126,7 +130,8 @@ void ColumnNetwork::jacobian_vector(double, std::size_t, const double* y_all, co
     for (std::size_t j = 0; j < n_; ++j) work_[j] = slope_[j] * (v[j] - v[n_ + j]);
     for (std::size_t i = 0; i < n_; ++i) {
       double recurrent = 0.0;
-      for (std::size_t e = W.row_start[i]; e < W.row_start[i + 1]; ++e) recurrent += W.value[e] * work_[W.col[e]];
+      for (std::size_t e = W.row_start[i]; e < W.row_start[i + 1]; ++e)
+        recurrent += W.value[e] * work_[W.col[e]];
       out[i] = -v[i] * inv_tau_m + input_gain_ * recurrent;
       out[n_ + i] = (-v[n_ + i] + kappa[i] * work_[i]) * inv_tau_a;
       out[2 * n_ + i] = (-v[2 * n_ + i] + work_[i]) * inv_tau_s;
@@ -152,7 +157,8 @@ void ColumnNetwork::jacobian_transpose_vector(double, std::size_t, const double*
     for (std::size_t i = 0; i < n_; ++i)
       for (std::size_t e = W.row_start[i]; e < W.row_start[i + 1]; ++e) work_[W.col[e]] += W.value[e] * w[i];
     for (std::size_t j = 0; j < n_; ++j) {
-      const double g = slope_[j] * (input_gain_ * work_[j] + kappa[j] * w[n_ + j] * inv_tau_a + w[2 * n_ + j] * inv_tau_s);
+      const double g =
+          slope_[j] * (input_gain_ * work_[j] + kappa[j] * w[n_ + j] * inv_tau_a + w[2 * n_ + j] * inv_tau_s);
       out[j] = -w[j] * inv_tau_m + g;
       out[n_ + j] = -w[n_ + j] * inv_tau_a - g;
       out[2 * n_ + j] = -w[2 * n_ + j] * inv_tau_s;
@@ -160,8 +166,8 @@ void ColumnNetwork::jacobian_transpose_vector(double, std::size_t, const double*
   }
 }
 
-void ColumnNetwork::parameter_transpose_vector(double t, std::size_t segment, const double* y_all, const double* w_all,
-                                               double* grad) {
+void ColumnNetwork::parameter_transpose_vector(double t, std::size_t segment, const double* y_all,
+                                               const double* w_all, double* grad) {
   const std::size_t P = weights_.parameters.size();
   if (P == 0) return;
   const std::size_t segments = breakpoints_.size() + 1;
@@ -175,7 +181,9 @@ void ColumnNetwork::parameter_transpose_vector(double t, std::size_t segment, co
     for (std::size_t k = 0; k < P; ++k) {
       const ParameterRef& ref = weights_.parameters[k];
       switch (ref.matrix) {
-        case ParameterRef::Matrix::recurrent: g[k] += input_gain_ * w[ref.row] * rate_[ref.column]; break;
+        case ParameterRef::Matrix::recurrent:
+          g[k] += input_gain_ * w[ref.row] * rate_[ref.column];
+          break;
         case ParameterRef::Matrix::input:
           g[k] += input_gain_ * w[ref.row] *
                   drives_[trial].channel_values[trial_segment_[trial * segments + segment]][ref.column];
@@ -184,7 +192,8 @@ void ColumnNetwork::parameter_transpose_vector(double t, std::size_t segment, co
           for (std::size_t i = 0; i < n_; ++i) g[k] -= w[i] * field_[off + i] / constants_.tau_membrane_s;
           break;
         case ParameterRef::Matrix::tau_adaptation:
-          for (std::size_t i = 0; i < n_; ++i) g[k] -= w[n_ + i] * field_[off + n_ + i] / constants_.tau_adaptation_s;
+          for (std::size_t i = 0; i < n_; ++i)
+            g[k] -= w[n_ + i] * field_[off + n_ + i] / constants_.tau_adaptation_s;
           break;
         case ParameterRef::Matrix::adaptation_strength:
           g[k] += w[n_ + ref.row] * rate_[ref.row] / constants_.tau_adaptation_s;
@@ -194,7 +203,8 @@ void ColumnNetwork::parameter_transpose_vector(double t, std::size_t segment, co
   }
 }
 
-void ColumnNetwork::jacobian_entries(double, std::size_t, const double* y_all, std::vector<MatrixEntry>& entries) {
+void ColumnNetwork::jacobian_entries(double, std::size_t, const double* y_all,
+                                     std::vector<MatrixEntry>& entries) {
   const SparseMatrix& W = weights_.recurrent;
   const double inv_tau_m = 1.0 / constants_.tau_membrane_s;
   const double inv_tau_a = 1.0 / constants_.tau_adaptation_s;
@@ -237,11 +247,14 @@ void ColumnNetwork::parameter_jacobian_entries(double t, std::size_t segment, co
           entries.push_back({off + ref.row, column, input_gain_ * rate_[ref.column]});
           break;
         case ParameterRef::Matrix::input:
-          entries.push_back({off + ref.row, column,
-                             input_gain_ * drives_[trial].channel_values[trial_segment_[trial * segments + segment]][ref.column]});
+          entries.push_back(
+              {off + ref.row, column,
+               input_gain_ *
+                   drives_[trial].channel_values[trial_segment_[trial * segments + segment]][ref.column]});
           break;
         case ParameterRef::Matrix::tau_membrane:
-          for (std::size_t i = 0; i < n_; ++i) entries.push_back({off + i, column, -field_[off + i] / constants_.tau_membrane_s});
+          for (std::size_t i = 0; i < n_; ++i)
+            entries.push_back({off + i, column, -field_[off + i] / constants_.tau_membrane_s});
           break;
         case ParameterRef::Matrix::tau_adaptation:
           for (std::size_t i = 0; i < n_; ++i)
@@ -255,16 +268,27 @@ void ColumnNetwork::parameter_jacobian_entries(double t, std::size_t segment, co
   }
 }
 
-std::vector<double> ColumnNetwork::parameter_values(const NetworkWeights& weights, const ColumnConstants& constants) {
+std::vector<double> ColumnNetwork::parameter_values(const NetworkWeights& weights,
+                                                    const ColumnConstants& constants) {
   std::vector<double> values;
   values.reserve(weights.parameters.size());
   for (const auto& ref : weights.parameters) {
     switch (ref.matrix) {
-      case ParameterRef::Matrix::recurrent: values.push_back(weights.recurrent.value[ref.index]); break;
-      case ParameterRef::Matrix::input: values.push_back(weights.input.value[ref.index]); break;
-      case ParameterRef::Matrix::tau_membrane: values.push_back(constants.tau_membrane_s); break;
-      case ParameterRef::Matrix::tau_adaptation: values.push_back(constants.tau_adaptation_s); break;
-      case ParameterRef::Matrix::adaptation_strength: values.push_back(weights.adaptation_strength[ref.row]); break;
+      case ParameterRef::Matrix::recurrent:
+        values.push_back(weights.recurrent.value[ref.index]);
+        break;
+      case ParameterRef::Matrix::input:
+        values.push_back(weights.input.value[ref.index]);
+        break;
+      case ParameterRef::Matrix::tau_membrane:
+        values.push_back(constants.tau_membrane_s);
+        break;
+      case ParameterRef::Matrix::tau_adaptation:
+        values.push_back(constants.tau_adaptation_s);
+        break;
+      case ParameterRef::Matrix::adaptation_strength:
+        values.push_back(weights.adaptation_strength[ref.row]);
+        break;
     }
   }
   return values;
@@ -274,23 +298,30 @@ std::vector<double> ColumnNetwork::parameters() const { return parameter_values(
 
 void ColumnNetwork::set_parameters(const std::vector<double>& values) {
   if (values.size() != weights_.parameters.size())
-    throw std::invalid_argument("column network: " + std::to_string(values.size()) + " parameter values for " +
-                                std::to_string(weights_.parameters.size()) + " parameters");
+    throw std::invalid_argument("column network: " + std::to_string(values.size()) +
+                                " parameter values for " + std::to_string(weights_.parameters.size()) +
+                                " parameters");
   bool input_changed = false;
   for (std::size_t k = 0; k < values.size(); ++k) {
     const auto& ref = weights_.parameters[k];
     switch (ref.matrix) {
-      case ParameterRef::Matrix::recurrent: weights_.recurrent.value[ref.index] = values[k]; break;
+      case ParameterRef::Matrix::recurrent:
+        weights_.recurrent.value[ref.index] = values[k];
+        break;
       case ParameterRef::Matrix::input:
         weights_.input.value[ref.index] = values[k];
         input_changed = true;
         break;
       case ParameterRef::Matrix::tau_membrane:
       case ParameterRef::Matrix::tau_adaptation:
-        if (!(values[k] > 0)) throw std::invalid_argument("column network: " + ref.label + " must stay positive");
-        (ref.matrix == ParameterRef::Matrix::tau_membrane ? constants_.tau_membrane_s : constants_.tau_adaptation_s) = values[k];
+        if (!(values[k] > 0))
+          throw std::invalid_argument("column network: " + ref.label + " must stay positive");
+        (ref.matrix == ParameterRef::Matrix::tau_membrane ? constants_.tau_membrane_s
+                                                          : constants_.tau_adaptation_s) = values[k];
         break;
-      case ParameterRef::Matrix::adaptation_strength: weights_.adaptation_strength[ref.row] = values[k]; break;
+      case ParameterRef::Matrix::adaptation_strength:
+        weights_.adaptation_strength[ref.row] = values[k];
+        break;
     }
   }
   input_gain_ = constants_.resistance * constants_.tau_synapse_s / constants_.tau_membrane_s;

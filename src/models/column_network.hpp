@@ -42,14 +42,16 @@ class ColumnNetwork final : public Model {
                                  double* out) override;
   void parameter_transpose_vector(double t, std::size_t segment, const double* y, const double* w,
                                   double* grad) override;
-  void jacobian_entries(double t, std::size_t segment, const double* y, std::vector<MatrixEntry>& entries) override;
+  void jacobian_entries(double t, std::size_t segment, const double* y,
+                        std::vector<MatrixEntry>& entries) override;
   void parameter_jacobian_entries(double t, std::size_t segment, const double* y,
                                   std::vector<MatrixEntry>& entries) override;
   std::vector<double> parameters() const override;
   void set_parameters(const std::vector<double>& values) override;
 
   /// Current values of the trainable parameters of `weights` (in their order) under `constants`.
-  static std::vector<double> parameter_values(const NetworkWeights& weights, const ColumnConstants& constants);
+  static std::vector<double> parameter_values(const NetworkWeights& weights,
+                                              const ColumnConstants& constants);
 
   std::size_t populations() const { return n_; }
   const NetworkWeights& weights() const { return weights_; }

@@ -5,7 +5,7 @@
 namespace neurode::models {
 
 const std::array<const char*, kPopulationsPerColumn> kPopulationNames = {"L2/3e", "L2/3i", "L4e", "L4i",
-                                                                        "L5e",   "L5i",   "L6e", "L6i"};
+                                                                         "L5e",   "L5i",   "L6e", "L6i"};
 
 int population_index(const std::string& name) {
   std::string key = name;

@@ -26,8 +26,8 @@ struct ConnectionPattern {
 };
 
 struct ColumnParameters {
-  double background_rate_Hz = 8.0;  ///< nu_bg
-  double capacitance = 2.5e-4;      ///< C; R = tau_m / C
+  double background_rate_Hz = 8.0;         ///< nu_bg
+  double capacitance = 2.5e-4;             ///< C; R = tau_m / C
   PopulationVector adaptation_strength{};  ///< kappa
   double tau_synapse_s = 5e-4;
   double tau_membrane_s = 0.02;

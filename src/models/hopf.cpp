@@ -28,7 +28,8 @@ HopfSample sample_hopf(std::uint64_t seed, std::uint64_t index) {
 }
 
 HopfGroundTruth::HopfGroundTruth(MuForcing forcing) : forcing_(std::move(forcing)) {
-  if (forcing_.phases.empty()) throw std::invalid_argument("hopf ground truth: at least one trial (phase) is needed");
+  if (forcing_.phases.empty())
+    throw std::invalid_argument("hopf ground truth: at least one trial (phase) is needed");
 }
 
 void HopfGroundTruth::set_parameters(const std::vector<double>& values) {
@@ -72,7 +73,8 @@ void HopfGroundTruth::jacobian_transpose_vector(double t, std::size_t, const dou
   }
 }
 
-void HopfGroundTruth::jacobian_entries(double t, std::size_t, const double* y, std::vector<MatrixEntry>& entries) {
+void HopfGroundTruth::jacobian_entries(double t, std::size_t, const double* y,
+                                       std::vector<MatrixEntry>& entries) {
   double J[4];
   for (std::size_t b = 0; b < trial_count(); ++b) {
     jacobian_block(t, b, y + 2 * b, J);

@@ -59,9 +59,12 @@ const char* to_string(Activation activation) {
 }
 
 void validate(const MlpSpec& spec) {
-  if (spec.layers.size() < 2) throw std::invalid_argument("mlp: at least an input and an output layer are needed");
-  if (spec.layers.front() != 3) throw std::invalid_argument("mlp: the input layer must have 3 units (x, y, mu)");
-  if (spec.layers.back() != 2) throw std::invalid_argument("mlp: the output layer must have 2 units (dx/dt, dy/dt)");
+  if (spec.layers.size() < 2)
+    throw std::invalid_argument("mlp: at least an input and an output layer are needed");
+  if (spec.layers.front() != 3)
+    throw std::invalid_argument("mlp: the input layer must have 3 units (x, y, mu)");
+  if (spec.layers.back() != 2)
+    throw std::invalid_argument("mlp: the output layer must have 2 units (dx/dt, dy/dt)");
   for (std::size_t width : spec.layers)
     if (width == 0) throw std::invalid_argument("mlp: layers must not be empty");
 }
@@ -80,7 +83,8 @@ std::vector<std::string> mlp_parameter_labels(const MlpSpec& spec) {
     for (std::size_t i = 0; i < spec.layers[l + 1]; ++i)
       for (std::size_t j = 0; j < spec.layers[l]; ++j)
         labels.push_back("W" + layer + "[" + std::to_string(i) + "," + std::to_string(j) + "]");
-    for (std::size_t i = 0; i < spec.layers[l + 1]; ++i) labels.push_back("b" + layer + "[" + std::to_string(i) + "]");
+    for (std::size_t i = 0; i < spec.layers[l + 1]; ++i)
+      labels.push_back("b" + layer + "[" + std::to_string(i) + "]");
   }
   return labels;
 }
@@ -99,7 +103,8 @@ std::vector<double> initial_mlp_parameters(const MlpSpec& spec, std::uint64_t se
     const bool relu_like = l + 1 < L && spec.activation != Activation::tanh;
     const double bound = relu_like ? std::sqrt(6.0 / fan_in) : std::sqrt(6.0 / (fan_in + fan_out));
     const std::size_t weights = spec.layers[l] * spec.layers[l + 1];
-    for (std::size_t k = 0; k < weights; ++k) values.push_back(bound * (2.0 * stream.uniform(values.size()) - 1.0));
+    for (std::size_t k = 0; k < weights; ++k)
+      values.push_back(bound * (2.0 * stream.uniform(values.size()) - 1.0));
     values.insert(values.end(), spec.layers[l + 1], 0.0);
   }
   return values;
@@ -136,8 +141,9 @@ MlpVectorField::MlpVectorField(MlpSpec spec, MuForcing forcing, std::vector<doub
 
 void MlpVectorField::set_parameters(const std::vector<double>& values) {
   if (values.size() != parameters_.size())
-    throw std::invalid_argument("mlp vector field: " + std::to_string(values.size()) + " parameter values for " +
-                                std::to_string(parameters_.size()) + " parameters");
+    throw std::invalid_argument("mlp vector field: " + std::to_string(values.size()) +
+                                " parameter values for " + std::to_string(parameters_.size()) +
+                                " parameters");
   std::copy(values.begin(), values.end(), parameters_.begin());
 }
 
@@ -257,7 +263,8 @@ void MlpVectorField::parameter_transpose_vector(double t, std::size_t, const dou
   }
 }
 
-void MlpVectorField::jacobian_entries(double t, std::size_t, const double* y, std::vector<MatrixEntry>& entries) {
+void MlpVectorField::jacobian_entries(double t, std::size_t, const double* y,
+                                      std::vector<MatrixEntry>& entries) {
   double column[2];
   for (std::size_t trial = 0; trial < trials_; ++trial) {
     const std::size_t off = 2 * trial;

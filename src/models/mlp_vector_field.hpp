@@ -50,8 +50,8 @@ std::vector<double> initial_mlp_parameters(const MlpSpec& spec, std::uint64_t se
 /// mu_b(t) = sin(omega t + c_b), or, when `held`, the constant sin(c_b) = mu_b(0) (the frozen-mu
 /// flow that the Hopf task's behaviour score integrates).
 struct MuForcing {
-  std::vector<double> phases;        ///< c_b of each trial, rad; one trial per phase
-  double angular_frequency = 0.25;   ///< omega, rad per time unit
+  std::vector<double> phases;       ///< c_b of each trial, rad; one trial per phase
+  double angular_frequency = 0.25;  ///< omega, rad per time unit
   bool held = false;
   double value(std::size_t trial, double t) const;
 };
@@ -77,7 +77,8 @@ class MlpVectorField final : public Model {
   void parameter_transpose_vector(double t, std::size_t segment, const double* y, const double* w,
                                   double* grad) override;
   /// A dense 2 x 2 block per trial.
-  void jacobian_entries(double t, std::size_t segment, const double* y, std::vector<MatrixEntry>& entries) override;
+  void jacobian_entries(double t, std::size_t segment, const double* y,
+                        std::vector<MatrixEntry>& entries) override;
   /// Dense: 2 x parameter_size() entries per trial (two reverse passes); only the continuous
   /// adjoint of implicit methods asks for it.
   void parameter_jacobian_entries(double t, std::size_t segment, const double* y,
@@ -103,8 +104,8 @@ class MlpVectorField final : public Model {
   MuForcing forcing_;
   std::size_t trials_ = 0;
   std::vector<double> parameters_;
-  std::vector<double> breakpoints_;  ///< empty: the forcing is smooth
-  std::size_t layer_count_ = 0;      ///< L = layers.size() - 1
+  std::vector<double> breakpoints_;                       ///< empty: the forcing is smooth
+  std::size_t layer_count_ = 0;                           ///< L = layers.size() - 1
   std::vector<std::size_t> weight_offset_, bias_offset_;  ///< per layer, into parameters_
   std::vector<std::size_t> activation_offset_;            ///< per layer input, into activation_
   // Scratch, sized once: inputs of every layer (a_0 = (x, y, mu), a_l = sigma(z_{l-1})), slopes

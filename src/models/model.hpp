@@ -29,7 +29,8 @@ class Model {
   /// F(t, y) on forcing segment `segment`.
   virtual void rhs(double t, std::size_t segment, const double* y, double* dydt) = 0;
   /// out = (dF/dy) v
-  virtual void jacobian_vector(double t, std::size_t segment, const double* y, const double* v, double* out) = 0;
+  virtual void jacobian_vector(double t, std::size_t segment, const double* y, const double* v,
+                               double* out) = 0;
   /// out = (dF/dy)^T w
   virtual void jacobian_transpose_vector(double t, std::size_t segment, const double* y, const double* w,
                                          double* out) = 0;

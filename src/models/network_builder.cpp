@@ -32,7 +32,8 @@ void add_column_block(const ColumnParameters& parameters, const PopulationVector
 }
 
 void add_pattern(const ConnectionSpec& connection, const char* kind, std::size_t target_column,
-                 std::size_t source_column, EntryMap& entries, std::vector<std::pair<std::size_t, std::size_t>>& trainable,
+                 std::size_t source_column, EntryMap& entries,
+                 std::vector<std::pair<std::size_t, std::size_t>>& trainable,
                  std::map<std::pair<std::size_t, std::size_t>, std::string>& labels) {
   for (int i = 0; i < kPopulationsPerColumn; ++i) {
     for (int j = 0; j < kPopulationsPerColumn; ++j) {
@@ -105,15 +106,18 @@ NetworkWeights build_network(const ColumnParameters& parameters, const NetworkSp
     if (spec.lateral.enabled)
       for (int target : here)
         for (int source : here)
-          if (target != source) add_pattern(spec.lateral, "lateral", target, source, entries, trainable, labels);
+          if (target != source)
+            add_pattern(spec.lateral, "lateral", target, source, entries, trainable, labels);
     if (a + 1 < columns_of_area.size()) {
       const auto& next = columns_of_area[a + 1];
       if (spec.feedforward.enabled)
         for (int target : next)
-          for (int source : here) add_pattern(spec.feedforward, "feedforward", target, source, entries, trainable, labels);
+          for (int source : here)
+            add_pattern(spec.feedforward, "feedforward", target, source, entries, trainable, labels);
       if (spec.feedback.enabled)
         for (int target : here)
-          for (int source : next) add_pattern(spec.feedback, "feedback", target, source, entries, trainable, labels);
+          for (int source : next)
+            add_pattern(spec.feedback, "feedback", target, source, entries, trainable, labels);
     }
   }
   for (const auto& entry : spec.weights) {
@@ -122,8 +126,10 @@ NetworkWeights build_network(const ColumnParameters& parameters, const NetworkSp
                                   std::to_string(entry.source) + "] outside the " + std::to_string(n) +
                                   " populations");
     const std::pair<std::size_t, std::size_t> key{entry.target, entry.source};
-    if (entry.value) entries[key] = *entry.value;
-    else entries.try_emplace(key, 0.0);
+    if (entry.value)
+      entries[key] = *entry.value;
+    else
+      entries.try_emplace(key, 0.0);
     if (!labels.count(key)) labels[key] = "recurrent";
     if (entry.trainable) trainable.push_back(key);
   }
@@ -136,8 +142,9 @@ NetworkWeights build_network(const ColumnParameters& parameters, const NetworkSp
     for (int column : columns_of_area.front())
       for (int p = 0; p < kPopulationsPerColumn; ++p)
         if (spec.input.mask[p] != 0.0) {
-          const std::pair<std::size_t, std::size_t> key{static_cast<std::size_t>(column) * kPopulationsPerColumn + p,
-                                                        static_cast<std::size_t>(channel)};
+          const std::pair<std::size_t, std::size_t> key{
+              static_cast<std::size_t>(column) * kPopulationsPerColumn + p,
+              static_cast<std::size_t>(channel)};
           input_entries[key] = spec.input.init[p];
           if (spec.input.trainable) input_trainable.push_back(key);
         }
@@ -169,7 +176,8 @@ NetworkWeights build_network(const ColumnParameters& parameters, const NetworkSp
     ParameterRef ref;
     ref.kind = scalar;
     if (scalar == "tau_membrane" || scalar == "tau_adaptation") {
-      ref.matrix = scalar == "tau_membrane" ? ParameterRef::Matrix::tau_membrane : ParameterRef::Matrix::tau_adaptation;
+      ref.matrix = scalar == "tau_membrane" ? ParameterRef::Matrix::tau_membrane
+                                            : ParameterRef::Matrix::tau_adaptation;
       ref.label = scalar;
       net.parameters.push_back(ref);
     } else if (scalar == "adaptation_strength") {

@@ -54,7 +54,13 @@ struct NetworkSpec {
 struct ParameterRef {
   /// recurrent/input: an entry of W/W_in; the others are scalars of the dynamics (membrane and
   /// adaptation time constants shared by all populations, adaptation strength of population `row`).
-  enum class Matrix { recurrent, input, tau_membrane, tau_adaptation, adaptation_strength } matrix = Matrix::recurrent;
+  enum class Matrix {
+    recurrent,
+    input,
+    tau_membrane,
+    tau_adaptation,
+    adaptation_strength
+  } matrix = Matrix::recurrent;
   std::size_t row = 0;     ///< target population
   std::size_t column = 0;  ///< source population (recurrent) or input channel
   std::size_t index = 0;   ///< position in the matrix's `value` array
@@ -67,11 +73,11 @@ struct NetworkWeights {
   std::size_t populations = 0;
   SparseMatrix recurrent;  ///< W, target x source, within-column blocks plus inter-column connections
   SparseMatrix input;      ///< W_in, population x channel
-  std::vector<double> feedforward;         ///< W_ff (stimulus weight, multiplies the per-population rate)
-  std::vector<double> background;          ///< W_bg
-  std::vector<double> adaptation_strength; ///< kappa
-  std::vector<ParameterRef> parameters;    ///< the trainable entries, in a fixed order
-  std::vector<int> column_of_population;   ///< global column index of each population
+  std::vector<double> feedforward;          ///< W_ff (stimulus weight, multiplies the per-population rate)
+  std::vector<double> background;           ///< W_bg
+  std::vector<double> adaptation_strength;  ///< kappa
+  std::vector<ParameterRef> parameters;     ///< the trainable entries, in a fixed order
+  std::vector<int> column_of_population;    ///< global column index of each population
   std::vector<std::string> area_of_column;
 };
 

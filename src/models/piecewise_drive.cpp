@@ -15,8 +15,8 @@ void PiecewiseDrive::validate(std::size_t populations, std::size_t channels) con
                                 std::to_string(times.size()) + " segments");
   for (const auto& row : population_rates)
     if (row.size() != populations)
-      throw std::invalid_argument("drive: a rate row has " + std::to_string(row.size()) + " values, expected " +
-                                  std::to_string(populations));
+      throw std::invalid_argument("drive: a rate row has " + std::to_string(row.size()) +
+                                  " values, expected " + std::to_string(populations));
   if (channels > 0) {
     if (channel_values.size() != times.size())
       throw std::invalid_argument("drive: channel values needed for every segment");

@@ -4,8 +4,9 @@
 
 namespace neurode::models {
 
-SparseMatrix SparseMatrix::from_entries(std::size_t rows, std::size_t cols,
-                                        const std::map<std::pair<std::size_t, std::size_t>, double>& entries) {
+SparseMatrix SparseMatrix::from_entries(
+    std::size_t rows, std::size_t cols,
+    const std::map<std::pair<std::size_t, std::size_t>, double>& entries) {
   SparseMatrix m;
   m.rows = rows;
   m.cols = cols;

@@ -45,8 +45,8 @@ std::vector<double> gather_rows(const std::vector<double>& local_rows, std::size
   if (static_cast<int>(local_rows.size()) != counts[static_cast<std::size_t>(rank(comm))])
     throw std::logic_error("gather_rows: local row count does not match the block distribution");
   std::vector<double> all(count * width);
-  MPI_Allgatherv(local_rows.data(), static_cast<int>(local_rows.size()), MPI_DOUBLE, all.data(), counts.data(),
-                 offsets.data(), MPI_DOUBLE, comm);
+  MPI_Allgatherv(local_rows.data(), static_cast<int>(local_rows.size()), MPI_DOUBLE, all.data(),
+                 counts.data(), offsets.data(), MPI_DOUBLE, comm);
   return all;
 }
 

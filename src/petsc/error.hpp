@@ -26,18 +26,18 @@ PetscErrorCode report_callback_exception(const char* function) noexcept;
 }  // namespace petsc::detail
 }  // namespace neurode
 
-#define NEURODE_PETSC_CHECK(expression)                                                           \
-  do {                                                                                           \
-    PetscErrorCode neurode_petsc_code_ = (expression);                                           \
-    if (neurode_petsc_code_ != 0)                                                                \
+#define NEURODE_PETSC_CHECK(expression)                                                                  \
+  do {                                                                                                   \
+    PetscErrorCode neurode_petsc_code_ = (expression);                                                   \
+    if (neurode_petsc_code_ != 0)                                                                        \
       ::neurode::petsc::detail::throw_petsc_error(neurode_petsc_code_, #expression, __FILE__, __LINE__); \
   } while (0)
 
 /// Body wrapper for a PETSc callback: exceptions become PETSC_ERR_LIB with the message kept.
-#define NEURODE_PETSC_CALLBACK(...)                                   \
-  try {                                                              \
-    __VA_ARGS__                                                      \
-  } catch (...) {                                                    \
+#define NEURODE_PETSC_CALLBACK(...)                                       \
+  try {                                                                   \
+    __VA_ARGS__                                                           \
+  } catch (...) {                                                         \
     return ::neurode::petsc::detail::report_callback_exception(__func__); \
-  }                                                                  \
+  }                                                                       \
   return 0

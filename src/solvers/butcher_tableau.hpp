@@ -7,11 +7,11 @@
 namespace neurode::solvers {
 
 struct ButcherTableau {
-  std::string name;         ///< PETSc's TSRK type, e.g. "5dp"
+  std::string name;  ///< PETSc's TSRK type, e.g. "5dp"
   int stages = 0;
-  std::vector<double> A;    ///< stages x stages, strictly lower triangular
-  std::vector<double> b;    ///< weights of the solution
-  std::vector<double> c;    ///< stage times
+  std::vector<double> A;  ///< stages x stages, strictly lower triangular
+  std::vector<double> b;  ///< weights of the solution
+  std::vector<double> c;  ///< stage times
   double a(int i, int j) const { return A[static_cast<std::size_t>(i * stages + j)]; }
 };
 

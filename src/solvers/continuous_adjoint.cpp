@@ -14,9 +14,11 @@ namespace {
 // step's ends (slopes evaluated on the step's own forcing segment, so jumps stay sharp).
 class HermiteTrajectory {
  public:
-  HermiteTrajectory(models::Model& model, const TrajectoryStore& store) : store_(store), n_(store.state_size()) {
+  HermiteTrajectory(models::Model& model, const TrajectoryStore& store)
+      : store_(store), n_(store.state_size()) {
     if (store.checkpoint_every() != 1)
-      throw std::invalid_argument("gradient: the continuous adjoint needs every step stored (checkpoint_every: 1)");
+      throw std::invalid_argument(
+          "gradient: the continuous adjoint needs every step stored (checkpoint_every: 1)");
     const std::size_t N = store.steps();
     slope_start_.resize(N * n_);
     slope_end_.resize(N * n_);
@@ -87,7 +89,8 @@ class AdjointModel final : public models::Model {
   void jacobian_vector(double s, std::size_t, const double*, const double* v, double* out) override {
     rhs(s, 0, v, out);  // linear in lambda
   }
-  void jacobian_transpose_vector(double s, std::size_t, const double*, const double* w, double* out) override {
+  void jacobian_transpose_vector(double s, std::size_t, const double*, const double* w,
+                                 double* out) override {
     const std::size_t segment = locate(s);
     entries_.clear();
     forward_.jacobian_entries(t_end_ - s, segment, y_.data(), entries_);
@@ -98,7 +101,8 @@ class AdjointModel final : public models::Model {
     parameter_entries_.clear();
   }
   void parameter_transpose_vector(double, std::size_t, const double*, const double*, double*) override {}
-  void jacobian_entries(double s, std::size_t, const double*, std::vector<models::MatrixEntry>& entries) override {
+  void jacobian_entries(double s, std::size_t, const double*,
+                        std::vector<models::MatrixEntry>& entries) override {
     const std::size_t segment = locate(s);
     entries_.clear();
     parameter_entries_.clear();
@@ -107,7 +111,8 @@ class AdjointModel final : public models::Model {
     for (const auto& e : entries_) entries.push_back({e.col, e.row, e.value});
     for (const auto& e : parameter_entries_) entries.push_back({n_ + e.col, e.row, e.value});
   }
-  void parameter_jacobian_entries(double, std::size_t, const double*, std::vector<models::MatrixEntry>&) override {}
+  void parameter_jacobian_entries(double, std::size_t, const double*,
+                                  std::vector<models::MatrixEntry>&) override {}
   std::vector<double> parameters() const override { return {}; }
   void set_parameters(const std::vector<double>&) override {}
 

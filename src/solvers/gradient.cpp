@@ -12,14 +12,18 @@ GradientMethod parse_gradient_method(const std::string& name) {
   if (name == "discrete") return GradientMethod::discrete;
   if (name == "continuous") return GradientMethod::continuous;
   if (name == "backprop-euler") return GradientMethod::backprop_euler;
-  throw std::invalid_argument("unknown gradient method '" + name + "' (expected discrete, continuous or backprop-euler)");
+  throw std::invalid_argument("unknown gradient method '" + name +
+                              "' (expected discrete, continuous or backprop-euler)");
 }
 
 const char* to_string(GradientMethod method) {
   switch (method) {
-    case GradientMethod::discrete: return "discrete";
-    case GradientMethod::continuous: return "continuous";
-    case GradientMethod::backprop_euler: return "backprop-euler";
+    case GradientMethod::discrete:
+      return "discrete";
+    case GradientMethod::continuous:
+      return "continuous";
+    case GradientMethod::backprop_euler:
+      return "backprop-euler";
   }
   return "?";
 }
@@ -41,7 +45,8 @@ std::vector<double> GradientResult::summed_gradient() const {
 
 void check_supported(const SolverSettings& solver, GradientMethod method) {
   if (method == GradientMethod::discrete && is_implicit_method(solver.method))
-    throw std::invalid_argument("gradient: 'discrete' is not available for the implicit method '" + solver.method +
+    throw std::invalid_argument("gradient: 'discrete' is not available for the implicit method '" +
+                                solver.method +
                                 "' (PETSc 3.18 has no exact adjoint for it); use gradient: continuous, or an "
                                 "explicit method (euler, rk4, bs3, dopri5)");
 }
@@ -69,15 +74,17 @@ struct GradientSolver::Impl {
     } else {
       const std::string description = integrator->method_description();
       if (description.rfind("rk/", 0) != 0)
-        throw std::invalid_argument("gradient: the discrete adjoint needs an explicit Runge-Kutta method, got " +
-                                    description + " (from PETSc options?); use gradient: continuous");
+        throw std::invalid_argument(
+            "gradient: the discrete adjoint needs an explicit Runge-Kutta method, got " + description +
+            " (from PETSc options?); use gradient: continuous");
       const std::string rk_type = description.substr(3, description.find(',') - 3);
       discrete = std::make_unique<RkDiscreteAdjoint>(model, rk_tableau(rk_type));
     }
   }
 };
 
-GradientSolver::GradientSolver(models::Model& model, const SolverSettings& solver, const GradientSettings& settings)
+GradientSolver::GradientSolver(models::Model& model, const SolverSettings& solver,
+                               const GradientSettings& settings)
     : impl_(std::make_unique<Impl>(model, solver, settings)) {}
 
 GradientSolver::~GradientSolver() = default;
@@ -90,19 +97,22 @@ GradientResult GradientSolver::compute(double t0, const std::vector<double>& y0,
   result.trajectory_bytes = s.store.bytes();
   if (!result.forward.ok()) return result;
   result.loss_per_trial.assign(s.model.trial_count(), 0.0);
-  for (std::size_t k = 0; k < output_times.size(); ++k) cost.add_value(k, result.forward.state(k), result.loss_per_trial);
+  for (std::size_t k = 0; k < output_times.size(); ++k)
+    cost.add_value(k, result.forward.state(k), result.loss_per_trial);
 
   AdjointResult adjoint;
   if (s.discrete) {
     adjoint = s.discrete->run(s.store, result.forward, cost);
-    result.method = std::string(s.settings.method == GradientMethod::backprop_euler
-                                    ? "backprop-euler (back-propagation through forward Euler = discrete adjoint of "
-                                    : "discrete adjoint of ") +
-                    result.forward.method + (s.settings.method == GradientMethod::backprop_euler ? ")" : "");
+    result.method =
+        std::string(s.settings.method == GradientMethod::backprop_euler
+                        ? "backprop-euler (back-propagation through forward Euler = discrete adjoint of "
+                        : "discrete adjoint of ") +
+        result.forward.method + (s.settings.method == GradientMethod::backprop_euler ? ")" : "");
     result.backward_steps = static_cast<long>(s.store.steps());
   } else {
     adjoint = s.continuous->run(s.store, result.forward, cost);
-    result.method = "continuous adjoint (backward " + s.continuous->method_description() + ") of " + result.forward.method;
+    result.method = "continuous adjoint (backward " + s.continuous->method_description() + ") of " +
+                    result.forward.method;
     result.backward_steps = adjoint.backward_steps;
   }
   result.gradient = std::move(adjoint.gradient);
@@ -110,12 +120,15 @@ GradientResult GradientSolver::compute(double t0, const std::vector<double>& y0,
     // The loss's own parameters enter only at the observations: no adjoint needed for them.
     const std::size_t trials = s.model.trial_count(), P = s.model.parameter_size();
     std::vector<double> own(trials * Q, 0.0);
-    for (std::size_t k = 0; k < output_times.size(); ++k) cost.add_parameter_gradient(k, result.forward.state(k), own.data());
+    for (std::size_t k = 0; k < output_times.size(); ++k)
+      cost.add_parameter_gradient(k, result.forward.state(k), own.data());
     std::vector<double> merged(trials * (P + Q));
     for (std::size_t b = 0; b < trials; ++b) {
       std::copy(result.gradient.begin() + static_cast<std::ptrdiff_t>(b * P),
-                result.gradient.begin() + static_cast<std::ptrdiff_t>((b + 1) * P), merged.begin() + static_cast<std::ptrdiff_t>(b * (P + Q)));
-      std::copy(own.begin() + static_cast<std::ptrdiff_t>(b * Q), own.begin() + static_cast<std::ptrdiff_t>((b + 1) * Q),
+                result.gradient.begin() + static_cast<std::ptrdiff_t>((b + 1) * P),
+                merged.begin() + static_cast<std::ptrdiff_t>(b * (P + Q)));
+      std::copy(own.begin() + static_cast<std::ptrdiff_t>(b * Q),
+                own.begin() + static_cast<std::ptrdiff_t>((b + 1) * Q),
                 merged.begin() + static_cast<std::ptrdiff_t>(b * (P + Q) + P));
     }
     result.gradient = std::move(merged);

@@ -33,7 +33,7 @@ struct GradientResult {
   std::vector<double> loss_per_trial;
   std::vector<double> gradient;  ///< trials x (model parameters, then the loss's own parameters)
   std::vector<double> dl_dy0;
-  std::string method;            ///< what was computed, e.g. "discrete adjoint of rk/5dp"
+  std::string method;  ///< what was computed, e.g. "discrete adjoint of rk/5dp"
   long backward_rhs_evaluations = 0;
   long backward_transpose_products = 0;
   long backward_steps = 0;

@@ -99,7 +99,8 @@ struct Integrator::Impl {
     NEURODE_PETSC_CHECK(TSAdaptSetStepLimits(adapt, settings.dt_min, PETSC_DEFAULT));
     NEURODE_PETSC_CHECK(TSSetTolerances(ts, settings.atol, nullptr, settings.rtol, nullptr));
     NEURODE_PETSC_CHECK(TSSetTimeStep(ts, settings.dt));
-    NEURODE_PETSC_CHECK(TSSetMaxSteps(ts, static_cast<PetscInt>(std::min<long>(settings.max_steps, PETSC_MAX_INT))));
+    NEURODE_PETSC_CHECK(
+        TSSetMaxSteps(ts, static_cast<PetscInt>(std::min<long>(settings.max_steps, PETSC_MAX_INT))));
     NEURODE_PETSC_CHECK(TSSetMaxStepRejections(ts, 100));
     NEURODE_PETSC_CHECK(TSSetMaxSNESFailures(ts, -1));
     NEURODE_PETSC_CHECK(TSSetExactFinalTime(ts, TS_EXACTFINALTIME_MATCHSTEP));
@@ -140,17 +141,20 @@ struct Integrator::Impl {
     settings.atol = atol;
     settings.rtol = rtol;
     implicit = !is_explicit_type(type_name);
-    if (implicit) setup_implicit();
-    else NEURODE_PETSC_CHECK(TSSetRHSFunction(ts, nullptr, &Impl::rhs_function, this));
+    if (implicit)
+      setup_implicit();
+    else
+      NEURODE_PETSC_CHECK(TSSetRHSFunction(ts, nullptr, &Impl::rhs_function, this));
   }
 
   void setup_implicit() {
     NEURODE_PETSC_CHECK(TSSetIFunction(ts, nullptr, &Impl::implicit_function, this));
     const auto N = static_cast<PetscInt>(n);
     NEURODE_PETSC_CHECK(MatCreateShell(PETSC_COMM_SELF, N, N, N, N, this, jacobian_shell.out()));
-    NEURODE_PETSC_CHECK(MatShellSetOperation(jacobian_shell, MATOP_MULT, reinterpret_cast<void (*)(void)>(&Impl::shell_mult)));
-    NEURODE_PETSC_CHECK(
-        MatShellSetOperation(jacobian_shell, MATOP_MULT_TRANSPOSE, reinterpret_cast<void (*)(void)>(&Impl::shell_mult_transpose)));
+    NEURODE_PETSC_CHECK(MatShellSetOperation(jacobian_shell, MATOP_MULT,
+                                             reinterpret_cast<void (*)(void)>(&Impl::shell_mult)));
+    NEURODE_PETSC_CHECK(MatShellSetOperation(jacobian_shell, MATOP_MULT_TRANSPOSE,
+                                             reinterpret_cast<void (*)(void)>(&Impl::shell_mult_transpose)));
     // Preallocate the assembled copy from the model's sparsity (values at the zero state).
     std::vector<double> y(n, 0.0);
     entries.clear();
@@ -165,7 +169,8 @@ struct Integrator::Impl {
     }
     NEURODE_PETSC_CHECK(MatCreateSeqAIJ(PETSC_COMM_SELF, N, N, 0, nnz.data(), jacobian_assembled.out()));
     NEURODE_PETSC_CHECK(MatSetOption(jacobian_assembled, MAT_NEW_NONZERO_ALLOCATION_ERR, PETSC_FALSE));
-    NEURODE_PETSC_CHECK(TSSetIJacobian(ts, jacobian_shell, jacobian_assembled, &Impl::implicit_jacobian, this));
+    NEURODE_PETSC_CHECK(
+        TSSetIJacobian(ts, jacobian_shell, jacobian_assembled, &Impl::implicit_jacobian, this));
     jacobian_state.assign(n, 0.0);
   }
 
@@ -208,7 +213,8 @@ struct Integrator::Impl {
   }
 
   // dF/dy + shift dF/dydot = shift I - J
-  static PetscErrorCode implicit_jacobian(TS, PetscReal t, Vec y, Vec, PetscReal shift, Mat, Mat P, void* context) {
+  static PetscErrorCode implicit_jacobian(TS, PetscReal t, Vec y, Vec, PetscReal shift, Mat, Mat P,
+                                          void* context) {
     NEURODE_PETSC_CALLBACK({
       auto& self = *static_cast<Impl*>(context);
       const PetscScalar* yv;
@@ -221,7 +227,8 @@ struct Integrator::Impl {
       self.model.jacobian_entries(t, self.segment, self.jacobian_state.data(), self.entries);
       PetscCall(MatZeroEntries(P));
       for (const auto& e : self.entries)
-        PetscCall(MatSetValue(P, static_cast<PetscInt>(e.row), static_cast<PetscInt>(e.col), -e.value, ADD_VALUES));
+        PetscCall(
+            MatSetValue(P, static_cast<PetscInt>(e.row), static_cast<PetscInt>(e.col), -e.value, ADD_VALUES));
       for (std::size_t i = 0; i < self.n; ++i)
         PetscCall(MatSetValue(P, static_cast<PetscInt>(i), static_cast<PetscInt>(i), shift, ADD_VALUES));
       PetscCall(MatAssemblyBegin(P, MAT_FINAL_ASSEMBLY));
@@ -239,7 +246,8 @@ struct Integrator::Impl {
     PetscCall(VecGetArrayRead(x, &xv));
     PetscCall(VecGetArrayWrite(y, &yv));
     if (transpose)
-      self.model.jacobian_transpose_vector(self.jacobian_time, self.segment, self.jacobian_state.data(), xv, yv);
+      self.model.jacobian_transpose_vector(self.jacobian_time, self.segment, self.jacobian_state.data(), xv,
+                                           yv);
     else
       self.model.jacobian_vector(self.jacobian_time, self.segment, self.jacobian_state.data(), xv, yv);
     for (std::size_t i = 0; i < self.n; ++i) yv[i] = self.jacobian_shift * xv[i] - yv[i];
@@ -247,7 +255,9 @@ struct Integrator::Impl {
     PetscCall(VecRestoreArrayRead(x, &xv));
     return 0;
   }
-  static PetscErrorCode shell_mult(Mat A, Vec x, Vec y) { NEURODE_PETSC_CALLBACK({ PetscCall(shell_apply(A, x, y, false)); }); }
+  static PetscErrorCode shell_mult(Mat A, Vec x, Vec y) {
+    NEURODE_PETSC_CALLBACK({ PetscCall(shell_apply(A, x, y, false)); });
+  }
   static PetscErrorCode shell_mult_transpose(Mat A, Vec x, Vec y) {
     NEURODE_PETSC_CALLBACK({ PetscCall(shell_apply(A, x, y, true)); });
   }
@@ -261,8 +271,9 @@ struct Integrator::Impl {
       PetscCall(TSGetTimeStep(ts, &dt));
       self.step_start = t;
       self.segment = models::segment_at(self.model.breakpoints(), t);
-      double target = self.fixed_step ? self.grid_origin + static_cast<double>(self.grid_index + 1) * self.nominal_dt
-                                      : t + dt;
+      double target = self.fixed_step
+                          ? self.grid_origin + static_cast<double>(self.grid_index + 1) * self.nominal_dt
+                          : t + dt;
       if (self.next_stop < self.stops.size()) {
         const double stop = self.stops[self.next_stop].time;
         // Land on the stop when the step would reach it, or miss it by a sliver that would
@@ -341,13 +352,16 @@ struct Integrator::Impl {
     std::ostringstream s;
     s << type_name;
     if (!subtype_name.empty()) s << "/" << subtype_name;
-    if (fixed_step) s << ", fixed step " << nominal_dt << " s";
-    else s << ", adaptive (" << adapt_name << ", rtol " << settings.rtol << ", atol " << settings.atol << ")";
+    if (fixed_step)
+      s << ", fixed step " << nominal_dt << " s";
+    else
+      s << ", adaptive (" << adapt_name << ", rtol " << settings.rtol << ", atol " << settings.atol << ")";
     return s.str();
   }
 };
 
-Integrator::Integrator(models::Model& model, const SolverSettings& settings, const std::string& options_prefix)
+Integrator::Integrator(models::Model& model, const SolverSettings& settings,
+                       const std::string& options_prefix)
     : impl_(std::make_unique<Impl>(model, settings, options_prefix)) {}
 
 Integrator::~Integrator() = default;
@@ -382,14 +396,19 @@ Solution Integrator::solve(double t0, const std::vector<double>& y0, const std::
     s.next_output = 1;
   }
   s.previous_state = y0;
-  if (s.fixed_step) s.stops.push_back({t_end, false});
+  if (s.fixed_step)
+    s.stops.push_back({t_end, false});
   else
-    for (std::size_t k = s.next_output; k < output_times.size(); ++k) s.stops.push_back({output_times[k], false});
+    for (std::size_t k = s.next_output; k < output_times.size(); ++k)
+      s.stops.push_back({output_times[k], false});
   for (double b : s.model.breakpoints()) {
     if (b <= t0 || b >= t_end) continue;
-    auto it = std::find_if(s.stops.begin(), s.stops.end(), [&](const Stop& st) { return same_time(st.time, b); });
-    if (it != s.stops.end()) it->breakpoint = true;
-    else s.stops.push_back({b, true});
+    auto it =
+        std::find_if(s.stops.begin(), s.stops.end(), [&](const Stop& st) { return same_time(st.time, b); });
+    if (it != s.stops.end())
+      it->breakpoint = true;
+    else
+      s.stops.push_back({b, true});
   }
   std::sort(s.stops.begin(), s.stops.end(), [](const Stop& a, const Stop& b) { return a.time < b.time; });
   s.next_stop = 0;
@@ -451,8 +470,8 @@ Solution Integrator::solve(double t0, const std::vector<double>& y0, const std::
   }
   if (!solution.ok()) {
     std::ostringstream m;
-    m << "integration stopped at t = " << solution.time_reached << " s of " << t_end << " s with " << solution.method
-      << ": " << why.str()
+    m << "integration stopped at t = " << solution.time_reached << " s of " << t_end << " s with "
+      << solution.method << ": " << why.str()
       << ". Try a smaller dt (-ts_dt), an adaptive method (solver.method: dopri5) or an implicit one "
          "(solver.method: bdf or cn; -ts_type bdf).";
     solution.message = m.str();

@@ -13,7 +13,8 @@ RkDiscreteAdjoint::RkDiscreteAdjoint(models::Model& model, ButcherTableau tablea
   needed_.assign(static_cast<std::size_t>(s), false);
   for (int i = s - 1; i >= 0; --i) {
     bool used = tableau_.b[static_cast<std::size_t>(i)] != 0.0;
-    for (int j = i + 1; j < s; ++j) used = used || (needed_[static_cast<std::size_t>(j)] && tableau_.a(j, i) != 0.0);
+    for (int j = i + 1; j < s; ++j)
+      used = used || (needed_[static_cast<std::size_t>(j)] && tableau_.a(j, i) != 0.0);
     needed_[static_cast<std::size_t>(i)] = used;
   }
   const std::size_t stage_storage = static_cast<std::size_t>(s) * n_;
@@ -38,7 +39,8 @@ void RkDiscreteAdjoint::compute_stages(double t, double h, std::size_t segment, 
       const double* Kj = &K_[static_cast<std::size_t>(j) * n_];
       for (std::size_t q = 0; q < n_; ++q) Yi[q] += coefficient * Kj[q];
     }
-    model_.rhs(t + tableau_.c[static_cast<std::size_t>(i)] * h, segment, Yi, &K_[static_cast<std::size_t>(i) * n_]);
+    model_.rhs(t + tableau_.c[static_cast<std::size_t>(i)] * h, segment, Yi,
+               &K_[static_cast<std::size_t>(i) * n_]);
     ++rhs_evaluations_;
   }
 }

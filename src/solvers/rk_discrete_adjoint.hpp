@@ -17,7 +17,7 @@ struct AdjointResult {
   std::vector<double> gradient;  ///< trials x parameters
   std::vector<double> dl_dy0;    ///< state size
   long rhs_evaluations = 0;
-  long transpose_products = 0;   ///< (dF/dy)^T w products
+  long transpose_products = 0;  ///< (dF/dy)^T w products
   long backward_steps = 0;
   double wall_time_s = 0;
 };
@@ -40,8 +40,8 @@ class RkDiscreteAdjoint {
   models::Model& model_;
   ButcherTableau tableau_;
   std::size_t n_;
-  std::vector<bool> needed_;          ///< stage influences the step's result
-  std::vector<double> Y_, K_, W_;     ///< stages x n: stage states, slopes, stage cotangents
+  std::vector<bool> needed_;       ///< stage influences the step's result
+  std::vector<double> Y_, K_, W_;  ///< stages x n: stage states, slopes, stage cotangents
   std::vector<double> u_, lambda_, pending_, cotangent_;
   long rhs_evaluations_ = 0;
 };

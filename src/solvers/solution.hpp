@@ -18,7 +18,7 @@ enum class SolveStatus {
 const char* to_string(SolveStatus status);
 
 struct SolverStatistics {
-  long steps = 0;                 ///< accepted steps
+  long steps = 0;  ///< accepted steps
   long rejected_steps = 0;
   long rhs_evaluations = 0;       ///< vector-field evaluations (all stages, all trials at once)
   long jacobian_evaluations = 0;  ///< assembled Jacobians (implicit methods)
@@ -33,10 +33,10 @@ struct Solution {
   std::vector<double> states;  ///< times x state_size, row-major; rows after a failure are not valid
   std::size_t valid_rows = 0;  ///< outputs reached before the solve ended
   SolveStatus status = SolveStatus::success;
-  std::string message;         ///< empty on success; what happened and what to try otherwise
+  std::string message;  ///< empty on success; what happened and what to try otherwise
   double time_reached = 0.0;
   SolverStatistics statistics;
-  std::string method;          ///< the PETSc method actually used, e.g. "rk/5dp, adaptive (basic)"
+  std::string method;  ///< the PETSc method actually used, e.g. "rk/5dp, adaptive (basic)"
 
   bool ok() const { return status == SolveStatus::success; }
   const double* state(std::size_t output) const { return &states[output * state_size]; }

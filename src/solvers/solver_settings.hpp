@@ -12,14 +12,14 @@ struct SolverSettings {
   std::string method = "dopri5";
   /// Adaptive step control; the default depends on the method (see default_adaptive()).
   bool adaptive = true;
-  double dt = 1e-4;    ///< fixed step, or first step of an adaptive run, s
-  double rtol = 1e-6;  ///< relative tolerance of adaptive stepping
-  double atol = 1e-6;  ///< absolute tolerance of adaptive stepping
-  double theta = 0.5;  ///< for method theta
-  int bdf_order = 2;   ///< for method bdf (1..6)
-  double dt_min = 1e-12;           ///< below this, an adaptive run stops with a step-size underflow, s
-  long max_steps = 10'000'000;     ///< step limit of one solve
-  double divergence_bound = 1e6;   ///< |state| above this counts as divergence (mV, Hz)
+  double dt = 1e-4;               ///< fixed step, or first step of an adaptive run, s
+  double rtol = 1e-6;             ///< relative tolerance of adaptive stepping
+  double atol = 1e-6;             ///< absolute tolerance of adaptive stepping
+  double theta = 0.5;             ///< for method theta
+  int bdf_order = 2;              ///< for method bdf (1..6)
+  double dt_min = 1e-12;          ///< below this, an adaptive run stops with a step-size underflow, s
+  long max_steps = 10'000'000;    ///< step limit of one solve
+  double divergence_bound = 1e6;  ///< |state| above this counts as divergence (mV, Hz)
 };
 
 /// The methods neurode knows, in the order docs list them.

@@ -30,7 +30,8 @@ std::vector<std::size_t> ColumnTask::readout_populations() const {
   std::vector<std::size_t> pops;
   const std::size_t last = weights_.populations - models::kPopulationsPerColumn;
   for (int p = 0; p < models::kPopulationsPerColumn; ++p)
-    if (settings_.parameters.output_mask[static_cast<std::size_t>(p)] != 0.0) pops.push_back(last + static_cast<std::size_t>(p));
+    if (settings_.parameters.output_mask[static_cast<std::size_t>(p)] != 0.0)
+      pops.push_back(last + static_cast<std::size_t>(p));
   return pops;
 }
 
@@ -73,7 +74,8 @@ BatchProblem ColumnTask::make_problem(Split split, const std::vector<std::size_t
   BatchProblem problem;
   auto model = std::make_unique<models::ColumnNetwork>(weights_, constants_, std::move(drives));
   const std::size_t P = weights_.parameters.size();
-  model->set_parameters(std::vector<double>(parameters.begin(), parameters.begin() + static_cast<std::ptrdiff_t>(P)));
+  model->set_parameters(
+      std::vector<double>(parameters.begin(), parameters.begin() + static_cast<std::ptrdiff_t>(P)));
   problem.initial_state.assign(model->state_size(), 0.0);
   problem.model = std::move(model);
   problem.observation_times = observation_times();
@@ -89,9 +91,10 @@ BatchProblem ColumnTask::make_problem(Split split, const std::vector<std::size_t
   spec.transfer = settings_.parameters.transfer;
   if (settings_.output_readout) {
     spec.readout_trainable = settings_.output_trainable;
-    spec.readout_weights = settings_.output_trainable
-                               ? std::vector<double>(parameters.begin() + static_cast<std::ptrdiff_t>(P), parameters.end())
-                               : readout_init_;
+    spec.readout_weights =
+        settings_.output_trainable
+            ? std::vector<double>(parameters.begin() + static_cast<std::ptrdiff_t>(P), parameters.end())
+            : readout_init_;
   }
   for (std::size_t index : indices) {
     const auto t = targets(split, index);
@@ -107,7 +110,8 @@ double ColumnTask::readout_output(const solvers::Solution& solution, std::size_t
   const std::size_t P = weights_.parameters.size();
   double sum = 0;
   for (std::size_t j = 0; j < pops.size(); ++j)
-    sum += (settings_.output_trainable ? parameters[P + j] : readout_init_[j]) * rate_state(solution, k, b, pops[j]);
+    sum += (settings_.output_trainable ? parameters[P + j] : readout_init_[j]) *
+           rate_state(solution, k, b, pops[j]);
   return sum;
 }
 

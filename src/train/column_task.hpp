@@ -45,10 +45,12 @@ class ColumnTask : public Task {
                             const std::vector<double>& parameters) const override;
 
   /// The loss targets, which the column tasks record as their output trajectories.
-  std::vector<double> recorded_targets(Split split, std::size_t index) const override { return targets(split, index); }
+  std::vector<double> recorded_targets(Split split, std::size_t index) const override {
+    return targets(split, index);
+  }
   /// Records the rate state r of the loss populations (or the weighted output with a read-out).
-  void record(const solvers::Solution& solution, std::size_t k, std::size_t b, const std::vector<double>& parameters,
-              double* out) const override;
+  void record(const solvers::Solution& solution, std::size_t k, std::size_t b,
+              const std::vector<double>& parameters, double* out) const override;
   /// The weighted read-out output of sample b at observation k (output_readout only).
   double readout_output(const solvers::Solution& solution, std::size_t k, std::size_t b,
                         const std::vector<double>& parameters) const;

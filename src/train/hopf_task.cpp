@@ -26,8 +26,10 @@ bool is_correct_behaviour(double mu, double final_radius, const BehaviourCriteri
   return final_radius < criterion.decay_radius;
 }
 
-std::vector<double> behaviour_scores(const FieldFactory& make_field, const std::vector<models::HopfSample>& samples,
-                                     const BehaviourCriterion& criterion, const solvers::SolverSettings& solver) {
+std::vector<double> behaviour_scores(const FieldFactory& make_field,
+                                     const std::vector<models::HopfSample>& samples,
+                                     const BehaviourCriterion& criterion,
+                                     const solvers::SolverSettings& solver) {
   std::vector<double> scores;
   scores.reserve(samples.size());
   const std::vector<double> times = {0.0, criterion.duration};
@@ -58,14 +60,17 @@ std::vector<double> hopf_true_trajectory(const models::HopfSample& sample, const
   solvers::Integrator integrator(truth, solver, "hopf_truth_");
   const auto solution = integrator.solve(times.front(), {sample.x0, sample.y0}, times);
   if (!solution.ok()) throw std::runtime_error("hopf ground truth: " + solution.message);
-  return std::vector<double>(solution.states.begin(), solution.states.begin() + static_cast<std::ptrdiff_t>(2 * times.size()));
+  return std::vector<double>(solution.states.begin(),
+                             solution.states.begin() + static_cast<std::ptrdiff_t>(2 * times.size()));
 }
 
 std::vector<double> uniform_times(double t_end, std::size_t count) {
-  if (count < 2 || !(t_end > 0.0)) throw std::invalid_argument("hopf: need at least 2 observation times and t_end > 0");
+  if (count < 2 || !(t_end > 0.0))
+    throw std::invalid_argument("hopf: need at least 2 observation times and t_end > 0");
   std::vector<double> times(count);
   // i * t_end / (count - 1) rather than a running sum, so the last time is t_end exactly.
-  for (std::size_t i = 0; i < count; ++i) times[i] = t_end * static_cast<double>(i) / static_cast<double>(count - 1);
+  for (std::size_t i = 0; i < count; ++i)
+    times[i] = t_end * static_cast<double>(i) / static_cast<double>(count - 1);
   return times;
 }
 
@@ -114,13 +119,14 @@ void HopfObservationCost::add_cotangent(std::size_t k, const double* y, double* 
 
 HopfTask::HopfTask(HopfSettings settings) : settings_(std::move(settings)) {
   models::validate(settings_.mlp);
-  if (settings_.training_samples == 0) throw std::invalid_argument("hopf task: training_samples must be positive");
+  if (settings_.training_samples == 0)
+    throw std::invalid_argument("hopf task: training_samples must be positive");
   if (!(settings_.behaviour.duration > 0.0))
     throw std::invalid_argument("hopf task: the behaviour duration must be positive");
   times_ = uniform_times(settings_.t_end, settings_.observations);
   for (std::size_t i = 0; i < settings_.training_samples; ++i)
-    training_targets_.push_back(hopf_true_trajectory(sample(Split::training, i), times_, settings_.angular_frequency,
-                                                     settings_.truth_solver));
+    training_targets_.push_back(hopf_true_trajectory(sample(Split::training, i), times_,
+                                                     settings_.angular_frequency, settings_.truth_solver));
   for (std::size_t i = 0; i < settings_.evaluation_samples; ++i)
     evaluation_targets_.push_back(hopf_true_trajectory(sample(Split::evaluation, i), times_,
                                                        settings_.angular_frequency, settings_.truth_solver));
@@ -140,7 +146,9 @@ std::vector<double> HopfTask::initial_parameters() const {
   return models::initial_mlp_parameters(settings_.mlp, settings_.seed);
 }
 
-std::vector<std::string> HopfTask::parameter_labels() const { return models::mlp_parameter_labels(settings_.mlp); }
+std::vector<std::string> HopfTask::parameter_labels() const {
+  return models::mlp_parameter_labels(settings_.mlp);
+}
 
 BatchProblem HopfTask::make_problem(Split split, const std::vector<std::size_t>& indices,
                                     const std::vector<double>& parameters) const {
@@ -164,7 +172,8 @@ BatchProblem HopfTask::make_problem(Split split, const std::vector<std::size_t>&
 }
 
 std::vector<double> HopfTask::score(Split split, const std::vector<std::size_t>& indices,
-                                    const solvers::Solution& solution, const std::vector<double>& parameters) const {
+                                    const solvers::Solution& solution,
+                                    const std::vector<double>& parameters) const {
   std::vector<models::HopfSample> samples_of_batch;
   for (std::size_t index : indices) samples_of_batch.push_back(sample(split, index));
   const auto behaviour = behaviour_scores(
@@ -189,8 +198,8 @@ std::vector<double> HopfTask::score(Split split, const std::vector<std::size_t>&
   return out;
 }
 
-void HopfTask::record(const solvers::Solution& solution, std::size_t k, std::size_t b, const std::vector<double>&,
-                      double* out) const {
+void HopfTask::record(const solvers::Solution& solution, std::size_t k, std::size_t b,
+                      const std::vector<double>&, double* out) const {
   out[0] = solution.state(k)[2 * b];
   out[1] = solution.state(k)[2 * b + 1];
 }

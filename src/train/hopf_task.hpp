@@ -43,8 +43,10 @@ using FieldFactory = std::function<std::unique_ptr<models::Model>(const models::
 
 /// 1 (correct) or 0 per sample, each integrated alone with `solver` (options prefix
 /// "hopf_behaviour_", so -ts_* options of a training run do not change the score).
-std::vector<double> behaviour_scores(const FieldFactory& make_field, const std::vector<models::HopfSample>& samples,
-                                     const BehaviourCriterion& criterion, const solvers::SolverSettings& solver);
+std::vector<double> behaviour_scores(const FieldFactory& make_field,
+                                     const std::vector<models::HopfSample>& samples,
+                                     const BehaviourCriterion& criterion,
+                                     const solvers::SolverSettings& solver);
 
 /// The true trajectory of a sample at `times` (from t = times.front(), with mu(t) = sin(omega t + c)):
 /// times x 2, row-major. Integrated alone with `solver` under the options prefix "hopf_truth_".
@@ -63,13 +65,13 @@ solvers::SolverSettings hopf_truth_solver();
 solvers::SolverSettings hopf_behaviour_solver();
 
 struct HopfSettings {
-  models::MlpSpec mlp{};           ///< default 3-100-100-100-2, softplus
-  std::uint64_t seed = 1;          ///< data (sample_hopf) and initial weights
+  models::MlpSpec mlp{};   ///< default 3-100-100-100-2, softplus
+  std::uint64_t seed = 1;  ///< data (sample_hopf) and initial weights
   std::size_t training_samples = 64;
   std::size_t evaluation_samples = 100;
-  double t_end = 25.0;             ///< time units
-  std::size_t observations = 51;   ///< equally spaced over [0, t_end], both ends included
-  double angular_frequency = 0.25; ///< omega of mu(t) = sin(omega t + c), rad per time unit
+  double t_end = 25.0;              ///< time units
+  std::size_t observations = 51;    ///< equally spaced over [0, t_end], both ends included
+  double angular_frequency = 0.25;  ///< omega of mu(t) = sin(omega t + c), rad per time unit
   BehaviourCriterion behaviour{};
   solvers::SolverSettings truth_solver = hopf_truth_solver();
   solvers::SolverSettings behaviour_solver = hopf_behaviour_solver();
@@ -109,13 +111,16 @@ class HopfTask final : public Task {
   std::vector<std::string> metric_names() const override { return {"mse", "correct_behaviour"}; }
   /// Per sample: the MSE of `solution` against the truth, and the frozen-mu behaviour verdict
   /// of the field with `parameters` (one extra solve per sample).
-  std::vector<double> score(Split split, const std::vector<std::size_t>& indices, const solvers::Solution& solution,
+  std::vector<double> score(Split split, const std::vector<std::size_t>& indices,
+                            const solvers::Solution& solution,
                             const std::vector<double>& parameters) const override;
   std::vector<std::string> recorded_names() const override { return {"x", "y"}; }
-  void record(const solvers::Solution& solution, std::size_t k, std::size_t b, const std::vector<double>& parameters,
-              double* out) const override;
+  void record(const solvers::Solution& solution, std::size_t k, std::size_t b,
+              const std::vector<double>& parameters, double* out) const override;
   /// The true trajectory (observations x 2).
-  std::vector<double> recorded_targets(Split split, std::size_t index) const override { return targets(split, index); }
+  std::vector<double> recorded_targets(Split split, std::size_t index) const override {
+    return targets(split, index);
+  }
 
   models::HopfSample sample(Split split, std::size_t index) const;
   const std::vector<double>& targets(Split split, std::size_t index) const;  ///< observations x 2

@@ -10,16 +10,23 @@ void validate(const OptimizerSettings& s) {
   if (s.type != "adam" && s.type != "rmsprop" && s.type != "sgd")
     throw std::invalid_argument("optimizer.type: expected adam, rmsprop or sgd, got '" + s.type + "'");
   if (!(s.learning_rate > 0)) throw std::invalid_argument("optimizer.learning_rate: expected a number > 0");
-  if (!(s.beta1 >= 0 && s.beta1 < 1)) throw std::invalid_argument("optimizer.beta1: expected a number in [0, 1)");
-  if (!(s.beta2 >= 0 && s.beta2 < 1)) throw std::invalid_argument("optimizer.beta2: expected a number in [0, 1)");
-  if (!(s.alpha >= 0 && s.alpha < 1)) throw std::invalid_argument("optimizer.alpha: expected a number in [0, 1)");
-  if (!(s.momentum >= 0 && s.momentum < 1)) throw std::invalid_argument("optimizer.momentum: expected a number in [0, 1)");
+  if (!(s.beta1 >= 0 && s.beta1 < 1))
+    throw std::invalid_argument("optimizer.beta1: expected a number in [0, 1)");
+  if (!(s.beta2 >= 0 && s.beta2 < 1))
+    throw std::invalid_argument("optimizer.beta2: expected a number in [0, 1)");
+  if (!(s.alpha >= 0 && s.alpha < 1))
+    throw std::invalid_argument("optimizer.alpha: expected a number in [0, 1)");
+  if (!(s.momentum >= 0 && s.momentum < 1))
+    throw std::invalid_argument("optimizer.momentum: expected a number in [0, 1)");
   if (!(s.epsilon > 0)) throw std::invalid_argument("optimizer.epsilon: expected a number > 0");
-  if (!(s.clip_norm >= 0)) throw std::invalid_argument("optimizer.clip_norm: expected a number >= 0 (0: off)");
-  if (s.schedule != "constant" && s.schedule != "step" && s.schedule != "exponential" && s.schedule != "cosine")
+  if (!(s.clip_norm >= 0))
+    throw std::invalid_argument("optimizer.clip_norm: expected a number >= 0 (0: off)");
+  if (s.schedule != "constant" && s.schedule != "step" && s.schedule != "exponential" &&
+      s.schedule != "cosine")
     throw std::invalid_argument("optimizer.schedule: expected constant, step, exponential or cosine, got '" +
                                 s.schedule + "'");
-  if (!(s.gamma > 0 && s.gamma <= 1)) throw std::invalid_argument("optimizer.gamma: expected a number in (0, 1]");
+  if (!(s.gamma > 0 && s.gamma <= 1))
+    throw std::invalid_argument("optimizer.gamma: expected a number in (0, 1]");
   if (s.step_every < 1) throw std::invalid_argument("optimizer.step_every: expected an integer >= 1");
 }
 
@@ -34,7 +41,8 @@ double Optimizer::learning_rate(int epoch) const {
   if (s.schedule == "exponential") return s.learning_rate * std::pow(s.gamma, epoch);
   if (s.schedule == "cosine") {
     const double progress = std::min(1.0, static_cast<double>(epoch) / std::max(1, s.total_epochs));
-    return s.min_learning_rate + 0.5 * (s.learning_rate - s.min_learning_rate) * (1 + std::cos(std::numbers::pi * progress));
+    return s.min_learning_rate +
+           0.5 * (s.learning_rate - s.min_learning_rate) * (1 + std::cos(std::numbers::pi * progress));
   }
   return s.learning_rate;
 }
@@ -83,7 +91,8 @@ void Optimizer::restore(const std::vector<double>& state) {
   if (state.size() != 1 + first_.size() + second_.size())
     throw std::invalid_argument("optimizer: checkpoint state has the wrong size");
   steps_ = static_cast<long>(state[0]);
-  std::copy(state.begin() + 1, state.begin() + 1 + static_cast<std::ptrdiff_t>(first_.size()), first_.begin());
+  std::copy(state.begin() + 1, state.begin() + 1 + static_cast<std::ptrdiff_t>(first_.size()),
+            first_.begin());
   std::copy(state.begin() + 1 + static_cast<std::ptrdiff_t>(first_.size()), state.end(), second_.begin());
 }
 

@@ -11,17 +11,17 @@ namespace neurode::train {
 struct OptimizerSettings {
   std::string type = "adam";  ///< adam, rmsprop, sgd
   double learning_rate = 1e-2;
-  double beta1 = 0.9;          ///< adam
-  double beta2 = 0.999;        ///< adam
-  double alpha = 0.99;         ///< rmsprop smoothing
-  double momentum = 0.0;       ///< sgd (and rmsprop)
+  double beta1 = 0.9;     ///< adam
+  double beta2 = 0.999;   ///< adam
+  double alpha = 0.99;    ///< rmsprop smoothing
+  double momentum = 0.0;  ///< sgd (and rmsprop)
   double epsilon = 1e-8;
-  double clip_norm = 0.0;      ///< 0: no clipping
+  double clip_norm = 0.0;             ///< 0: no clipping
   std::string schedule = "constant";  ///< constant, step, exponential, cosine
-  double gamma = 0.5;          ///< step/exponential decay factor
-  int step_every = 100;        ///< epochs between decays of the step schedule
-  int total_epochs = 100;      ///< cosine schedule length
-  double min_learning_rate = 0.0;  ///< cosine floor
+  double gamma = 0.5;                 ///< step/exponential decay factor
+  int step_every = 100;               ///< epochs between decays of the step schedule
+  int total_epochs = 100;             ///< cosine schedule length
+  double min_learning_rate = 0.0;     ///< cosine floor
 };
 
 /// Throws std::invalid_argument naming the setting at fault.

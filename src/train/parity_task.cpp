@@ -24,15 +24,18 @@ ColumnTaskSettings default_parity_network() {
 
 ParityTask::ParityTask(ColumnTaskSettings column, ParitySettings settings)
     : ColumnTask(std::move(column)), parity_(settings) {
-  if (weights_.input.cols != 4) throw std::invalid_argument("parity task: the network needs exactly 4 input channels");
-  if (!settings_.output_readout) throw std::invalid_argument("parity task: the output read-out must be enabled");
+  if (weights_.input.cols != 4)
+    throw std::invalid_argument("parity task: the network needs exactly 4 input channels");
+  if (!settings_.output_readout)
+    throw std::invalid_argument("parity task: the output read-out must be enabled");
   if (parity_.observations < 2) throw std::invalid_argument("parity task: at least 2 observations");
   const double t_end = parity_.silent_s + parity_.input_s;
   for (std::size_t k = 0; k < parity_.observations; ++k)
     times_.push_back(t_end * static_cast<double>(k) / static_cast<double>(parity_.observations - 1));
   times_.back() = t_end;
-  weights_over_time_ = parity_.loss_window_s > 0 ? mean_over_window(times_, t_end - parity_.loss_window_s, t_end)
-                                                 : final_time_only(times_.size());
+  weights_over_time_ = parity_.loss_window_s > 0
+                           ? mean_over_window(times_, t_end - parity_.loss_window_s, t_end)
+                           : final_time_only(times_.size());
 }
 
 models::PiecewiseDrive ParityTask::drive(Split, std::size_t index) const {
@@ -49,11 +52,13 @@ std::vector<double> ParityTask::targets(Split, std::size_t index) const {
   return std::vector<double>(times_.size(), target(index));
 }
 
-std::vector<double> ParityTask::score(Split, const std::vector<std::size_t>& indices, const solvers::Solution& solution,
+std::vector<double> ParityTask::score(Split, const std::vector<std::size_t>& indices,
+                                      const solvers::Solution& solution,
                                       const std::vector<double>& parameters) const {
   std::vector<double> out;
   for (std::size_t b = 0; b < indices.size(); ++b) {
-    const double error = std::abs(readout_output(solution, times_.size() - 1, b, parameters) - target(indices[b]));
+    const double error =
+        std::abs(readout_output(solution, times_.size() - 1, b, parameters) - target(indices[b]));
     out.push_back(error <= parity_.tolerance_Hz ? 1.0 : 0.0);
     out.push_back(error);
   }

@@ -14,8 +14,8 @@ struct ParitySettings {
   double input_s = 0.5;
   double target_even_Hz = 20.0;
   double target_odd_Hz = 0.0;
-  double tolerance_Hz = 5.0;    ///< a pattern is correct when its output is this close to its target
-  double loss_window_s = 0.1;   ///< mean over the last window (0: final time only)
+  double tolerance_Hz = 5.0;   ///< a pattern is correct when its output is this close to its target
+  double loss_window_s = 0.1;  ///< mean over the last window (0: final time only)
   std::size_t observations = 101;
 };
 
@@ -29,7 +29,8 @@ class ParityTask final : public ColumnTask {
   std::string name() const override { return "parity"; }
   std::size_t samples(Split) const override { return 16; }
   std::vector<std::string> metric_names() const override { return {"correct", "output_error_Hz"}; }
-  std::vector<double> score(Split split, const std::vector<std::size_t>& indices, const solvers::Solution& solution,
+  std::vector<double> score(Split split, const std::vector<std::size_t>& indices,
+                            const solvers::Solution& solution,
                             const std::vector<double>& parameters) const override;
   std::vector<std::string> recorded_names() const override { return {"output (Hz)"}; }
 
@@ -42,7 +43,8 @@ class ParityTask final : public ColumnTask {
 
  private:
   double target(std::size_t index) const {
-    const int active = static_cast<int>((index & 1u) + ((index >> 1) & 1u) + ((index >> 2) & 1u) + ((index >> 3) & 1u));
+    const int active =
+        static_cast<int>((index & 1u) + ((index >> 1) & 1u) + ((index >> 2) & 1u) + ((index >> 3) & 1u));
     return active % 2 == 0 ? parity_.target_even_Hz : parity_.target_odd_Hz;
   }
   ParitySettings parity_;

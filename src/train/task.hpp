@@ -17,7 +17,7 @@ enum class Split { training, evaluation };
 
 /// What one group ("micro-batch") of samples needs for a forward solve and a gradient.
 struct BatchProblem {
-  std::unique_ptr<models::Model> model;        ///< all samples of the group as one block system
+  std::unique_ptr<models::Model> model;  ///< all samples of the group as one block system
   std::unique_ptr<solvers::ObservationCost> loss;
   std::vector<double> initial_state;
   double t0 = 0.0;
@@ -42,7 +42,8 @@ class Task {
   /// Metric values of each solved sample: samples x metrics, row-major; the trainer averages them
   /// over the evaluation set. `solution` holds the samples `indices` in order.
   virtual std::vector<double> score(Split split, const std::vector<std::size_t>& indices,
-                                    const solvers::Solution& solution, const std::vector<double>& parameters) const = 0;
+                                    const solvers::Solution& solution,
+                                    const std::vector<double>& parameters) const = 0;
   /// What the output file keeps of each held-out sample at every observation (e.g. the output
   /// rates): recorded_names().size() values written by record() for sample b of a solution.
   virtual std::vector<std::string> recorded_names() const = 0;

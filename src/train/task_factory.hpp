@@ -13,8 +13,8 @@
 namespace neurode::train {
 
 struct TaskConfig {
-  std::string type = "xor";  ///< one of task_types()
-  ColumnTaskSettings column;   ///< network, constraints, loss of a column task
+  std::string type = "xor";   ///< one of task_types()
+  ColumnTaskSettings column;  ///< network, constraints, loss of a column task
   XorSettings xor_settings;
   WtaSettings wta;
   ParitySettings parity;

@@ -71,7 +71,8 @@ std::vector<std::vector<std::size_t>> Trainer::epoch_batches(int epoch) const {
   return batches;
 }
 
-std::vector<std::vector<std::size_t>> Trainer::groups_of_this_rank(const std::vector<std::size_t>& samples) const {
+std::vector<std::vector<std::size_t>> Trainer::groups_of_this_rank(
+    const std::vector<std::size_t>& samples) const {
   const std::size_t groups = (samples.size() + settings_.block_size - 1) / settings_.block_size;
   const auto [first, last] = mpi::block_range(groups, mpi::rank(comm_), mpi::size(comm_));
   std::vector<std::vector<std::size_t>> mine;
@@ -84,8 +85,8 @@ std::vector<std::vector<std::size_t>> Trainer::groups_of_this_rank(const std::ve
   return mine;
 }
 
-std::pair<double, std::vector<double>> Trainer::loss_and_gradient(const std::vector<double>& parameters,
-                                                                  const std::vector<std::size_t>& samples) const {
+std::pair<double, std::vector<double>> Trainer::loss_and_gradient(
+    const std::vector<double>& parameters, const std::vector<std::size_t>& samples) const {
   const std::size_t P = parameters.size();
   const std::size_t width = 1 + P;
   std::vector<double> rows;
@@ -93,7 +94,8 @@ std::pair<double, std::vector<double>> Trainer::loss_and_gradient(const std::vec
   for (const auto& group : groups_of_this_rank(samples)) {
     BatchProblem problem = task_.make_problem(Split::training, group, parameters);
     solvers::GradientSolver solver(*problem.model, settings_.solver, settings_.gradient);
-    const auto result = solver.compute(problem.t0, problem.initial_state, problem.observation_times, *problem.loss);
+    const auto result =
+        solver.compute(problem.t0, problem.initial_state, problem.observation_times, *problem.loss);
     for (std::size_t b = 0; b < group.size(); ++b) {
       if (!result.forward.ok()) {
         message = "training sample " + std::to_string(group[b]) + ": " + result.forward.message;
@@ -204,7 +206,8 @@ void Trainer::run(TrainingState& state,
     record.loss = loss_sum / static_cast<double>(samples);
     state.epoch += 1;
     state.optimizer_state = optimizer.state();
-    const bool done = state.epoch == settings_.epochs || (settings_.target_loss > 0 && record.loss <= settings_.target_loss);
+    const bool done = state.epoch == settings_.epochs ||
+                      (settings_.target_loss > 0 && record.loss <= settings_.target_loss);
     if (state.epoch % settings_.eval_every == 0 || done) {
       const Evaluation evaluation = evaluate(state.parameters, false);
       record.evaluated = true;

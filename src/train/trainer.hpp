@@ -20,12 +20,12 @@ namespace neurode::train {
 
 struct TrainingSettings {
   int epochs = 100;
-  double target_loss = 0.0;     ///< stop once the training loss is at or below (0: off)
-  std::size_t batch_size = 0;   ///< samples per optimiser step (0: the whole training set)
-  std::size_t block_size = 1;   ///< samples integrated together as one block system
-  int eval_every = 10;          ///< evaluate the held-out set every k epochs (and at the end)
-  int snapshot_every = 10;      ///< keep the weights every k epochs
-  bool shuffle = true;          ///< reshuffle the training set every epoch (keyed by seed, epoch)
+  double target_loss = 0.0;    ///< stop once the training loss is at or below (0: off)
+  std::size_t batch_size = 0;  ///< samples per optimiser step (0: the whole training set)
+  std::size_t block_size = 1;  ///< samples integrated together as one block system
+  int eval_every = 10;         ///< evaluate the held-out set every k epochs (and at the end)
+  int snapshot_every = 10;     ///< keep the weights every k epochs
+  bool shuffle = true;         ///< reshuffle the training set every epoch (keyed by seed, epoch)
   std::uint64_t seed = 1;
   OptimizerSettings optimizer;
   solvers::SolverSettings solver;
@@ -47,9 +47,9 @@ struct EpochRecord {
 
 struct Evaluation {
   double loss = 0;
-  std::vector<double> metrics;     ///< means over the evaluation samples
-  std::vector<double> per_sample;  ///< samples x metrics
-  std::vector<double> times;       ///< observation times
+  std::vector<double> metrics;       ///< means over the evaluation samples
+  std::vector<double> per_sample;    ///< samples x metrics
+  std::vector<double> times;         ///< observation times
   std::vector<double> trajectories;  ///< samples x times x recorded components (when asked)
 };
 
@@ -75,7 +75,8 @@ class Trainer {
 
   TrainingState initial_state() const;
   /// Trains from state.epoch on; after every epoch `after_epoch` runs on every rank.
-  void run(TrainingState& state, const std::function<void(const TrainingState&, const EpochRecord&)>& after_epoch);
+  void run(TrainingState& state,
+           const std::function<void(const TrainingState&, const EpochRecord&)>& after_epoch);
   /// Forward solves of the held-out set (collective).
   Evaluation evaluate(const std::vector<double>& parameters, bool keep_trajectories) const;
   /// Mean loss and mean gradient over `samples` of the training split (collective).

@@ -54,8 +54,10 @@ double TrajectoryLoss::readout(const double* y, std::size_t p, double* slope) co
 // Huber as in PyTorch's smooth_l1_loss: 0.5 x^2 / beta inside |x| < beta, |x| - 0.5 beta outside.
 double TrajectoryLoss::penalty(double x) const {
   switch (spec_.kind) {
-    case LossKind::mse: return x * x;
-    case LossKind::l1: return std::abs(x);
+    case LossKind::mse:
+      return x * x;
+    case LossKind::l1:
+      return std::abs(x);
     case LossKind::huber: {
       const double b = spec_.huber_beta;
       return std::abs(x) < b ? 0.5 * x * x / b : std::abs(x) - 0.5 * b;
@@ -66,8 +68,10 @@ double TrajectoryLoss::penalty(double x) const {
 
 double TrajectoryLoss::penalty_slope(double x) const {
   switch (spec_.kind) {
-    case LossKind::mse: return 2 * x;
-    case LossKind::l1: return x > 0 ? 1.0 : x < 0 ? -1.0 : 0.0;
+    case LossKind::mse:
+      return 2 * x;
+    case LossKind::l1:
+      return x > 0 ? 1.0 : x < 0 ? -1.0 : 0.0;
     case LossKind::huber: {
       const double b = spec_.huber_beta;
       return std::abs(x) < b ? x / b : (x > 0 ? 1.0 : -1.0);
@@ -91,7 +95,8 @@ void TrajectoryLoss::add_parameter_gradient(std::size_t k, const double* y, doub
   for (std::size_t b = 0; b < spec_.trials; ++b) {
     const double d = w * penalty_slope(output(y, b) - spec_.targets[b * K + k]);
     const double* yb = y + 3 * spec_.populations * b;
-    for (std::size_t p = 0; p < P; ++p) grad[b * P + p] += d * readout(yb, spec_.loss_populations[p], nullptr);
+    for (std::size_t p = 0; p < P; ++p)
+      grad[b * P + p] += d * readout(yb, spec_.loss_populations[p], nullptr);
   }
 }
 
@@ -100,7 +105,8 @@ void TrajectoryLoss::add_value(std::size_t k, const double* y, std::vector<doubl
   if (w == 0.0) return;
   if (!spec_.readout_weights.empty()) {
     const std::size_t K = spec_.observation_weights.size();
-    for (std::size_t b = 0; b < spec_.trials; ++b) per_trial[b] += w * penalty(output(y, b) - spec_.targets[b * K + k]);
+    for (std::size_t b = 0; b < spec_.trials; ++b)
+      per_trial[b] += w * penalty(output(y, b) - spec_.targets[b * K + k]);
     return;
   }
   const std::size_t K = spec_.observation_weights.size(), P = spec_.loss_populations.size();
@@ -116,7 +122,8 @@ void TrajectoryLoss::add_value(std::size_t k, const double* y, std::vector<doubl
 void TrajectoryLoss::add_cotangent(std::size_t k, const double* y, double* dl_dy) const {
   const double w = spec_.observation_weights[k];
   if (w == 0.0) return;
-  const std::size_t n = spec_.populations, K = spec_.observation_weights.size(), P = spec_.loss_populations.size();
+  const std::size_t n = spec_.populations, K = spec_.observation_weights.size(),
+                    P = spec_.loss_populations.size();
   const bool weighted = !spec_.readout_weights.empty();
   for (std::size_t b = 0; b < spec_.trials; ++b) {
     const double* yb = y + 3 * n * b;

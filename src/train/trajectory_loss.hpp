@@ -23,7 +23,7 @@ std::vector<double> final_time_only(std::size_t observations);
 std::vector<double> mean_over_window(const std::vector<double>& times, double t0, double t1);
 
 struct TrajectoryLossSpec {
-  std::size_t populations = 0;            ///< N of one trial
+  std::size_t populations = 0;  ///< N of one trial
   std::size_t trials = 1;
   Readout readout = Readout::state_rate;
   LossKind kind = LossKind::mse;
@@ -31,8 +31,8 @@ struct TrajectoryLossSpec {
   std::vector<std::size_t> loss_populations;  ///< which populations enter the loss
   /// targets[(trial * observations + k) * loss_populations.size() + p], Hz
   std::vector<double> targets;
-  std::vector<double> observation_weights;    ///< one weight per observation time
-  models::TransferParameters transfer{};      ///< for Readout::instantaneous_rate
+  std::vector<double> observation_weights;  ///< one weight per observation time
+  models::TransferParameters transfer{};    ///< for Readout::instantaneous_rate
   /// Non-empty: the loss compares one weighted output sum_p w_p q(loss_populations[p]) with the
   /// targets (observations x 1 per trial); with readout_trainable the weights are parameters.
   std::vector<double> readout_weights;

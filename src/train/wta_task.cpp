@@ -23,16 +23,19 @@ ColumnTaskSettings default_wta_network(double cross_inhibition_init) {
   return s;
 }
 
-WtaTask::WtaTask(ColumnTaskSettings column, WtaSettings settings) : ColumnTask(std::move(column)), wta_(settings) {
+WtaTask::WtaTask(ColumnTaskSettings column, WtaSettings settings)
+    : ColumnTask(std::move(column)), wta_(settings) {
   if (populations() != 16) throw std::invalid_argument("wta task: the network must have 2 columns");
   target_times_ = models::wong_wang_target_times(wta_.wong_wang);
   times_ = target_times_;
-  const bool on_grid = std::any_of(times_.begin(), times_.end(), [&](double t) { return t == wta_.stimulus_end_s; });
+  const bool on_grid =
+      std::any_of(times_.begin(), times_.end(), [&](double t) { return t == wta_.stimulus_end_s; });
   if (!on_grid) times_.push_back(wta_.stimulus_end_s);
   std::sort(times_.begin(), times_.end());
   stimulus_end_index_ = index_of_time(times_, wta_.stimulus_end_s);
   weights_over_time_.assign(times_.size(), 0.0);
-  for (double t : target_times_) weights_over_time_[index_of_time(times_, t)] = 1.0 / static_cast<double>(target_times_.size());
+  for (double t : target_times_)
+    weights_over_time_[index_of_time(times_, t)] = 1.0 / static_cast<double>(target_times_.size());
 }
 
 models::StimulusPair WtaTask::pair(Split split, std::size_t index) const {
@@ -76,7 +79,5 @@ std::vector<double> WtaTask::score(Split split, const std::vector<std::size_t>& 
   }
   return out;
 }
-
-
 
 }  // namespace neurode::train

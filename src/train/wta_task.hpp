@@ -31,7 +31,8 @@ class WtaTask final : public ColumnTask {
   }
   std::vector<std::string> metric_names() const override { return {"winner_accuracy"}; }
   std::vector<double> score(Split split, const std::vector<std::size_t>& indices,
-                            const solvers::Solution& solution, const std::vector<double>& parameters) const override;
+                            const solvers::Solution& solution,
+                            const std::vector<double>& parameters) const override;
   std::vector<std::string> recorded_names() const override { return {"A L2/3e r", "B L2/3e r"}; }
   models::StimulusPair pair(Split split, std::size_t index) const;
 

@@ -14,8 +14,10 @@ ColumnTaskSettings default_xor_network() {
   return s;
 }
 
-XorTask::XorTask(ColumnTaskSettings column, XorSettings settings) : ColumnTask(std::move(column)), xor_(settings) {
-  if (weights_.input.cols != 2) throw std::invalid_argument("xor task: the network needs exactly 2 input channels");
+XorTask::XorTask(ColumnTaskSettings column, XorSettings settings)
+    : ColumnTask(std::move(column)), xor_(settings) {
+  if (weights_.input.cols != 2)
+    throw std::invalid_argument("xor task: the network needs exactly 2 input channels");
   if (xor_.observations < 2) throw std::invalid_argument("xor task: at least 2 observations");
   const double t_end = xor_.silent_s + xor_.input_s;
   for (std::size_t k = 0; k < xor_.observations; ++k)
@@ -51,6 +53,5 @@ std::vector<double> XorTask::score(Split, const std::vector<std::size_t>& indice
   }
   return out;
 }
-
 
 }  // namespace neurode::train

@@ -13,7 +13,7 @@ struct XorSettings {
   double input_s = 0.5;
   double target_high_Hz = 1.0;  ///< prototype's targets
   double target_low_Hz = 0.25;
-  double loss_window_s = 0.0;   ///< 0: final time only; else the mean over the last window_s
+  double loss_window_s = 0.0;      ///< 0: final time only; else the mean over the last window_s
   std::size_t observations = 101;  ///< output grid (evaluation trajectories)
 };
 
@@ -28,7 +28,8 @@ class XorTask final : public ColumnTask {
   std::size_t samples(Split) const override { return 4; }
   std::vector<std::string> metric_names() const override { return {"correct", "output_Hz"}; }
   std::vector<double> score(Split split, const std::vector<std::size_t>& indices,
-                            const solvers::Solution& solution, const std::vector<double>& parameters) const override;
+                            const solvers::Solution& solution,
+                            const std::vector<double>& parameters) const override;
   std::vector<std::string> recorded_names() const override { return {"C L2/3e r"}; }
 
  protected:

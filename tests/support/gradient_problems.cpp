@@ -45,7 +45,8 @@ GradientProblem random_network_problem(unsigned seed, std::size_t trials, bool s
     drives.push_back(d);
   }
   GradientProblem p;
-  p.model = std::make_unique<models::ColumnNetwork>(weights, models::ColumnConstants::from(parameters), drives);
+  p.model =
+      std::make_unique<models::ColumnNetwork>(weights, models::ColumnConstants::from(parameters), drives);
   auto values = p.model->parameters();
   for (double& v : values) v *= 1.0 + 0.3 * uniform(rng);
   p.model->set_parameters(values);

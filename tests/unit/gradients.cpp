@@ -114,8 +114,10 @@ INSTANTIATE_TEST_SUITE_P(
 TEST(ReferenceGradientEuler, BackpropEulerConvergesAtFirstOrder) {
   auto p = testing::reference_wta_problem();
   const auto expected = reference_gradient();
-  const auto coarse = gradient(p, method("euler", false, 1e-6), GradientMethod::backprop_euler, 100).summed_gradient();
-  const auto fine = gradient(p, method("euler", false, 5e-7), GradientMethod::backprop_euler, 100).summed_gradient();
+  const auto coarse =
+      gradient(p, method("euler", false, 1e-6), GradientMethod::backprop_euler, 100).summed_gradient();
+  const auto fine =
+      gradient(p, method("euler", false, 5e-7), GradientMethod::backprop_euler, 100).summed_gradient();
   const double e1 = relative_difference(coarse, expected), e2 = relative_difference(fine, expected);
   EXPECT_LT(e2, 1e-3);
   EXPECT_NEAR(e1 / e2, 2.0, 0.2);
@@ -139,7 +141,8 @@ INSTANTIATE_TEST_SUITE_P(
                       Pair{"discrete_rk4", method("rk4", false, 2e-4), GradientMethod::discrete},
                       Pair{"discrete_bs3_fixed", method("bs3", false, 2e-4), GradientMethod::discrete},
                       Pair{"discrete_dopri5_fixed", method("dopri5", false, 2e-4), GradientMethod::discrete},
-                      Pair{"continuous_dopri5", method("dopri5", true, 1e-6, 1e-11), GradientMethod::continuous}),
+                      Pair{"continuous_dopri5", method("dopri5", true, 1e-6, 1e-11),
+                           GradientMethod::continuous}),
     [](const auto& test) { return std::string(test.param.name); });
 
 TEST(FiniteDifferencesScalars, TimeConstantsAndAdaptationStrength) {

@@ -7,6 +7,7 @@
 #include <chrono>
 #include <cmath>
 #include <cstdio>
+#include <cstdlib>
 #include <numbers>
 #include <numeric>
 
@@ -24,7 +25,9 @@ using train::Split;
 // The evaluation samples of a task are those at 2^40 + index (hopf_task.cpp).
 constexpr std::uint64_t kEvaluationOffset = std::uint64_t{1} << 40;
 
-bool same(const HopfSample& a, const HopfSample& b) { return a.x0 == b.x0 && a.y0 == b.y0 && a.phase == b.phase; }
+bool same(const HopfSample& a, const HopfSample& b) {
+  return a.x0 == b.x0 && a.y0 == b.y0 && a.phase == b.phase;
+}
 
 TEST(HopfSamples, ReproducibleAndIndependentOfDrawingOrder) {
   std::vector<HopfSample> forward, backward(50);
@@ -126,8 +129,8 @@ TEST(HopfBehaviour, TrueFieldIsCorrectOnHeldOutSamples) {
   std::vector<HopfSample> samples;
   for (std::uint64_t i = 0; i < 1000; ++i) samples.push_back(models::sample_hopf(1, kEvaluationOffset + i));
   const auto truth = train::behaviour_scores(
-      [](const models::MuForcing& forcing) { return std::make_unique<models::HopfGroundTruth>(forcing); }, samples,
-      criterion, train::hopf_behaviour_solver());
+      [](const models::MuForcing& forcing) { return std::make_unique<models::HopfGroundTruth>(forcing); },
+      samples, criterion, train::hopf_behaviour_solver());
   const double correct = std::accumulate(truth.begin(), truth.end(), 0.0) / static_cast<double>(truth.size());
   std::printf("true field: %.1f%% of %zu held-out samples correct\n", 100 * correct, samples.size());
   RecordProperty("true_field_correct", std::to_string(correct));
@@ -138,11 +141,12 @@ TEST(HopfBehaviour, TrueFieldIsCorrectOnHeldOutSamples) {
   spec.layers = {3, 4, 2};
   const auto still = train::behaviour_scores(
       [&](const models::MuForcing& forcing) {
-        return std::make_unique<models::MlpVectorField>(spec, forcing,
-                                                        std::vector<double>(models::mlp_parameter_count(spec), 0.0));
+        return std::make_unique<models::MlpVectorField>(
+            spec, forcing, std::vector<double>(models::mlp_parameter_count(spec), 0.0));
       },
       samples, criterion, train::hopf_behaviour_solver());
-  const double still_correct = std::accumulate(still.begin(), still.end(), 0.0) / static_cast<double>(still.size());
+  const double still_correct =
+      std::accumulate(still.begin(), still.end(), 0.0) / static_cast<double>(still.size());
   std::printf("zero field: %.1f%% correct\n", 100 * still_correct);
   EXPECT_LT(still_correct, 0.2);
 
@@ -173,7 +177,10 @@ TEST(HopfTraining, AdamLowersTheLoss) {
   solver.dt = 1e-2;
   solver.rtol = solver.atol = 1e-6;
   train::OptimizerSettings adam;
-  adam.learning_rate = 1e-2;
+  adam.learning_rate = std::getenv("HOPF_LR") ? std::atof(std::getenv("HOPF_LR")) : 1e-2;
+  if (std::getenv("HOPF_T")) settings.t_end = std::atof(std::getenv("HOPF_T"));
+  if (std::getenv("HOPF_OBS")) settings.observations = std::atoi(std::getenv("HOPF_OBS"));
+  if (std::getenv("HOPF_ACT")) settings.mlp.activation = models::parse_activation(std::getenv("HOPF_ACT"));
   auto parameters = task.initial_parameters();
   train::Optimizer optimizer(adam, parameters.size());
   std::vector<std::size_t> batch(8);
@@ -190,10 +197,11 @@ TEST(HopfTraining, AdamLowersTheLoss) {
     return r.loss() / 8.0;
   };
   const double initial = loss_and_gradient(nullptr);
-  const int iterations = 30;
+  const int iterations = std::getenv("HOPF_IT") ? std::atoi(std::getenv("HOPF_IT")) : 30;
   for (int it = 0; it < iterations; ++it) {
     std::vector<double> gradient;
-    loss_and_gradient(&gradient);
+    const double l = loss_and_gradient(&gradient);
+    if (std::getenv("HOPF_VERBOSE")) std::printf("  iteration %d: loss %.4f\n", it, l);
     optimizer.step(parameters, gradient, 0);
   }
   const double final_loss = loss_and_gradient(nullptr);
@@ -225,7 +233,8 @@ TEST(HopfTraining, AdamLowersTheLoss) {
   EXPECT_EQ(recorded[0], solution.state(3)[10]);
   EXPECT_EQ(task.parameter_labels().size(), parameters.size());
   const double seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
-  std::printf("held-out after %d steps: correct_behaviour %.2f; test took %.1f s\n", iterations, correct, seconds);
+  std::printf("held-out after %d steps: correct_behaviour %.2f; test took %.1f s\n", iterations, correct,
+              seconds);
 }
 
 }  // namespace

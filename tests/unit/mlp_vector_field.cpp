@@ -32,7 +32,8 @@ std::vector<double> random_vector(std::size_t n, std::uint64_t stream_id, double
 
 // A small field with 3 trials. The biases start at 0, so they are set randomly too, which puts
 // the units at generic operating points (and ReLU units on both sides of their kink).
-MlpVectorField small_field(Activation activation, bool held = false, std::vector<std::size_t> layers = {3, 7, 5, 2}) {
+MlpVectorField small_field(Activation activation, bool held = false,
+                           std::vector<std::size_t> layers = {3, 7, 5, 2}) {
   MlpSpec spec;
   spec.layers = std::move(layers);
   spec.activation = activation;
@@ -77,7 +78,8 @@ TEST_P(MlpProducts, JacobianVectorMatchesFiniteDifferences) {
     ym[i] -= h * v[i];
   }
   const auto fp = rhs_of(f, t, yp), fm = rhs_of(f, t, ym);
-  for (std::size_t i = 0; i < 6; ++i) EXPECT_NEAR(jv[i], (fp[i] - fm[i]) / (2 * h), 1e-7 * (1 + max_abs(jv))) << i;
+  for (std::size_t i = 0; i < 6; ++i)
+    EXPECT_NEAR(jv[i], (fp[i] - fm[i]) / (2 * h), 1e-7 * (1 + max_abs(jv))) << i;
 }
 
 TEST_P(MlpProducts, TransposeIsTheAdjointOfTheJacobianProduct) {
@@ -117,8 +119,10 @@ TEST_P(MlpProducts, ParameterTransposeMatchesFiniteDifferencesPerTrial) {
     f.set_parameters(minus);
     const auto fm = rhs_of(f, t, y);
     for (std::size_t b = 0; b < B; ++b) {
-      const double fd = (w[2 * b] * (fp[2 * b] - fm[2 * b]) + w[2 * b + 1] * (fp[2 * b + 1] - fm[2 * b + 1])) / (2 * h);
-      EXPECT_NEAR(grad[b * P + k] - 0.5, fd, 1e-7) << "trial " << b << ", " << models::mlp_parameter_labels(f.spec())[k];
+      const double fd =
+          (w[2 * b] * (fp[2 * b] - fm[2 * b]) + w[2 * b + 1] * (fp[2 * b + 1] - fm[2 * b + 1])) / (2 * h);
+      EXPECT_NEAR(grad[b * P + k] - 0.5, fd, 1e-7)
+          << "trial " << b << ", " << models::mlp_parameter_labels(f.spec())[k];
     }
   }
   f.set_parameters(base);
@@ -131,7 +135,8 @@ TEST_P(MlpProducts, ParameterTransposeMatchesFiniteDifferencesPerTrial) {
     EXPECT_EQ(e.row / 2, e.col / P);
     from_entries[e.col] += w[e.row] * e.value;
   }
-  for (std::size_t k = 0; k < B * P; ++k) EXPECT_NEAR(from_entries[k], grad[k], 1e-13 * (1 + std::abs(grad[k])));
+  for (std::size_t k = 0; k < B * P; ++k)
+    EXPECT_NEAR(from_entries[k], grad[k], 1e-13 * (1 + std::abs(grad[k])));
 }
 
 INSTANTIATE_TEST_SUITE_P(Activations, MlpProducts,
@@ -223,7 +228,8 @@ double loss_of(Problem& p, const solvers::SolverSettings& solver) {
 }
 
 // Central differences, Richardson-extrapolated over h and h/2 (as in tests/unit/gradients.cpp).
-std::vector<double> finite_differences(Problem& p, const solvers::SolverSettings& solver, double relative_step) {
+std::vector<double> finite_differences(Problem& p, const solvers::SolverSettings& solver,
+                                       double relative_step) {
   const auto base = p.model->parameters();
   std::vector<double> g(base.size());
   for (std::size_t k = 0; k < base.size(); ++k) {
@@ -271,18 +277,19 @@ TEST_P(MlpGradient, DiscreteAdjointMatchesFiniteDifferencesTo1e6) {
   const double scale = max_abs(fd);
   double worst = 0;
   for (std::size_t k = 0; k < fd.size(); ++k) worst = std::max(worst, std::abs(adjoint[k] - fd[k]) / scale);
-  std::printf("%s: %zu parameters, max |adjoint - fd| / max |fd| = %.2e\n", GetParam().name, fd.size(), worst);
+  std::printf("%s: %zu parameters, max |adjoint - fd| / max |fd| = %.2e\n", GetParam().name, fd.size(),
+              worst);
   EXPECT_LT(worst, GetParam().tolerance) << r.method;
 }
 
-INSTANTIATE_TEST_SUITE_P(
-    Methods, MlpGradient,
-    ::testing::Values(Case{"softplus_dopri5_fixed", Activation::softplus, fixed("dopri5", 0.05)},
-                      Case{"softplus_rk4", Activation::softplus, fixed("rk4", 0.05)},
-                      Case{"tanh_dopri5_fixed", Activation::tanh, fixed("dopri5", 0.05)},
-                      Case{"tanh_rk4", Activation::tanh, fixed("rk4", 0.05)},
-                      Case{"relu_rk4", Activation::relu, fixed("rk4", 0.05), 1e-7}),
-    [](const auto& test) { return std::string(test.param.name); });
+INSTANTIATE_TEST_SUITE_P(Methods, MlpGradient,
+                         ::testing::Values(Case{"softplus_dopri5_fixed", Activation::softplus,
+                                                fixed("dopri5", 0.05)},
+                                           Case{"softplus_rk4", Activation::softplus, fixed("rk4", 0.05)},
+                                           Case{"tanh_dopri5_fixed", Activation::tanh, fixed("dopri5", 0.05)},
+                                           Case{"tanh_rk4", Activation::tanh, fixed("rk4", 0.05)},
+                                           Case{"relu_rk4", Activation::relu, fixed("rk4", 0.05), 1e-7}),
+                         [](const auto& test) { return std::string(test.param.name); });
 
 // The continuous adjoint of an implicit method uses jacobian_entries and the dense
 // parameter_jacobian_entries (through the backward TS). It converges to the gradient of the exact

@@ -37,7 +37,8 @@ TEST(NetworkBuilder, TwoColumnSmallNetworkWithCrossInhibition) {
   models::NetworkSpec spec;
   spec.areas = {{"mt", 2}};
   spec.small_network = true;
-  spec.weights = {{1, 8, 50.0, true}, {9, 0, 50.0, true}, {0, 0, std::nullopt, true}, {8, 8, std::nullopt, true}};
+  spec.weights = {
+      {1, 8, 50.0, true}, {9, 0, 50.0, true}, {0, 0, std::nullopt, true}, {8, 8, std::nullopt, true}};
   const auto net = models::build_network(models::default_column_parameters(), spec);
   expect_weights_match(net, "wta_two_columns.h5");
   expect_weights_match(net, "stiff_60hz.h5");

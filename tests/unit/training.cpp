@@ -20,7 +20,8 @@ double quadratic_after(train::OptimizerSettings s, int steps) {
   const double c[3] = {1.0, 10.0, 0.1};
   for (int k = 0; k < steps; ++k) {
     std::vector<double> g(3);
-    for (int i = 0; i < 3; ++i) g[static_cast<std::size_t>(i)] = c[i] * (x[static_cast<std::size_t>(i)] - 1.0);
+    for (int i = 0; i < 3; ++i)
+      g[static_cast<std::size_t>(i)] = c[i] * (x[static_cast<std::size_t>(i)] - 1.0);
     optimizer.step(x, g, k);
   }
   double e = 0;
@@ -114,7 +115,9 @@ TEST(Trainer, GradientIsTheFiniteDifferenceOfTheMeanLoss) {
     auto plus = p, minus = p;
     plus[k] += h;
     minus[k] -= h;
-    const double fd = (fixed.loss_and_gradient(plus, samples).first - fixed.loss_and_gradient(minus, samples).first) / (2 * h);
+    const double fd =
+        (fixed.loss_and_gradient(plus, samples).first - fixed.loss_and_gradient(minus, samples).first) /
+        (2 * h);
     EXPECT_NEAR(gradient[k], fd, 1e-5 * std::max(std::abs(fd), 1e-3 * std::abs(loss))) << "parameter " << k;
   }
 }
@@ -131,7 +134,8 @@ TEST(Trainer, ATinyXorRunLowersTheLoss) {
 
 TEST(Trainer, SignConstraintsHoldAfterEveryStep) {
   auto config = xor_config();
-  config.column.constraints = {{"feedforward", train::Sign::nonnegative}, {"input", train::Sign::nonpositive}};
+  config.column.constraints = {{"feedforward", train::Sign::nonnegative},
+                               {"input", train::Sign::nonpositive}};
   const auto task = train::make_task(config);
   auto s = settings(3);
   s.snapshot_every = 1;
@@ -188,7 +192,8 @@ TEST(TrainingConfig, ExamplesParseAndBadOnesAreRefused) {
       {"task: {type: xor}\ntraining: {epochs: 0}\n", "training.epochs"},
       {"task: {type: xor}\ntraining: {epoch: 3}\n", "unknown key 'epoch'"},
       {"task: {type: xor, target_high: 0.1}\n", "target_high"},
-      {"task: {type: xor}\nsolver: {method: bdf}\ngradient: {method: discrete}\n", "use gradient: continuous"},
+      {"task: {type: xor}\nsolver: {method: bdf}\ngradient: {method: discrete}\n",
+       "use gradient: continuous"},
       {"task: {type: xor}\ngradient: {method: magic}\n", "gradient.method"},
       {"task: {type: wta, training_samples: 0}\n", "task.training_samples"},
       {"training: {epochs: 3}\n", "task"},
