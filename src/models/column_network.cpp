@@ -45,7 +45,7 @@ ColumnNetwork::ColumnNetwork(NetworkWeights weights, ColumnConstants constants,
       trial_segment_[trial * segments + g] = k == 0 ? 0 : k - 1;
     }
   }
-  input_gain_ = constants_.resistance * constants_.tau_synapse_s / constants_.tau_membrane_s;
+  update_time_constants();
   rate_.resize(n_);
   slope_.resize(n_);
   work_.resize(n_);
@@ -54,6 +54,12 @@ ColumnNetwork::ColumnNetwork(NetworkWeights weights, ColumnConstants constants,
     if (ref.matrix != ParameterRef::Matrix::recurrent && ref.matrix != ParameterRef::Matrix::input)
       has_scalar_parameters_ = true;
   update_drive();
+}
+
+void ColumnNetwork::update_time_constants() {
+  input_gain_ = constants_.resistance * constants_.tau_synapse_s / constants_.tau_membrane_s;
+  inverse_tau_ = {1.0 / constants_.tau_membrane_s, 1.0 / constants_.tau_adaptation_s,
+                  1.0 / constants_.tau_synapse_s};
 }
 
 void ColumnNetwork::update_drive() {
@@ -93,9 +99,7 @@ void ColumnNetwork::evaluate_rates(const double* y, bool with_slope) {
 
 void ColumnNetwork::rhs(double, std::size_t segment, const double* y_all, double* dydt_all) {
   const SparseMatrix& W = weights_.recurrent;
-  const double inv_tau_m = 1.0 / constants_.tau_membrane_s;
-  const double inv_tau_a = 1.0 / constants_.tau_adaptation_s;
-  const double inv_tau_s = 1.0 / constants_.tau_synapse_s;
+  const auto [inv_tau_m, inv_tau_a, inv_tau_s] = inverse_tau_;
   const double* kappa = weights_.adaptation_strength.data();
   for (std::size_t trial = 0; trial < trials_; ++trial) {
     const double* y = y_all + 3 * n_ * trial;
@@ -116,9 +120,7 @@ void ColumnNetwork::rhs(double, std::size_t segment, const double* y_all, double
 void ColumnNetwork::jacobian_vector(double, std::size_t, const double* y_all, const double* v_all,
                                     double* out_all) {
   const SparseMatrix& W = weights_.recurrent;
-  const double inv_tau_m = 1.0 / constants_.tau_membrane_s;
-  const double inv_tau_a = 1.0 / constants_.tau_adaptation_s;
-  const double inv_tau_s = 1.0 / constants_.tau_synapse_s;
+  const auto [inv_tau_m, inv_tau_a, inv_tau_s] = inverse_tau_;
   const double* kappa = weights_.adaptation_strength.data();
   for (std::size_t trial = 0; trial < trials_; ++trial) {
     const std::size_t off = 3 * n_ * trial;
@@ -142,9 +144,7 @@ void ColumnNetwork::jacobian_vector(double, std::size_t, const double* y_all, co
 void ColumnNetwork::jacobian_transpose_vector(double, std::size_t, const double* y_all, const double* w_all,
                                               double* out_all) {
   const SparseMatrix& W = weights_.recurrent;
-  const double inv_tau_m = 1.0 / constants_.tau_membrane_s;
-  const double inv_tau_a = 1.0 / constants_.tau_adaptation_s;
-  const double inv_tau_s = 1.0 / constants_.tau_synapse_s;
+  const auto [inv_tau_m, inv_tau_a, inv_tau_s] = inverse_tau_;
   const double* kappa = weights_.adaptation_strength.data();
   for (std::size_t trial = 0; trial < trials_; ++trial) {
     const std::size_t off = 3 * n_ * trial;
@@ -206,9 +206,7 @@ void ColumnNetwork::parameter_transpose_vector(double t, std::size_t segment, co
 void ColumnNetwork::jacobian_entries(double, std::size_t, const double* y_all,
                                      std::vector<MatrixEntry>& entries) {
   const SparseMatrix& W = weights_.recurrent;
-  const double inv_tau_m = 1.0 / constants_.tau_membrane_s;
-  const double inv_tau_a = 1.0 / constants_.tau_adaptation_s;
-  const double inv_tau_s = 1.0 / constants_.tau_synapse_s;
+  const auto [inv_tau_m, inv_tau_a, inv_tau_s] = inverse_tau_;
   const double* kappa = weights_.adaptation_strength.data();
   for (std::size_t trial = 0; trial < trials_; ++trial) {
     const std::size_t off = 3 * n_ * trial;
@@ -324,7 +322,7 @@ void ColumnNetwork::set_parameters(const std::vector<double>& values) {
         break;
     }
   }
-  input_gain_ = constants_.resistance * constants_.tau_synapse_s / constants_.tau_membrane_s;
+  update_time_constants();
   if (input_changed) update_drive();
 }
 

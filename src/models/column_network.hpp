@@ -61,6 +61,7 @@ class ColumnNetwork final : public Model {
  private:
   void evaluate_rates(const double* y_trial, bool with_slope);
   void update_drive();
+  void update_time_constants();
   const double* drive(std::size_t trial, std::size_t segment) const {
     return &drive_[(trial * breakpoints_.size() + trial + segment) * n_];
   }
@@ -75,7 +76,10 @@ class ColumnNetwork final : public Model {
   std::vector<double> breakpoints_;
   std::vector<std::size_t> trial_segment_;  ///< [trial][global segment] -> the trial's own segment
   std::vector<double> drive_;               ///< [trial][global segment][population], Hz-weighted
-  double input_gain_;                       ///< R tau_s / tau_m: dV/dt per unit of weighted rate
+  double input_gain_ = 0;                   ///< R tau_s / tau_m: dV/dt per unit of weighted rate
+  struct InverseTimeConstants {
+    double membrane, adaptation, synapse;  ///< 1/tau_m, 1/tau_a, 1/tau_s
+  } inverse_tau_{};
   // Scratch, sized once: rate f and slope f' of every population of the trial being evaluated.
   std::vector<double> rate_, slope_, work_, field_;
   bool has_scalar_parameters_ = false;
