@@ -67,6 +67,7 @@ void validate(const MlpSpec& spec) {
     throw std::invalid_argument("mlp: the output layer must have 2 units (dx/dt, dy/dt)");
   for (std::size_t width : spec.layers)
     if (width == 0) throw std::invalid_argument("mlp: layers must not be empty");
+  if (!(spec.output_gain >= 0.0)) throw std::invalid_argument("mlp: output_gain must be >= 0");
 }
 
 std::size_t mlp_parameter_count(const MlpSpec& spec) {
@@ -101,7 +102,8 @@ std::vector<double> initial_mlp_parameters(const MlpSpec& spec, std::uint64_t se
     // Kaiming (He et al. 2015) keeps the forward variance of ReLU-like layers; Xavier (Glorot &
     // Bengio 2010) that of tanh and of the linear output, which must not blow up the initial field.
     const bool relu_like = l + 1 < L && spec.activation != Activation::tanh;
-    const double bound = relu_like ? std::sqrt(6.0 / fan_in) : std::sqrt(6.0 / (fan_in + fan_out));
+    const double gain = l + 1 == L ? spec.output_gain : 1.0;
+    const double bound = gain * (relu_like ? std::sqrt(6.0 / fan_in) : std::sqrt(6.0 / (fan_in + fan_out)));
     const std::size_t weights = spec.layers[l] * spec.layers[l + 1];
     for (std::size_t k = 0; k < weights; ++k)
       values.push_back(bound * (2.0 * stream.uniform(values.size()) - 1.0));

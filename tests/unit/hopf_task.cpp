@@ -7,7 +7,6 @@
 #include <chrono>
 #include <cmath>
 #include <cstdio>
-#include <cstdlib>
 #include <numbers>
 #include <numeric>
 
@@ -163,7 +162,8 @@ TEST(HopfBehaviour, TrueFieldIsCorrectOnHeldOutSamples) {
 }
 
 // A few Adam steps on 8 samples with a 3-32-32-2 network (what the trainer does, without MPI):
-// the loss must drop by a clear factor, and the task's "mse" metric must equal its loss.
+// the loss must drop by a clear factor, and the task's "mse" metric must equal its loss. (Learning
+// the bifurcation itself takes a horizon curriculum and many more steps: docs/hopf.md.)
 TEST(HopfTraining, AdamLowersTheLoss) {
   const auto start = std::chrono::steady_clock::now();
   train::HopfSettings settings;
@@ -177,10 +177,7 @@ TEST(HopfTraining, AdamLowersTheLoss) {
   solver.dt = 1e-2;
   solver.rtol = solver.atol = 1e-6;
   train::OptimizerSettings adam;
-  adam.learning_rate = std::getenv("HOPF_LR") ? std::atof(std::getenv("HOPF_LR")) : 1e-2;
-  if (std::getenv("HOPF_T")) settings.t_end = std::atof(std::getenv("HOPF_T"));
-  if (std::getenv("HOPF_OBS")) settings.observations = std::atoi(std::getenv("HOPF_OBS"));
-  if (std::getenv("HOPF_ACT")) settings.mlp.activation = models::parse_activation(std::getenv("HOPF_ACT"));
+  adam.learning_rate = 1e-2;
   auto parameters = task.initial_parameters();
   train::Optimizer optimizer(adam, parameters.size());
   std::vector<std::size_t> batch(8);
@@ -197,18 +194,17 @@ TEST(HopfTraining, AdamLowersTheLoss) {
     return r.loss() / 8.0;
   };
   const double initial = loss_and_gradient(nullptr);
-  const int iterations = std::getenv("HOPF_IT") ? std::atoi(std::getenv("HOPF_IT")) : 30;
+  const int iterations = 30;
   for (int it = 0; it < iterations; ++it) {
     std::vector<double> gradient;
-    const double l = loss_and_gradient(&gradient);
-    if (std::getenv("HOPF_VERBOSE")) std::printf("  iteration %d: loss %.4f\n", it, l);
+    loss_and_gradient(&gradient);
     optimizer.step(parameters, gradient, 0);
   }
   const double final_loss = loss_and_gradient(nullptr);
   std::printf("hopf training: loss %.4f -> %.4f (factor %.1f) in %d Adam steps\n", initial, final_loss,
               initial / final_loss, iterations);
   RecordProperty("loss_reduction", std::to_string(initial / final_loss));
-  EXPECT_LT(final_loss, initial / 3);
+  EXPECT_LT(final_loss, initial / 4);  // measured: 1.61 -> 0.13, a factor 12
 
   // Held-out: the "mse" metric equals the loss of the same solve; behaviour is 0 or 1.
   std::vector<std::size_t> held_out(8);

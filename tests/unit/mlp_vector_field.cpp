@@ -5,7 +5,10 @@
 
 #include <gtest/gtest.h>
 
+#include <atomic>
 #include <cmath>
+#include <cstdlib>
+#include <new>
 #include <string>
 #include <vector>
 
@@ -13,6 +16,25 @@
 #include "solvers/gradient.hpp"
 #include "solvers/integrator.hpp"
 #include "train/hopf_task.hpp"
+
+// Counts heap allocations, to check that the products allocate nothing (the solvers call them
+// once per stage of every step).
+namespace {
+std::atomic<long> allocations{0};
+}  // namespace
+
+// GCC flags free() of memory from operator new wherever it inlines this pair, not knowing that the
+// replacement new is malloc.
+#pragma GCC diagnostic push
+#pragma GCC diagnostic ignored "-Wmismatched-new-delete"
+void* operator new(std::size_t size) {
+  ++allocations;
+  if (void* p = std::malloc(size == 0 ? 1 : size)) return p;
+  throw std::bad_alloc();
+}
+void operator delete(void* p) noexcept { std::free(p); }
+void operator delete(void* p, std::size_t) noexcept { std::free(p); }
+#pragma GCC diagnostic pop
 
 namespace neurode {
 namespace {
@@ -143,6 +165,29 @@ INSTANTIATE_TEST_SUITE_P(Activations, MlpProducts,
                          ::testing::Values(Activation::relu, Activation::tanh, Activation::softplus),
                          [](const auto& test) { return std::string(models::to_string(test.param)); });
 
+TEST(MlpVectorField, ProductsDoNotAllocate) {
+  auto f = small_field(Activation::softplus, false, {3, 16, 16, 2});
+  const std::size_t P = f.parameter_size();
+  const auto y = random_vector(6, 11), v = random_vector(6, 12);
+  std::vector<double> out(6), grad(3 * P, 0.0);
+  std::vector<models::MatrixEntry> entries, parameter_entries;
+  entries.reserve(12);
+  parameter_entries.reserve(6 * P);
+  const long before = allocations.load();
+  f.rhs(0.5, 0, y.data(), out.data());
+  f.jacobian_vector(0.5, 0, y.data(), v.data(), out.data());
+  f.jacobian_transpose_vector(0.5, 0, y.data(), v.data(), out.data());
+  f.parameter_transpose_vector(0.5, 0, y.data(), v.data(), grad.data());
+  f.jacobian_entries(0.5, 0, y.data(), entries);
+  f.parameter_jacobian_entries(0.5, 0, y.data(), parameter_entries);
+  EXPECT_EQ(allocations.load() - before, 0);
+  EXPECT_EQ(parameter_entries.size(), 6 * P);
+  // The counter works: a fresh model allocates its scratch.
+  const long probe = allocations.load();
+  auto g = small_field(Activation::tanh);
+  EXPECT_GT(allocations.load() - probe, 0);
+}
+
 TEST(MlpVectorField, ForcingIsSinOfTimeOrHeld) {
   auto moving = small_field(Activation::softplus, false);
   auto held = small_field(Activation::softplus, true);
@@ -164,6 +209,15 @@ TEST(MlpVectorField, PrototypeSizeAndInitialisation) {
   // Layer 0 weights within the Kaiming bound sqrt(6 / 3); its biases 0.
   for (std::size_t k = 0; k < 300; ++k) EXPECT_LE(std::abs(p[k]), std::sqrt(2.0));
   for (std::size_t k = 300; k < 400; ++k) EXPECT_EQ(p[k], 0.0);
+  // The output layer (last 202 values) starts at 0 (identity flow) unless a gain is asked for.
+  for (std::size_t k = p.size() - 202; k < p.size(); ++k) EXPECT_EQ(p[k], 0.0);
+  spec.output_gain = 1.0;
+  const auto q = models::initial_mlp_parameters(spec, 3);
+  EXPECT_EQ(std::vector<double>(q.begin(), q.end() - 202), std::vector<double>(p.begin(), p.end() - 202));
+  double largest = 0;
+  for (std::size_t k = q.size() - 202; k < q.size() - 2; ++k) largest = std::max(largest, std::abs(q[k]));
+  EXPECT_GT(largest, 0.0);
+  EXPECT_LE(largest, std::sqrt(6.0 / 102));
   const auto labels = models::mlp_parameter_labels(spec);
   ASSERT_EQ(labels.size(), p.size());
   EXPECT_EQ(labels[1], "W0[0,1]");
@@ -257,6 +311,8 @@ struct Case {
   double fd_step = 1e-4;
   double tolerance = 1e-6;
 };
+
+void PrintTo(const Case& c, std::ostream* os) { *os << c.name; }
 
 // ReLU: the discrete map is only piecewise smooth, and a relative step of 1e-4 moves some unit at
 // some stage across its kink (FD then disagrees by ~2e-5); at 1e-7 no kink is crossed and the
