@@ -39,10 +39,20 @@ int run_train(const CommandLine& cl) {
   const std::string checkpoint = output + ".checkpoint";
   const auto task = train::make_task(config.task);
   train::Trainer trainer(*task, config.training);
-  const auto initial = task->initial_parameters();
-
-  // 2. Resume from the checkpoint of an interrupted run of the same config.
+  // 2. Start from the task's initial weights, a previous result, or the checkpoint of an
+  //    interrupted run of the same config.
   train::TrainingState state = trainer.initial_state();
+  if (!config.initial_parameters_file.empty()) {
+    const auto previous =
+        io::Hdf5File(config.initial_parameters_file, io::Hdf5File::Mode::read).read("/parameters/final");
+    if (previous.values.size() != state.parameters.size())
+      throw io::ConfigError(config.path, "initial_parameters", 0,
+                            "expected a result with " + std::to_string(state.parameters.size()) +
+                                " parameters, " + config.initial_parameters_file + " has " +
+                                std::to_string(previous.values.size()));
+    state.parameters = previous.values;
+  }
+  const auto initial = state.parameters;
   if (config.checkpoint) {
     if (auto resumed = io::read_checkpoint(checkpoint, config.source_text, task->metric_names().size())) {
       state = std::move(*resumed);

@@ -1,5 +1,7 @@
 #include "io/training_config.hpp"
 
+#include <filesystem>
+
 #include "io/config_reader.hpp"
 #include "io/simulation_config.hpp"
 
@@ -44,6 +46,29 @@ void read_task(const ConfigNode& node, const ConfigNode& model, const std::strin
     p.tolerance_Hz = node.get_or("tolerance", p.tolerance_Hz, Bounds::positive());
     p.loss_window_s = node.get_or("loss_window", p.loss_window_s, Bounds::non_negative());
     p.observations = node.get_or<unsigned long>("observations", p.observations, Bounds::at_least(2));
+  } else if (task.type == "hopf") {
+    node.check_keys({"type", "layers", "activation", "output_gain", "training_samples", "evaluation_samples",
+                     "t_end", "observations", "angular_frequency"});
+    auto& h = task.hopf;
+    if (node.has("layers")) {
+      const ConfigNode layers = node.child("layers");
+      h.mlp.layers.clear();
+      for (double width : layers.numbers(Bounds::at_least(1)))
+        h.mlp.layers.push_back(static_cast<std::size_t>(width));
+      if (h.mlp.layers.size() < 2 || h.mlp.layers.front() != 3 || h.mlp.layers.back() != 2)
+        layers.fail("expected widths from 3 inputs (x, y, mu) to 2 outputs, e.g. [3, 100, 100, 100, 2]");
+    }
+    if (node.has("activation"))
+      h.mlp.activation =
+          models::parse_activation(node.child("activation").choice({"relu", "tanh", "softplus"}));
+    h.mlp.output_gain = node.get_or("output_gain", h.mlp.output_gain, Bounds::non_negative());
+    h.training_samples =
+        node.get_or<unsigned long>("training_samples", h.training_samples, Bounds::at_least(1));
+    h.evaluation_samples =
+        node.get_or<unsigned long>("evaluation_samples", h.evaluation_samples, Bounds::at_least(1));
+    h.t_end = node.get_or("t_end", h.t_end, Bounds::positive());
+    h.observations = node.get_or<unsigned long>("observations", h.observations, Bounds::at_least(2));
+    h.angular_frequency = node.get_or("angular_frequency", h.angular_frequency, Bounds::positive());
   }
   if (model.present()) {
     // A network given in full replaces the task's default (same keys as `neurode simulate`).
@@ -133,6 +158,7 @@ TrainingConfig parse_training_config(const std::string& text, const std::string&
   config.training.seed = root.get_or<unsigned long>("seed", 1);
   read_task(root.require("task"), root.child("model"), path, config.task);
   config.task.column.seed = config.training.seed;
+  config.task.hopf.seed = config.training.seed;
   read_constraints(root.child("constraints"), config.task.column);
   read_loss(root.child("loss"), config.task.column);
   config.task.column.initial_jitter =
@@ -142,6 +168,16 @@ TrainingConfig parse_training_config(const std::string& text, const std::string&
   config.training.gradient.adjoint_solver = config.training.solver;
   read_training(root.child("training"), config.training);
   read_optimizer(root.child("optimizer"), config.training.optimizer, config.training.epochs);
+  if (root.has("initial_parameters")) {
+    // Relative to the config file, like parameter files.
+    const ConfigNode node = root.child("initial_parameters");
+    const std::string file = node.as<std::string>();
+    const auto base = std::filesystem::path(path).parent_path();
+    config.initial_parameters_file =
+        std::filesystem::path(file).is_absolute() ? file : (base / file).string();
+    if (!std::filesystem::exists(config.initial_parameters_file))
+      node.fail("expected an existing training result file, got '" + file + "' (no such file)");
+  }
   const ConfigNode output = root.child("output");
   output.check_keys({"file", "checkpoint"});
   config.output_file = output.get_or<std::string>("file", config.output_file);

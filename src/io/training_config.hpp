@@ -14,6 +14,8 @@ struct TrainingConfig {
   std::string source_text;
   train::TaskConfig task;
   train::TrainingSettings training;
+  /// A previous training result whose /parameters/final starts this run (e.g. a curriculum stage).
+  std::string initial_parameters_file;
   std::string output_file = "neurode-training.h5";
   bool checkpoint = true;  ///< write OUT.h5.checkpoint every epoch and resume from it
 };
