@@ -150,8 +150,8 @@ TrainingConfig load_training_config(const std::string& path) {
 
 TrainingConfig parse_training_config(const std::string& text, const std::string& path) {
   const ConfigNode root = parse_config_text(text, path);
-  root.check_keys({"seed", "task", "model", "constraints", "loss", "initial_jitter", "solver", "gradient",
-                   "training", "optimizer", "output"});
+  root.check_keys({"seed", "task", "model", "constraints", "loss", "initial_jitter", "initial_parameters",
+                   "solver", "gradient", "training", "optimizer", "output"});
   TrainingConfig config;
   config.path = path;
   config.source_text = text;
