@@ -84,6 +84,7 @@ struct Pair {
   solvers::SolverSettings solver;
   GradientMethod method;
 };
+void PrintTo(const Pair& pair, std::ostream* os) { *os << pair.name; }
 
 class ReferenceGradient : public ::testing::TestWithParam<Pair> {};
 

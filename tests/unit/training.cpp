@@ -197,6 +197,8 @@ TEST(TrainingConfig, ExamplesParseAndBadOnesAreRefused) {
       {"task: {type: xor}\ngradient: {method: magic}\n", "gradient.method"},
       {"task: {type: wta, training_samples: 0}\n", "task.training_samples"},
       {"training: {epochs: 3}\n", "task"},
+      {"task: {type: xor}\ninitial_parameters: nowhere.h5\n", "initial_parameters: expected an existing training"},
+      {"task: {type: hopf, layers: [2, 8, 2]}\n", "task.layers"},
   };
   for (const auto& b : bad) {
     try {
