@@ -141,28 +141,57 @@ void ColumnNetwork::jacobian_vector(double, std::size_t, const double* y_all, co
   }
 }
 
-void ColumnNetwork::jacobian_transpose_vector(double, std::size_t, const double* y_all, const double* w_all,
-                                              double* out_all) {
+void ColumnNetwork::transpose_product_of_trial(const double* w, double* out) {
   const SparseMatrix& W = weights_.recurrent;
   const auto [inv_tau_m, inv_tau_a, inv_tau_s] = inverse_tau_;
   const double* kappa = weights_.adaptation_strength.data();
+  // work_j = sum_i W_ij w_V,i  (W^T w_V)
+  std::fill(work_.begin(), work_.end(), 0.0);
+  for (std::size_t i = 0; i < n_; ++i)
+    for (std::size_t e = W.row_start[i]; e < W.row_start[i + 1]; ++e) work_[W.col[e]] += W.value[e] * w[i];
+  for (std::size_t j = 0; j < n_; ++j) {
+    const double g =
+        slope_[j] * (input_gain_ * work_[j] + kappa[j] * w[n_ + j] * inv_tau_a + w[2 * n_ + j] * inv_tau_s);
+    out[j] = -w[j] * inv_tau_m + g;
+    out[n_ + j] = -w[n_ + j] * inv_tau_a - g;
+    out[2 * n_ + j] = -w[2 * n_ + j] * inv_tau_s;
+  }
+}
+
+void ColumnNetwork::parameter_product_of_trial(std::size_t trial, std::size_t segment, const double* w,
+                                               double* g) {
+  const std::size_t segments = breakpoints_.size() + 1;
+  const std::size_t off = 3 * n_ * trial;
+  for (std::size_t k = 0; k < weights_.parameters.size(); ++k) {
+    const ParameterRef& ref = weights_.parameters[k];
+    switch (ref.matrix) {
+      case ParameterRef::Matrix::recurrent:
+        g[k] += input_gain_ * w[ref.row] * rate_[ref.column];
+        break;
+      case ParameterRef::Matrix::input:
+        g[k] += input_gain_ * w[ref.row] *
+                drives_[trial].channel_values[trial_segment_[trial * segments + segment]][ref.column];
+        break;
+      case ParameterRef::Matrix::tau_membrane:
+        for (std::size_t i = 0; i < n_; ++i) g[k] -= w[i] * field_[off + i] / constants_.tau_membrane_s;
+        break;
+      case ParameterRef::Matrix::tau_adaptation:
+        for (std::size_t i = 0; i < n_; ++i)
+          g[k] -= w[n_ + i] * field_[off + n_ + i] / constants_.tau_adaptation_s;
+        break;
+      case ParameterRef::Matrix::adaptation_strength:
+        g[k] += w[n_ + ref.row] * rate_[ref.row] / constants_.tau_adaptation_s;
+        break;
+    }
+  }
+}
+
+void ColumnNetwork::jacobian_transpose_vector(double, std::size_t, const double* y_all, const double* w_all,
+                                              double* out_all) {
   for (std::size_t trial = 0; trial < trials_; ++trial) {
     const std::size_t off = 3 * n_ * trial;
-    const double* y = y_all + off;
-    const double* w = w_all + off;
-    double* out = out_all + off;
-    evaluate_rates(y, true);
-    // work_j = sum_i W_ij w_V,i  (W^T w_V)
-    std::fill(work_.begin(), work_.end(), 0.0);
-    for (std::size_t i = 0; i < n_; ++i)
-      for (std::size_t e = W.row_start[i]; e < W.row_start[i + 1]; ++e) work_[W.col[e]] += W.value[e] * w[i];
-    for (std::size_t j = 0; j < n_; ++j) {
-      const double g =
-          slope_[j] * (input_gain_ * work_[j] + kappa[j] * w[n_ + j] * inv_tau_a + w[2 * n_ + j] * inv_tau_s);
-      out[j] = -w[j] * inv_tau_m + g;
-      out[n_ + j] = -w[n_ + j] * inv_tau_a - g;
-      out[2 * n_ + j] = -w[2 * n_ + j] * inv_tau_s;
-    }
+    evaluate_rates(y_all + off, true);
+    transpose_product_of_trial(w_all + off, out_all + off);
   }
 }
 
@@ -170,36 +199,24 @@ void ColumnNetwork::parameter_transpose_vector(double t, std::size_t segment, co
                                                const double* w_all, double* grad) {
   const std::size_t P = weights_.parameters.size();
   if (P == 0) return;
-  const std::size_t segments = breakpoints_.size() + 1;
   // dF/dtau = -F/tau for the time constants (R held fixed): they need the field itself.
   if (has_scalar_parameters_) rhs(t, segment, y_all, field_.data());
   for (std::size_t trial = 0; trial < trials_; ++trial) {
     const std::size_t off = 3 * n_ * trial;
-    const double* w = w_all + off;
     evaluate_rates(y_all + off, false);
-    double* g = grad + trial * P;
-    for (std::size_t k = 0; k < P; ++k) {
-      const ParameterRef& ref = weights_.parameters[k];
-      switch (ref.matrix) {
-        case ParameterRef::Matrix::recurrent:
-          g[k] += input_gain_ * w[ref.row] * rate_[ref.column];
-          break;
-        case ParameterRef::Matrix::input:
-          g[k] += input_gain_ * w[ref.row] *
-                  drives_[trial].channel_values[trial_segment_[trial * segments + segment]][ref.column];
-          break;
-        case ParameterRef::Matrix::tau_membrane:
-          for (std::size_t i = 0; i < n_; ++i) g[k] -= w[i] * field_[off + i] / constants_.tau_membrane_s;
-          break;
-        case ParameterRef::Matrix::tau_adaptation:
-          for (std::size_t i = 0; i < n_; ++i)
-            g[k] -= w[n_ + i] * field_[off + n_ + i] / constants_.tau_adaptation_s;
-          break;
-        case ParameterRef::Matrix::adaptation_strength:
-          g[k] += w[n_ + ref.row] * rate_[ref.row] / constants_.tau_adaptation_s;
-          break;
-      }
-    }
+    parameter_product_of_trial(trial, segment, w_all + off, grad + trial * P);
+  }
+}
+
+void ColumnNetwork::vector_jacobian_products(double t, std::size_t segment, const double* y_all,
+                                             const double* w_all, double* out_all, double* grad) {
+  const std::size_t P = weights_.parameters.size();
+  if (has_scalar_parameters_) rhs(t, segment, y_all, field_.data());
+  for (std::size_t trial = 0; trial < trials_; ++trial) {
+    const std::size_t off = 3 * n_ * trial;
+    evaluate_rates(y_all + off, true);  // rate and slope once for both products
+    transpose_product_of_trial(w_all + off, out_all + off);
+    if (P > 0) parameter_product_of_trial(trial, segment, w_all + off, grad + trial * P);
   }
 }
 

@@ -42,6 +42,8 @@ class ColumnNetwork final : public Model {
                                  double* out) override;
   void parameter_transpose_vector(double t, std::size_t segment, const double* y, const double* w,
                                   double* grad) override;
+  void vector_jacobian_products(double t, std::size_t segment, const double* y, const double* w, double* out,
+                                double* grad) override;
   void jacobian_entries(double t, std::size_t segment, const double* y,
                         std::vector<MatrixEntry>& entries) override;
   void parameter_jacobian_entries(double t, std::size_t segment, const double* y,
@@ -60,6 +62,10 @@ class ColumnNetwork final : public Model {
 
  private:
   void evaluate_rates(const double* y_trial, bool with_slope);
+  /// (dF/dy)^T w of one trial with rate_ and slope_ already evaluated at its state.
+  void transpose_product_of_trial(const double* w, double* out);
+  /// Adds (dF/dp)^T w of one trial (rate_ evaluated; field_ too when there are scalar parameters).
+  void parameter_product_of_trial(std::size_t trial, std::size_t segment, const double* w, double* g);
   void update_drive();
   void update_time_constants();
   const double* drive(std::size_t trial, std::size_t segment) const {

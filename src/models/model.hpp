@@ -37,6 +37,14 @@ class Model {
   /// grad[trial * parameter_size() + k] += sum over that trial's block of w_i dF_i/dp_k.
   virtual void parameter_transpose_vector(double t, std::size_t segment, const double* y, const double* w,
                                           double* grad) = 0;
+  /// Both products of a reverse step at once: out = (dF/dy)^T w and grad += (dF/dp)^T w per trial.
+  /// Models override it to share the work of the two (the column model evaluates its transfer
+  /// function once instead of twice).
+  virtual void vector_jacobian_products(double t, std::size_t segment, const double* y, const double* w,
+                                        double* out, double* grad) {
+    jacobian_transpose_vector(t, segment, y, w, out);
+    parameter_transpose_vector(t, segment, y, w, grad);
+  }
   /// Appends the structurally nonzero entries of dF/dy (duplicates are summed by the caller).
   virtual void jacobian_entries(double t, std::size_t segment, const double* y,
                                 std::vector<MatrixEntry>& entries) = 0;

@@ -119,8 +119,8 @@ AdjointResult RkDiscreteAdjoint::run(const TrajectoryStore& store, const Solutio
       }
       const double ti = rec.t_start + tableau_.c[static_cast<std::size_t>(i)] * h;
       const double* Yi = &Y_[static_cast<std::size_t>(i) * n_];
-      model_.jacobian_transpose_vector(ti, rec.segment, Yi, u_.data(), &W_[static_cast<std::size_t>(i) * n_]);
-      model_.parameter_transpose_vector(ti, rec.segment, Yi, u_.data(), result.gradient.data());
+      model_.vector_jacobian_products(ti, rec.segment, Yi, u_.data(), &W_[static_cast<std::size_t>(i) * n_],
+                                      result.gradient.data());
       ++result.transpose_products;
     }
     for (int i = 0; i < s; ++i) {
