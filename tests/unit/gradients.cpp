@@ -5,6 +5,7 @@
 #include <cmath>
 
 #include "solvers/gradient.hpp"
+#include "support/finite_differences.hpp"
 #include "support/gradient_problems.hpp"
 #include "support/reference.hpp"
 
@@ -47,31 +48,8 @@ double loss_of(testing::GradientProblem& p, const solvers::SolverSettings& solve
 // Central differences, Richardson-extrapolated over h and h/2.
 std::vector<double> finite_differences(testing::GradientProblem& p, const solvers::SolverSettings& solver,
                                        double relative_step) {
-  const auto base = p.model->parameters();
-  std::vector<double> g(base.size());
-  for (std::size_t k = 0; k < base.size(); ++k) {
-    auto central = [&](double h) {
-      auto plus = base, minus = base;
-      plus[k] += h;
-      minus[k] -= h;
-      p.model->set_parameters(plus);
-      const double lp = loss_of(p, solver);
-      p.model->set_parameters(minus);
-      const double lm = loss_of(p, solver);
-      return (lp - lm) / (2 * h);
-    };
-    const double h = relative_step * std::max(1.0, std::abs(base[k]));
-    g[k] = (4 * central(h / 2) - central(h)) / 3;
-  }
-  p.model->set_parameters(base);
-  return g;
-}
-
-double relative_difference(const std::vector<double>& a, const std::vector<double>& b) {
-  double worst = 0, scale = 0;
-  for (std::size_t i = 0; i < b.size(); ++i) scale = std::max(scale, std::abs(b[i]));
-  for (std::size_t i = 0; i < b.size(); ++i) worst = std::max(worst, std::abs(a[i] - b[i]) / scale);
-  return worst;
+  return testing::richardson_gradient(
+      *p.model, [&] { return loss_of(p, solver); }, relative_step);
 }
 
 std::vector<double> reference_gradient() {
@@ -119,7 +97,8 @@ TEST(ReferenceGradientEuler, BackpropEulerConvergesAtFirstOrder) {
       gradient(p, method("euler", false, 1e-6), GradientMethod::backprop_euler, 100).summed_gradient();
   const auto fine =
       gradient(p, method("euler", false, 5e-7), GradientMethod::backprop_euler, 100).summed_gradient();
-  const double e1 = relative_difference(coarse, expected), e2 = relative_difference(fine, expected);
+  const double e1 = testing::max_relative_error(coarse, expected),
+               e2 = testing::max_relative_error(fine, expected);
   EXPECT_LT(e2, 1e-3);
   EXPECT_NEAR(e1 / e2, 2.0, 0.2);
 }
@@ -132,7 +111,7 @@ TEST_P(FiniteDifferences, RandomNetworksWithLateralAndFeedback) {
     ASSERT_GT(p.model->parameter_size(), 20u);
     const auto r = gradient(p, GetParam().solver, GetParam().method);
     const auto fd = finite_differences(p, GetParam().solver, 1e-4);
-    EXPECT_LT(relative_difference(r.summed_gradient(), fd), 1e-6) << r.method << ", seed " << seed;
+    EXPECT_LT(testing::max_relative_error(r.summed_gradient(), fd), 1e-6) << r.method << ", seed " << seed;
   }
 }
 
@@ -159,12 +138,12 @@ TEST(FiniteDifferencesScalars, TimeConstantsAndAdaptationStrength) {
     // noise level.
     for (std::size_t k = mine.size() - 5; k < mine.size(); ++k)
       EXPECT_NEAR(mine[k], fd[k], 1e-4 * std::abs(fd[k])) << "parameter " << k;
-    EXPECT_LT(relative_difference(mine, fd), 1e-6);
+    EXPECT_LT(testing::max_relative_error(mine, fd), 1e-6);
   }
   // The continuous adjoint of an implicit method uses the assembled parameter Jacobian.
   const auto c = gradient(p, method("bdf", true, 1e-6, 1e-10), GradientMethod::continuous);
   const auto fd = finite_differences(p, method("dopri5", true, 1e-6, 1e-11), 1e-4);
-  EXPECT_LT(relative_difference(c.summed_gradient(), fd), 1e-4);
+  EXPECT_LT(testing::max_relative_error(c.summed_gradient(), fd), 1e-4);
 }
 
 TEST(GradientIdentities, BackpropEulerIsTheDiscreteAdjointOfEuler) {
@@ -180,7 +159,7 @@ TEST(GradientIdentities, CheckpointingEqualsFullStorage) {
   auto p = testing::random_network_problem(4);
   const auto full = gradient(p, method("dopri5", true, 1e-6, 1e-8), GradientMethod::discrete, 1);
   const auto checkpointed = gradient(p, method("dopri5", true, 1e-6, 1e-8), GradientMethod::discrete, 16);
-  EXPECT_LT(relative_difference(checkpointed.gradient, full.gradient), 1e-12);
+  EXPECT_LT(testing::max_relative_error(checkpointed.gradient, full.gradient), 1e-12);
   EXPECT_LT(checkpointed.trajectory_bytes * 4, full.trajectory_bytes);
 }
 
@@ -194,7 +173,7 @@ TEST(GradientIdentities, BatchGivesPerTrialGradientsOfEachTrial) {
   // Re-create a one-trial model with trial 1's drive by zeroing the loss of the others is not
   // possible through the public API; compare instead the sum of per-trial gradients with FD.
   const auto fd = finite_differences(single, method("rk4", false, 2e-4), 1e-4);
-  EXPECT_LT(relative_difference(r.summed_gradient(), fd), 1e-6);
+  EXPECT_LT(testing::max_relative_error(r.summed_gradient(), fd), 1e-6);
   for (std::size_t b = 0; b < 3; ++b) EXPECT_GT(r.loss_per_trial[b], 0.0);
   EXPECT_EQ(r.gradient.size(), 3 * P);
 }
@@ -253,7 +232,7 @@ TEST(GradientMemory, OneSecondXorSizedRunFitsTheCheckpointBudget) {
   std::printf("1 s XOR-sized run: %ld steps, trajectory %zu bytes full, %zu bytes with checkpoint_every 64\n",
               full.forward.statistics.steps, full.trajectory_bytes, checkpointed.trajectory_bytes);
   EXPECT_LT(checkpointed.trajectory_bytes, 64u * 1024u);
-  EXPECT_LT(relative_difference(checkpointed.gradient, full.gradient), 1e-12);
+  EXPECT_LT(testing::max_relative_error(checkpointed.gradient, full.gradient), 1e-12);
   EXPECT_GT(p.model->parameter_size(), 0u);
 }
 

@@ -15,6 +15,7 @@
 #include "models/random_stream.hpp"
 #include "solvers/gradient.hpp"
 #include "solvers/integrator.hpp"
+#include "support/finite_differences.hpp"
 #include "train/hopf_task.hpp"
 
 // Counts heap allocations, to check that the products allocate nothing (the solvers call them
@@ -284,24 +285,8 @@ double loss_of(Problem& p, const solvers::SolverSettings& solver) {
 // Central differences, Richardson-extrapolated over h and h/2 (as in tests/unit/gradients.cpp).
 std::vector<double> finite_differences(Problem& p, const solvers::SolverSettings& solver,
                                        double relative_step) {
-  const auto base = p.model->parameters();
-  std::vector<double> g(base.size());
-  for (std::size_t k = 0; k < base.size(); ++k) {
-    auto central = [&](double h) {
-      auto plus = base, minus = base;
-      plus[k] += h;
-      minus[k] -= h;
-      p.model->set_parameters(plus);
-      const double lp = loss_of(p, solver);
-      p.model->set_parameters(minus);
-      const double lm = loss_of(p, solver);
-      return (lp - lm) / (2 * h);
-    };
-    const double h = relative_step * std::max(1.0, std::abs(base[k]));
-    g[k] = (4 * central(h / 2) - central(h)) / 3;
-  }
-  p.model->set_parameters(base);
-  return g;
+  return testing::richardson_gradient(
+      *p.model, [&] { return loss_of(p, solver); }, relative_step);
 }
 
 struct Case {

@@ -26,7 +26,9 @@
 #include "petsc/handle.hpp"
 #include "solvers/gradient.hpp"
 #include "solvers/integrator.hpp"
+#include "support/finite_differences.hpp"
 #include "support/gradient_problems.hpp"
+#include "support/reference.hpp"
 
 namespace neurode {
 namespace {
@@ -298,34 +300,8 @@ double loss_of(Problem& p, solvers::Integrator& integrator) {
 // over h and h/2 as in gradients.cpp: the error is O(h^4) plus rounding, far below 1e-7.
 std::vector<double> finite_differences(Problem& p, const std::string& method, double relative_step = 1e-4) {
   solvers::Integrator integrator(*p.model, fixed_step(method));
-  const auto base = p.model->parameters();
-  std::vector<double> g(base.size());
-  for (std::size_t k = 0; k < base.size(); ++k) {
-    auto central = [&](double h) {
-      auto plus = base, minus = base;
-      plus[k] += h;
-      minus[k] -= h;
-      p.model->set_parameters(plus);
-      const double lp = loss_of(p, integrator);
-      p.model->set_parameters(minus);
-      const double lm = loss_of(p, integrator);
-      return (lp - lm) / (2 * h);
-    };
-    const double h = relative_step * std::max(1.0, std::abs(base[k]));
-    g[k] = (4 * central(h / 2) - central(h)) / 3;
-  }
-  p.model->set_parameters(base);
-  return g;
-}
-
-/// max_i |a_i - b_i| / max_i |b_i|
-double relative_difference(const std::vector<double>& a, const std::vector<double>& b) {
-  EXPECT_EQ(a.size(), b.size());
-  double worst = 0, scale = 0;
-  for (double v : b) scale = std::max(scale, std::abs(v));
-  for (std::size_t i = 0; i < std::min(a.size(), b.size()); ++i)
-    worst = std::max(worst, std::abs(a[i] - b[i]) / scale);
-  return worst;
+  return testing::richardson_gradient(
+      *p.model, [&] { return loss_of(p, integrator); }, relative_step);
 }
 
 void check_problem(const Problem& p) {
@@ -347,11 +323,11 @@ TEST(PetscTsAdjointDefect, NeurodeDopri5IsExactWherePetscMuIsNot) {
   EXPECT_EQ(petsc.steps, mine.forward.statistics.steps);
   EXPECT_NEAR(petsc.final_time, kEnd_s, 1e-12);
   std::vector<double> final_state(mine.forward.state(1), mine.forward.state(1) + p.model->state_size());
-  EXPECT_LT(relative_difference(petsc.final_state, final_state), 1e-12);
+  EXPECT_LT(testing::max_relative_error(petsc.final_state, final_state), 1e-12);
 
-  const double neurode_error = relative_difference(mine.summed_gradient(), fd);
-  const double lambda_error = relative_difference(petsc.lambda, mine.dl_dy0);
-  const double petsc_error = relative_difference(petsc.mu, fd);
+  const double neurode_error = testing::max_relative_error(mine.summed_gradient(), fd);
+  const double lambda_error = testing::max_relative_error(petsc.lambda, mine.dl_dy0);
+  const double petsc_error = testing::max_relative_error(petsc.mu, fd);
   std::printf("rk/5dp, dt = %g s, %ld steps, %zu parameters, relative to finite differences:\n", kStep_s,
               mine.forward.statistics.steps, fd.size());
   std::printf("  neurode discrete adjoint dL/dp: %.3e\n", neurode_error);
@@ -379,9 +355,9 @@ TEST(PetscTsAdjointDefect, SameDriverWithRk4IsExact) {
   const auto mine = neurode_gradient(p, "rk4");
   const auto petsc = petsc_gradient(p, TSRK4);
 
-  const double petsc_error = relative_difference(petsc.mu, fd);
-  const double lambda_error = relative_difference(petsc.lambda, mine.dl_dy0);
-  const double neurode_error = relative_difference(mine.summed_gradient(), fd);
+  const double petsc_error = testing::max_relative_error(petsc.mu, fd);
+  const double lambda_error = testing::max_relative_error(petsc.lambda, mine.dl_dy0);
+  const double neurode_error = testing::max_relative_error(mine.summed_gradient(), fd);
   std::printf("rk/4, dt = %g s, %d steps, relative to finite differences:\n", kStep_s,
               static_cast<int>(petsc.steps));
   std::printf("  neurode discrete adjoint dL/dp: %.3e\n", neurode_error);
