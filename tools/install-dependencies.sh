@@ -1,15 +1,17 @@
 #!/usr/bin/env bash
 # Installs neurode's build and run dependencies from Debian 12's packages, only those missing.
 # Runs as root (or through sudo when available). Idempotent: does nothing when all are present.
+# With arguments, installs those packages instead (tools/install-bench-dependencies.sh uses this).
 set -euo pipefail
 
-packages=(
+default_packages=(
   build-essential cmake pkg-config git
   petsc-dev libopenmpi-dev openmpi-bin
   libhdf5-openmpi-dev hdf5-tools
   libyaml-cpp-dev libgtest-dev libbenchmark-dev
   python3-h5py python3-matplotlib python3-numpy
 )
+if [ $# -gt 0 ]; then packages=("$@"); else packages=("${default_packages[@]}"); fi
 
 missing=()
 for p in "${packages[@]}"; do
