@@ -85,7 +85,9 @@ INSTANTIATE_TEST_SUITE_P(
                       Pair{"discrete_rk4", method("rk4", false, 2e-5), GradientMethod::discrete},
                       Pair{"continuous_dopri5", method("dopri5", true, 1e-6), GradientMethod::continuous},
                       Pair{"continuous_bdf", method("bdf", true, 1e-6, 1e-11), GradientMethod::continuous},
-                      Pair{"continuous_cn", method("cn", false, 2e-6), GradientMethod::continuous}),
+                      Pair{"continuous_cn", method("cn", false, 2e-6), GradientMethod::continuous},
+                      Pair{"continuous_arkimex", method("arkimex", true, 1e-6, 1e-8),
+                           GradientMethod::continuous}),
     [](const auto& test) { return std::string(test.param.name); });
 
 // Forward Euler converges only to first order: at dt = 0.5 us its gradient is within 1e-3 of the
