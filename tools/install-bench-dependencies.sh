@@ -4,4 +4,4 @@
 # is torch 1.13, CPU only, about 50 MB), and GNU time for peak-memory figures. Only those missing are
 # installed. Runs as root (or through sudo when available). Idempotent: does nothing when all are present.
 set -euo pipefail
-exec bash "$(dirname "${BASH_SOURCE[0]}")/install-dependencies.sh" python3-torch python3-h5py python3-numpy time
+exec bash "$(dirname "${BASH_SOURCE[0]}")/install-dependencies.sh" python3-torch python3-h5py python3-numpy time bc
