@@ -97,23 +97,52 @@ void ColumnNetwork::evaluate_rates(const double* y, bool with_slope) {
   }
 }
 
-void ColumnNetwork::rhs(double, std::size_t segment, const double* y_all, double* dydt_all) {
+void ColumnNetwork::field_of_trial(std::size_t trial, std::size_t segment, const double* y,
+                                   const double* rate, double* dydt) {
   const SparseMatrix& W = weights_.recurrent;
   const auto [inv_tau_m, inv_tau_a, inv_tau_s] = inverse_tau_;
   const double* kappa = weights_.adaptation_strength.data();
+  const double* D = drive(trial, segment);
+  for (std::size_t i = 0; i < n_; ++i) {
+    double recurrent = 0.0;
+    for (std::size_t e = W.row_start[i]; e < W.row_start[i + 1]; ++e)
+      recurrent += W.value[e] * rate[W.col[e]];
+    dydt[i] = -y[i] * inv_tau_m + input_gain_ * (D[i] + recurrent);
+    dydt[n_ + i] = (-y[n_ + i] + kappa[i] * rate[i]) * inv_tau_a;
+    dydt[2 * n_ + i] = (-y[2 * n_ + i] + rate[i]) * inv_tau_s;
+  }
+}
+
+void ColumnNetwork::rhs(double, std::size_t segment, const double* y_all, double* dydt_all) {
   for (std::size_t trial = 0; trial < trials_; ++trial) {
-    const double* y = y_all + 3 * n_ * trial;
-    double* dydt = dydt_all + 3 * n_ * trial;
-    evaluate_rates(y, false);
-    const double* D = drive(trial, segment);
+    const std::size_t off = 3 * n_ * trial;
+    evaluate_rates(y_all + off, false);
+    field_of_trial(trial, segment, y_all + off, rate_.data(), dydt_all + off);
+  }
+}
+
+void ColumnNetwork::rhs_recording(double, std::size_t segment, const double* y_all, double* dydt_all,
+                                  double* linearisation) {
+  for (std::size_t trial = 0; trial < trials_; ++trial) {
+    const std::size_t off = 3 * n_ * trial;
+    const double* V = y_all + off;
+    const double* a = V + n_;
+    double* rate = linearisation + 2 * n_ * trial;
+    double* slope = rate + n_;
     for (std::size_t i = 0; i < n_; ++i) {
-      double recurrent = 0.0;
-      for (std::size_t e = W.row_start[i]; e < W.row_start[i + 1]; ++e)
-        recurrent += W.value[e] * rate_[W.col[e]];
-      dydt[i] = -y[i] * inv_tau_m + input_gain_ * (D[i] + recurrent);
-      dydt[n_ + i] = (-y[n_ + i] + kappa[i] * rate_[i]) * inv_tau_a;
-      dydt[2 * n_ + i] = (-y[2 * n_ + i] + rate_[i]) * inv_tau_s;
+      const RateAndSlope rs = transfer_.rate_and_slope(V[i] - a[i]);
+      rate[i] = rs.rate;
+      slope[i] = rs.slope;
     }
+    field_of_trial(trial, segment, y_all + off, rate, dydt_all + off);
+  }
+}
+
+void ColumnNetwork::rhs_from_linearisation(double, std::size_t segment, const double* y_all,
+                                           const double* linearisation, double* dydt_all) {
+  for (std::size_t trial = 0; trial < trials_; ++trial) {
+    const std::size_t off = 3 * n_ * trial;
+    field_of_trial(trial, segment, y_all + off, linearisation + 2 * n_ * trial, dydt_all + off);
   }
 }
 
@@ -141,7 +170,7 @@ void ColumnNetwork::jacobian_vector(double, std::size_t, const double* y_all, co
   }
 }
 
-void ColumnNetwork::transpose_product_of_trial(const double* w, double* out) {
+void ColumnNetwork::transpose_product_of_trial(const double* slope, const double* w, double* out) {
   const SparseMatrix& W = weights_.recurrent;
   const auto [inv_tau_m, inv_tau_a, inv_tau_s] = inverse_tau_;
   const double* kappa = weights_.adaptation_strength.data();
@@ -151,22 +180,22 @@ void ColumnNetwork::transpose_product_of_trial(const double* w, double* out) {
     for (std::size_t e = W.row_start[i]; e < W.row_start[i + 1]; ++e) work_[W.col[e]] += W.value[e] * w[i];
   for (std::size_t j = 0; j < n_; ++j) {
     const double g =
-        slope_[j] * (input_gain_ * work_[j] + kappa[j] * w[n_ + j] * inv_tau_a + w[2 * n_ + j] * inv_tau_s);
+        slope[j] * (input_gain_ * work_[j] + kappa[j] * w[n_ + j] * inv_tau_a + w[2 * n_ + j] * inv_tau_s);
     out[j] = -w[j] * inv_tau_m + g;
     out[n_ + j] = -w[n_ + j] * inv_tau_a - g;
     out[2 * n_ + j] = -w[2 * n_ + j] * inv_tau_s;
   }
 }
 
-void ColumnNetwork::parameter_product_of_trial(std::size_t trial, std::size_t segment, const double* w,
-                                               double* g) {
+void ColumnNetwork::parameter_product_of_trial(std::size_t trial, std::size_t segment, const double* rate,
+                                               const double* w, double* g) {
   const std::size_t segments = breakpoints_.size() + 1;
   const std::size_t off = 3 * n_ * trial;
   for (std::size_t k = 0; k < weights_.parameters.size(); ++k) {
     const ParameterRef& ref = weights_.parameters[k];
     switch (ref.matrix) {
       case ParameterRef::Matrix::recurrent:
-        g[k] += input_gain_ * w[ref.row] * rate_[ref.column];
+        g[k] += input_gain_ * w[ref.row] * rate[ref.column];
         break;
       case ParameterRef::Matrix::input:
         g[k] += input_gain_ * w[ref.row] *
@@ -180,7 +209,7 @@ void ColumnNetwork::parameter_product_of_trial(std::size_t trial, std::size_t se
           g[k] -= w[n_ + i] * field_[off + n_ + i] / constants_.tau_adaptation_s;
         break;
       case ParameterRef::Matrix::adaptation_strength:
-        g[k] += w[n_ + ref.row] * rate_[ref.row] / constants_.tau_adaptation_s;
+        g[k] += w[n_ + ref.row] * rate[ref.row] / constants_.tau_adaptation_s;
         break;
     }
   }
@@ -191,7 +220,7 @@ void ColumnNetwork::jacobian_transpose_vector(double, std::size_t, const double*
   for (std::size_t trial = 0; trial < trials_; ++trial) {
     const std::size_t off = 3 * n_ * trial;
     evaluate_rates(y_all + off, true);
-    transpose_product_of_trial(w_all + off, out_all + off);
+    transpose_product_of_trial(slope_.data(), w_all + off, out_all + off);
   }
 }
 
@@ -204,7 +233,7 @@ void ColumnNetwork::parameter_transpose_vector(double t, std::size_t segment, co
   for (std::size_t trial = 0; trial < trials_; ++trial) {
     const std::size_t off = 3 * n_ * trial;
     evaluate_rates(y_all + off, false);
-    parameter_product_of_trial(trial, segment, w_all + off, grad + trial * P);
+    parameter_product_of_trial(trial, segment, rate_.data(), w_all + off, grad + trial * P);
   }
 }
 
@@ -215,8 +244,23 @@ void ColumnNetwork::vector_jacobian_products(double t, std::size_t segment, cons
   for (std::size_t trial = 0; trial < trials_; ++trial) {
     const std::size_t off = 3 * n_ * trial;
     evaluate_rates(y_all + off, true);  // rate and slope once for both products
-    transpose_product_of_trial(w_all + off, out_all + off);
-    if (P > 0) parameter_product_of_trial(trial, segment, w_all + off, grad + trial * P);
+    transpose_product_of_trial(slope_.data(), w_all + off, out_all + off);
+    if (P > 0) parameter_product_of_trial(trial, segment, rate_.data(), w_all + off, grad + trial * P);
+  }
+}
+
+void ColumnNetwork::vector_jacobian_products_from_linearisation(double t, std::size_t segment,
+                                                                const double* y_all,
+                                                                const double* linearisation,
+                                                                const double* w_all, double* out_all,
+                                                                double* grad) {
+  const std::size_t P = weights_.parameters.size();
+  if (has_scalar_parameters_) rhs_from_linearisation(t, segment, y_all, linearisation, field_.data());
+  for (std::size_t trial = 0; trial < trials_; ++trial) {
+    const std::size_t off = 3 * n_ * trial;
+    const double* rate = linearisation + 2 * n_ * trial;
+    transpose_product_of_trial(rate + n_, w_all + off, out_all + off);
+    if (P > 0) parameter_product_of_trial(trial, segment, rate, w_all + off, grad + trial * P);
   }
 }
 

@@ -44,6 +44,17 @@ class ColumnNetwork final : public Model {
                                   double* grad) override;
   void vector_jacobian_products(double t, std::size_t segment, const double* y, const double* w, double* out,
                                 double* grad) override;
+  /// Linearisation: per trial, f (n values) then f' (n values) at the state's V - a.
+  std::size_t linearisation_size() const override { return 2 * n_ * trials_; }
+  void rhs_recording(double t, std::size_t segment, const double* y, double* dydt,
+                     double* linearisation) override;
+  void rhs_from_linearisation(double t, std::size_t segment, const double* y, const double* linearisation,
+                              double* dydt) override;
+  /// Only the time-constant parameters (dF/dtau = -F/tau) need the state.
+  bool linearised_products_read_state() const override { return has_scalar_parameters_; }
+  void vector_jacobian_products_from_linearisation(double t, std::size_t segment, const double* y,
+                                                   const double* linearisation, const double* w, double* out,
+                                                   double* grad) override;
   void jacobian_entries(double t, std::size_t segment, const double* y,
                         std::vector<MatrixEntry>& entries) override;
   void parameter_jacobian_entries(double t, std::size_t segment, const double* y,
@@ -62,10 +73,15 @@ class ColumnNetwork final : public Model {
 
  private:
   void evaluate_rates(const double* y_trial, bool with_slope);
-  /// (dF/dy)^T w of one trial with rate_ and slope_ already evaluated at its state.
-  void transpose_product_of_trial(const double* w, double* out);
-  /// Adds (dF/dp)^T w of one trial (rate_ evaluated; field_ too when there are scalar parameters).
-  void parameter_product_of_trial(std::size_t trial, std::size_t segment, const double* w, double* g);
+  /// F of one trial at its state y with its rates `rate` already evaluated there.
+  void field_of_trial(std::size_t trial, std::size_t segment, const double* y, const double* rate,
+                      double* dydt);
+  /// (dF/dy)^T w of one trial with the slopes f' at its state.
+  void transpose_product_of_trial(const double* slope, const double* w, double* out);
+  /// Adds (dF/dp)^T w of one trial with the rates f at its state (field_ evaluated too when there
+  /// are scalar parameters).
+  void parameter_product_of_trial(std::size_t trial, std::size_t segment, const double* rate, const double* w,
+                                  double* g);
   void update_drive();
   void update_time_constants();
   const double* drive(std::size_t trial, std::size_t segment) const {

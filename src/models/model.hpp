@@ -45,6 +45,38 @@ class Model {
     jacobian_transpose_vector(t, segment, y, w, out);
     parameter_transpose_vector(t, segment, y, w, grad);
   }
+
+  /// Stage linearisation (optional). A model may record, while it evaluates F at a stage of the
+  /// forward solve, what its derivative products at that stage need (the column model: the rate f
+  /// and slope f' of every population of every trial), so that a discrete adjoint need not evaluate
+  /// the expensive part of F again. linearisation_size() is the number of doubles for the whole
+  /// batch; 0 (the default) means not supported, and none of the *_linearisation functions is called.
+  virtual std::size_t linearisation_size() const { return 0; }
+  /// F(t, y) into dydt, and the linearisation at (t, y) into `linearisation` (linearisation_size()
+  /// doubles). dydt must equal rhs(t, segment, y) bitwise.
+  virtual void rhs_recording(double t, std::size_t segment, const double* y, double* dydt,
+                             double* linearisation) {
+    (void)linearisation;
+    rhs(t, segment, y, dydt);
+  }
+  /// F(t, y) from the linearisation recorded at (t, y): equal to rhs() up to rounding, without its
+  /// expensive part.
+  virtual void rhs_from_linearisation(double t, std::size_t segment, const double* y,
+                                      const double* linearisation, double* dydt) {
+    (void)linearisation;
+    rhs(t, segment, y, dydt);
+  }
+  /// Whether vector_jacobian_products_from_linearisation reads y; when it does not, a caller may
+  /// pass y = nullptr (the adjoint then skips recomputing the stage states).
+  virtual bool linearised_products_read_state() const { return true; }
+  /// vector_jacobian_products at (t, y) with the linearisation recorded there.
+  virtual void vector_jacobian_products_from_linearisation(double t, std::size_t segment, const double* y,
+                                                           const double* linearisation, const double* w,
+                                                           double* out, double* grad) {
+    (void)linearisation;
+    vector_jacobian_products(t, segment, y, w, out, grad);
+  }
+
   /// Appends the structurally nonzero entries of dF/dy (duplicates are summed by the caller).
   virtual void jacobian_entries(double t, std::size_t segment, const double* y,
                                 std::vector<MatrixEntry>& entries) = 0;

@@ -22,7 +22,19 @@ ButcherTableau rk_tableau(const std::string& rk_type) {
   t.A.assign(A, A + s * s);
   t.b.assign(b, b + s);
   t.c.assign(c, c + s);
+  t.fsal = fsal == PETSC_TRUE;
   return t;
+}
+
+std::vector<bool> ButcherTableau::stages_needed() const {
+  std::vector<bool> needed(static_cast<std::size_t>(stages), false);
+  for (int i = stages - 1; i >= 0; --i) {
+    bool used = b[static_cast<std::size_t>(i)] != 0.0;
+    for (int j = i + 1; j < stages; ++j)
+      used = used || (needed[static_cast<std::size_t>(j)] && a(j, i) != 0.0);
+    needed[static_cast<std::size_t>(i)] = used;
+  }
+  return needed;
 }
 
 }  // namespace neurode::solvers

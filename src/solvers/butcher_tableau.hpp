@@ -12,7 +12,11 @@ struct ButcherTableau {
   std::vector<double> A;  ///< stages x stages, strictly lower triangular
   std::vector<double> b;  ///< weights of the solution
   std::vector<double> c;  ///< stage times
+  bool fsal = false;      ///< first same as last: a step's first stage is the previous step's last
   double a(int i, int j) const { return A[static_cast<std::size_t>(i * stages + j)]; }
+  /// Per stage: whether it influences the step's result, directly (b_i != 0) or through a later
+  /// stage that does (the FSAL stage of Dormand-Prince does not).
+  std::vector<bool> stages_needed() const;
 };
 
 /// Tableau of PETSc's TSRK type `rk_type` (1fe, 2a, 3, 3bs, 4, 5f, 5dp, 5bs, ...).

@@ -79,6 +79,7 @@ struct GradientSolver::Impl {
             " (from PETSc options?); use gradient: continuous");
       const std::string rk_type = description.substr(3, description.find(',') - 3);
       discrete = std::make_unique<RkDiscreteAdjoint>(model, rk_tableau(rk_type));
+      store.set_record_stages(settings.keep_stage_linearisations && model.linearisation_size() > 0);
     }
   }
 };
@@ -136,6 +137,7 @@ GradientResult GradientSolver::compute(double t0, const std::vector<double>& y0,
   result.dl_dy0 = std::move(adjoint.dl_dy0);
   result.backward_rhs_evaluations = adjoint.rhs_evaluations;
   result.backward_transpose_products = adjoint.transpose_products;
+  result.backward_linearised_steps = adjoint.linearised_steps;
   result.backward_wall_time_s = adjoint.wall_time_s;
   return result;
 }

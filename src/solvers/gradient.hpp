@@ -25,7 +25,11 @@ const char* to_string(GradientMethod method);
 struct GradientSettings {
   GradientMethod method = GradientMethod::discrete;
   std::size_t checkpoint_every = 1;  ///< store every k-th state, recompute in between
-  SolverSettings adjoint_solver{};   ///< backward TS of the continuous adjoint (options prefix "adjoint_")
+  /// Discrete adjoint with checkpoint_every = 1 and a model that supports it
+  /// (Model::linearisation_size() > 0): keep each stage's linearisation from the forward pass, so
+  /// that the backward pass does not evaluate the model's expensive part again (docs/gradients.md).
+  bool keep_stage_linearisations = true;
+  SolverSettings adjoint_solver{};  ///< backward TS of the continuous adjoint (options prefix "adjoint_")
 };
 
 struct GradientResult {
@@ -37,6 +41,7 @@ struct GradientResult {
   long backward_rhs_evaluations = 0;
   long backward_transpose_products = 0;
   long backward_steps = 0;
+  long backward_linearised_steps = 0;  ///< steps differentiated with the forward pass's stage linearisations
   double backward_wall_time_s = 0;
   std::size_t trajectory_bytes = 0;  ///< memory held by the stored trajectory
   double loss() const;               ///< sum over trials (in trial order)

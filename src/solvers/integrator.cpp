@@ -9,6 +9,7 @@
 
 #include "petsc/error.hpp"
 #include "petsc/handle.hpp"
+#include "solvers/butcher_tableau.hpp"
 
 namespace neurode::solvers {
 namespace {
@@ -80,6 +81,27 @@ struct Integrator::Impl {
   bool diverged = false;
   long rhs_evaluations = 0, jacobian_evaluations = 0;
 
+  // Stage linearisations (Model::rhs_recording) for an observer that wants them, explicit
+  // Runge-Kutta only. Every evaluation since the last accepted step is logged with its time and
+  // segment; at the accepted step, the stages of the attempt that was accepted are the last ones
+  // logged, identified by their times t_start + c_i h (rejected attempts come before them).
+  struct Evaluation {
+    double t;
+    std::size_t segment;
+  };
+  bool runge_kutta = false;
+  ButcherTableau tableau;
+  std::vector<bool> stage_needed;
+  bool recording = false;  // in the solve in progress
+  std::size_t linearisation_size = 0;
+  std::vector<Evaluation> evaluations;
+  std::vector<double> evaluation_data;     // evaluations x linearisation_size
+  std::vector<const double*> stage_data;   // per stage of the accepted step
+  std::vector<const double*> needed_data;  // the stages handed to the observer
+  std::vector<double> carry;               // FSAL: the last stage of the previous step
+  Evaluation carry_evaluation{};
+  bool carry_valid = false;
+
   // Matrix-free Jacobian of the implicit residual: shift * I - dF/dy at the state of the last IJacobian call.
   std::vector<double> jacobian_state;
   double jacobian_shift = 0, jacobian_time = 0;
@@ -141,6 +163,21 @@ struct Integrator::Impl {
     settings.atol = atol;
     settings.rtol = rtol;
     implicit = !is_explicit_type(type_name);
+    if (type_name == TSRK) {
+      PetscInt stages = 0, order = 0;
+      const PetscReal *A, *b, *c, *bembed, *binterp;
+      PetscBool fsal = PETSC_FALSE;
+      NEURODE_PETSC_CHECK(TSRKGetTableau(ts, &stages, &A, &b, &c, &bembed, &order, &binterp, &fsal));
+      runge_kutta = stages > 0;
+      tableau.name = subtype_name;
+      tableau.stages = static_cast<int>(stages);
+      tableau.A.assign(A, A + stages * stages);
+      tableau.b.assign(b, b + stages);
+      tableau.c.assign(c, c + stages);
+      tableau.fsal = fsal == PETSC_TRUE;
+      stage_needed = tableau.stages_needed();
+      stage_data.assign(static_cast<std::size_t>(stages), nullptr);
+    }
     if (implicit)
       setup_implicit();
     else
@@ -187,11 +224,69 @@ struct Integrator::Impl {
       PetscScalar* fv;
       PetscCall(VecGetArrayRead(y, &yv));
       PetscCall(VecGetArrayWrite(f, &fv));
-      self.model.rhs(t, self.segment, yv, fv);
+      if (self.recording) {
+        const std::size_t L = self.linearisation_size, k = self.evaluations.size();
+        if ((k + 1) * L > self.evaluation_data.size())
+          self.evaluation_data.resize(std::max((k + 1) * L, 2 * self.evaluation_data.size()));
+        self.model.rhs_recording(t, self.segment, yv, fv, &self.evaluation_data[k * L]);
+        self.evaluations.push_back({t, self.segment});
+      } else {
+        self.model.rhs(t, self.segment, yv, fv);
+      }
       ++self.rhs_evaluations;
       PetscCall(VecRestoreArrayWrite(f, &fv));
       PetscCall(VecRestoreArrayRead(y, &yv));
     });
+  }
+
+  // Hands the stage linearisations of the accepted step [t_start, t_end] to the observer. Stage
+  // i > 0 must be the (s - i)-th last evaluation, at t_start + c_i h on the step's segment; stage 0
+  // is the evaluation just before stage 1, or, for an FSAL method that did not re-evaluate it, the
+  // previous step's last stage. Anything else (an unexpected evaluation, a time that does not
+  // match) leaves the step unrecorded, and the adjoint recomputes it.
+  void hand_over_stages(double t_start, double t_end, std::size_t step_segment) {
+    const int s = tableau.stages;
+    const std::size_t L = linearisation_size;
+    const double h = t_end - t_start;
+    const double tolerance = 1e-12 * std::max({1.0, std::abs(t_start), std::abs(t_end)});
+    auto matches = [&](const Evaluation& e, int i) {
+      return e.segment == step_segment &&
+             std::abs(e.t - (t_start + tableau.c[static_cast<std::size_t>(i)] * h)) <= tolerance;
+    };
+    std::size_t next = evaluations.size();
+    bool ok = true;
+    for (int i = s - 1; i >= 1 && ok; --i) {
+      if (next == 0 || !matches(evaluations[next - 1], i)) {
+        ok = false;
+      } else {
+        --next;
+        stage_data[static_cast<std::size_t>(i)] = &evaluation_data[next * L];
+      }
+    }
+    if (ok) {
+      if (next > 0 && matches(evaluations[next - 1], 0))
+        stage_data[0] = &evaluation_data[(next - 1) * L];
+      else if (tableau.fsal && carry_valid && matches(carry_evaluation, 0))
+        stage_data[0] = carry.data();
+      else
+        ok = false;
+    }
+    if (ok) {
+      needed_data.clear();
+      for (int i = 0; i < s; ++i)
+        if (stage_needed[static_cast<std::size_t>(i)])
+          needed_data.push_back(stage_data[static_cast<std::size_t>(i)]);
+      observer->on_step_stages(needed_data.data(), needed_data.size(), L);
+    }
+    if (tableau.fsal) {
+      carry_valid = ok;
+      if (ok) {
+        const double* last = stage_data[static_cast<std::size_t>(s - 1)];
+        carry.assign(last, last + L);
+        carry_evaluation = evaluations.back();
+      }
+    }
+    evaluations.clear();
   }
 
   // F(t, y, ydot) = ydot - rhs(t, y)
@@ -320,7 +415,14 @@ struct Integrator::Impl {
         }
       }
       if (finite) self.record_outputs(t, yv);
-      if (self.observer && finite) self.observer->on_step(self.step_start, t, self.segment, yv);
+      if (self.observer && finite) {
+        self.observer->on_step(self.step_start, t, self.segment, yv);
+        if (self.recording) self.hand_over_stages(self.step_start, t, self.segment);
+      }
+      if (!finite) {
+        self.evaluations.clear();
+        self.carry_valid = false;
+      }
       PetscCall(VecRestoreArrayRead(y, &yv));
       if (!finite) {
         self.diverged = true;
@@ -426,6 +528,11 @@ Solution Integrator::solve(double t0, const std::vector<double>& y0, const std::
   std::copy(y0.begin(), y0.end(), yv);
   NEURODE_PETSC_CHECK(VecRestoreArrayWrite(s.solution, &yv));
   if (observer) observer->on_start(t0, y0.data(), s.n);
+  s.linearisation_size = s.model.linearisation_size();
+  s.recording =
+      observer && s.runge_kutta && s.linearisation_size > 0 && observer->wants_stage_linearisations();
+  s.evaluations.clear();
+  s.carry_valid = false;
 
   NEURODE_PETSC_CHECK(TSSetTime(s.ts, t0));
   NEURODE_PETSC_CHECK(TSSetStepNumber(s.ts, 0));
@@ -478,6 +585,7 @@ Solution Integrator::solve(double t0, const std::vector<double>& y0, const std::
   }
   s.out = nullptr;
   s.observer = nullptr;
+  s.recording = false;
   st.wall_time_s = std::chrono::duration<double>(std::chrono::steady_clock::now() - wall_start).count();
   return solution;
 }

@@ -9,14 +9,12 @@ namespace neurode::solvers {
 RkDiscreteAdjoint::RkDiscreteAdjoint(models::Model& model, ButcherTableau tableau)
     : model_(model), tableau_(std::move(tableau)), n_(model.state_size()) {
   const int s = tableau_.stages;
-  // A stage matters if it enters the solution directly or through a later stage that matters.
-  needed_.assign(static_cast<std::size_t>(s), false);
-  for (int i = s - 1; i >= 0; --i) {
-    bool used = tableau_.b[static_cast<std::size_t>(i)] != 0.0;
-    for (int j = i + 1; j < s; ++j)
-      used = used || (needed_[static_cast<std::size_t>(j)] && tableau_.a(j, i) != 0.0);
-    needed_[static_cast<std::size_t>(i)] = used;
-  }
+  needed_ = tableau_.stages_needed();
+  slot_.assign(static_cast<std::size_t>(s), 0);
+  std::size_t count = 0;
+  for (std::size_t i = 0; i < needed_.size(); ++i)
+    if (needed_[i]) slot_[i] = count++;
+  needed_count_ = count;
   const std::size_t stage_storage = static_cast<std::size_t>(s) * n_;
   Y_.resize(stage_storage);
   K_.resize(stage_storage);
@@ -45,6 +43,26 @@ void RkDiscreteAdjoint::compute_stages(double t, double h, std::size_t segment, 
   }
 }
 
+void RkDiscreteAdjoint::compute_stages_from_linearisation(double t, double h, std::size_t segment,
+                                                          const double* y, const double* linearisations) {
+  const int s = tableau_.stages;
+  const std::size_t L = model_.linearisation_size();
+  for (int i = 0; i < s; ++i) {
+    if (!needed_[static_cast<std::size_t>(i)]) continue;
+    double* Yi = &Y_[static_cast<std::size_t>(i) * n_];
+    std::copy(y, y + n_, Yi);
+    for (int j = 0; j < i; ++j) {
+      const double coefficient = h * tableau_.a(i, j);
+      if (coefficient == 0.0) continue;
+      const double* Kj = &K_[static_cast<std::size_t>(j) * n_];
+      for (std::size_t q = 0; q < n_; ++q) Yi[q] += coefficient * Kj[q];
+    }
+    model_.rhs_from_linearisation(t + tableau_.c[static_cast<std::size_t>(i)] * h, segment, Yi,
+                                  linearisations + slot_[static_cast<std::size_t>(i)] * L,
+                                  &K_[static_cast<std::size_t>(i) * n_]);
+  }
+}
+
 void RkDiscreteAdjoint::step(double t, double h, std::size_t segment, const double* y, double* y_next) {
   compute_stages(t, h, segment, y);
   std::copy(y, y + n_, y_next);
@@ -68,6 +86,11 @@ AdjointResult RkDiscreteAdjoint::run(const TrajectoryStore& store, const Solutio
   std::fill(lambda_.begin(), lambda_.end(), 0.0);
   std::vector<double> block(std::min(stride, std::max<std::size_t>(N, 1)) * n_);
   std::size_t block_start = N;  // first step whose start state is in `block`; N = none loaded
+  // Stage linearisations from the forward pass, when the store has them in this method's layout.
+  const std::size_t L = model_.linearisation_size();
+  const bool linearised = stride == 1 && L > 0 && store.recorded_steps() > 0 &&
+                          store.stage_count() == needed_count_ && store.linearisation_size() == L;
+  const bool read_state = model_.linearised_products_read_state();
 
   auto add_cotangent = [&](std::size_t k, double weight, std::vector<double>& target) {
     std::fill(cotangent_.begin(), cotangent_.end(), 0.0);
@@ -105,7 +128,12 @@ AdjointResult RkDiscreteAdjoint::run(const TrajectoryStore& store, const Solutio
       }
       y_m = &block[(m - block_start) * n_];
     }
-    compute_stages(rec.t_start, h, rec.segment, y_m);
+    const double* stages = linearised ? store.stage_linearisations(m) : nullptr;
+    if (stages == nullptr)
+      compute_stages(rec.t_start, h, rec.segment, y_m);
+    else if (read_state)
+      compute_stages_from_linearisation(rec.t_start, h, rec.segment, y_m, stages);
+    if (stages != nullptr) ++result.linearised_steps;
     // Reverse sweep over the stages: u_i is the cotangent of slope K_i, W_i that of stage state Y_i.
     for (int i = s - 1; i >= 0; --i) {
       if (!needed_[static_cast<std::size_t>(i)]) continue;
@@ -118,9 +146,16 @@ AdjointResult RkDiscreteAdjoint::run(const TrajectoryStore& store, const Solutio
         for (std::size_t q = 0; q < n_; ++q) u_[q] += coefficient * Wj[q];
       }
       const double ti = rec.t_start + tableau_.c[static_cast<std::size_t>(i)] * h;
-      const double* Yi = &Y_[static_cast<std::size_t>(i) * n_];
-      model_.vector_jacobian_products(ti, rec.segment, Yi, u_.data(), &W_[static_cast<std::size_t>(i) * n_],
-                                      result.gradient.data());
+      double* Wi = &W_[static_cast<std::size_t>(i) * n_];
+      if (stages == nullptr) {
+        model_.vector_jacobian_products(ti, rec.segment, &Y_[static_cast<std::size_t>(i) * n_], u_.data(), Wi,
+                                        result.gradient.data());
+      } else {
+        const double* Yi = read_state ? &Y_[static_cast<std::size_t>(i) * n_] : nullptr;
+        model_.vector_jacobian_products_from_linearisation(ti, rec.segment, Yi,
+                                                           stages + slot_[static_cast<std::size_t>(i)] * L,
+                                                           u_.data(), Wi, result.gradient.data());
+      }
       ++result.transpose_products;
     }
     for (int i = 0; i < s; ++i) {

@@ -19,6 +19,7 @@ struct AdjointResult {
   long rhs_evaluations = 0;
   long transpose_products = 0;  ///< (dF/dy)^T w products
   long backward_steps = 0;
+  long linearised_steps = 0;  ///< steps whose stage linearisations came from the forward pass
   double wall_time_s = 0;
 };
 
@@ -29,6 +30,10 @@ class RkDiscreteAdjoint {
   /// Backward sweep over the steps in `store` of the forward solve that produced `solution`.
   /// Observation k's cotangent enters at its step's end, or, for a fixed-step output between grid
   /// points, split between the step's ends with the weights of the linear interpolation.
+  /// Steps stored with their stage linearisations (TrajectoryStore::stage_linearisations) are
+  /// differentiated with them: the model's expensive part is not evaluated again, and the stage
+  /// states are recomputed only if the model's products read them. Other steps recompute their
+  /// stages with the model's rhs.
   AdjointResult run(const TrajectoryStore& store, const Solution& solution, const ObservationCost& cost);
 
   /// One forward step of the same method (used to recompute states between checkpoints).
@@ -36,11 +41,16 @@ class RkDiscreteAdjoint {
 
  private:
   void compute_stages(double t, double h, std::size_t segment, const double* y);
+  /// Stage states and slopes from the stage linearisations of a recorded step.
+  void compute_stages_from_linearisation(double t, double h, std::size_t segment, const double* y,
+                                         const double* linearisations);
 
   models::Model& model_;
   ButcherTableau tableau_;
   std::size_t n_;
   std::vector<bool> needed_;       ///< stage influences the step's result
+  std::vector<std::size_t> slot_;  ///< stage -> its index among the needed stages
+  std::size_t needed_count_ = 0;
   std::vector<double> Y_, K_, W_;  ///< stages x n: stage states, slopes, stage cotangents
   std::vector<double> u_, lambda_, pending_, cotangent_;
   long rhs_evaluations_ = 0;

@@ -11,6 +11,20 @@ class StepObserver {
   virtual void on_start(double t0, const double* y0, std::size_t n) = 0;
   /// Called after each accepted step [t_start, t_end] taken on forcing segment `segment`.
   virtual void on_step(double t_start, double t_end, std::size_t segment, const double* y_end) = 0;
+
+  /// Whether the observer wants the stage linearisations of the model (Model::linearisation_size()).
+  /// Asked once per solve, after on_start.
+  virtual bool wants_stage_linearisations() const { return false; }
+  /// Called right after on_step when wanted and available (an explicit Runge-Kutta method and a
+  /// model that records a linearisation): the linearisation of each stage the step's result
+  /// depends on (ButcherTableau::stages_needed(), in stage order), `count` pointers to `size`
+  /// doubles each, valid during the call only. Not called for a step whose stage evaluations could
+  /// not all be identified: such a step is not recorded.
+  virtual void on_step_stages(const double* const* stages, std::size_t count, std::size_t size) {
+    (void)stages;
+    (void)count;
+    (void)size;
+  }
 };
 
 }  // namespace neurode::solvers

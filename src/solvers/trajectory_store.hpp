@@ -3,7 +3,14 @@
 /// segment), which is small, and the state only every `checkpoint_every` steps, so that a long
 /// run's memory stays bounded; the backward pass recomputes the states in between. Storage is
 /// contiguous and reused across solves (no allocation per step once warm).
+///
+/// With every state stored (checkpoint_every = 1) and stage recording on, it also keeps each step's
+/// stage linearisations from the forward pass (for the column model: f and f' of every population
+/// at every stage that influences the step), so that the discrete adjoint does not evaluate the
+/// model's expensive part again. A step whose stages the integrator could not identify is kept
+/// without them, and the adjoint recomputes it.
 #include <cstddef>
+#include <limits>
 #include <vector>
 
 #include "solvers/step_observer.hpp"
@@ -21,8 +28,13 @@ class TrajectoryStore final : public StepObserver {
   /// checkpoint_every = 1 stores every state; k > 1 stores states 0, k, 2k, ...
   explicit TrajectoryStore(std::size_t checkpoint_every = 1);
 
+  /// Keep the stage linearisations of each step (only with checkpoint_every = 1; off by default).
+  void set_record_stages(bool record) { record_stages_ = record; }
+
   void on_start(double t0, const double* y0, std::size_t n) override;
   void on_step(double t_start, double t_end, std::size_t segment, const double* y_end) override;
+  bool wants_stage_linearisations() const override { return record_stages_ && stride_ == 1; }
+  void on_step_stages(const double* const* stages, std::size_t count, std::size_t size) override;
 
   std::size_t steps() const { return steps_.size(); }
   std::size_t state_size() const { return n_; }
@@ -32,16 +44,32 @@ class TrajectoryStore final : public StepObserver {
   /// State after step k - 1 (state 0 is the initial state); only for k a multiple of the stride,
   /// or k == steps() (the final state is always kept).
   const double* checkpoint(std::size_t k) const;
-  /// Bytes held by the stored states and step records.
+
+  /// Step k's stage linearisations (stage_count() blocks of linearisation_size() doubles, stage
+  /// order), or nullptr when step k was not recorded.
+  const double* stage_linearisations(std::size_t k) const {
+    if (k >= stage_offset_.size() || stage_offset_[k] == not_recorded) return nullptr;
+    return &stages_[stage_offset_[k]];
+  }
+  std::size_t stage_count() const { return stage_count_; }
+  std::size_t linearisation_size() const { return linearisation_size_; }
+  std::size_t recorded_steps() const { return recorded_steps_; }
+
+  /// Bytes held by the stored states, step records and stage linearisations.
   std::size_t bytes() const;
 
  private:
+  static constexpr std::size_t not_recorded = std::numeric_limits<std::size_t>::max();
   std::size_t stride_;
+  bool record_stages_ = false;
   std::size_t n_ = 0;
   double t0_ = 0;
   std::vector<StepRecord> steps_;
-  std::vector<double> states_;  ///< checkpoints, stride apart
-  std::vector<double> final_;   ///< the last state
+  std::vector<double> states_;             ///< checkpoints, stride apart
+  std::vector<double> final_;              ///< the last state
+  std::vector<std::size_t> stage_offset_;  ///< per step: offset in stages_, or not_recorded
+  std::vector<double> stages_;             ///< recorded steps x stage_count x linearisation_size
+  std::size_t stage_count_ = 0, linearisation_size_ = 0, recorded_steps_ = 0;
 };
 
 }  // namespace neurode::solvers
