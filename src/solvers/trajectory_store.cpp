@@ -15,8 +15,7 @@ void TrajectoryStore::on_start(double t0, const double* y0, std::size_t n) {
   steps_.clear();
   states_.assign(y0, y0 + n);
   final_.assign(y0, y0 + n);
-  stage_offset_.clear();
-  stages_.clear();
+  stage_slot_.clear();
   stage_count_ = linearisation_size_ = recorded_steps_ = 0;
 }
 
@@ -24,12 +23,12 @@ void TrajectoryStore::on_step(double t_start, double t_end, std::size_t segment,
   steps_.push_back({t_start, t_end, segment});
   if (steps_.size() % stride_ == 0) states_.insert(states_.end(), y_end, y_end + n_);
   std::copy(y_end, y_end + n_, final_.begin());
-  if (wants_stage_linearisations()) stage_offset_.push_back(not_recorded);
+  if (wants_stage_linearisations()) stage_slot_.push_back(not_recorded);
 }
 
 void TrajectoryStore::on_step_stages(const double* const* stages, std::size_t count, std::size_t size) {
-  if (!wants_stage_linearisations() || stage_offset_.size() != steps_.size() || steps_.empty() ||
-      count == 0 || size == 0)
+  if (!wants_stage_linearisations() || stage_slot_.size() != steps_.size() || steps_.empty() || count == 0 ||
+      size == 0)
     return;
   if (recorded_steps_ == 0) {
     stage_count_ = count;
@@ -37,12 +36,18 @@ void TrajectoryStore::on_step_stages(const double* const* stages, std::size_t co
   } else if (count != stage_count_ || size != linearisation_size_) {
     return;  // not the layout of the other steps: leave this one to be recomputed
   }
-  // Room for as many steps as the step records have, so that the stages grow in step with them.
+  const std::size_t slot = recorded_steps_;
   const std::size_t block = count * size;
-  if (stages_.size() + block > stages_.capacity())
-    stages_.reserve(std::max(steps_.capacity(), steps_.size()) * block);
-  stage_offset_.back() = stages_.size();
-  for (std::size_t i = 0; i < count; ++i) stages_.insert(stages_.end(), stages[i], stages[i] + size);
+  const std::size_t chunk = slot / steps_per_chunk;
+  if (chunk == stage_chunks_.size()) stage_chunks_.emplace_back();
+  // A chunk from an earlier solve with another layout is resized once (same size: no allocation).
+  if (stage_chunks_[chunk].size() != steps_per_chunk * block) {
+    stage_chunks_[chunk].assign(steps_per_chunk * block, 0.0);
+    stage_chunks_[chunk].shrink_to_fit();
+  }
+  double* out = &stage_chunks_[chunk][(slot % steps_per_chunk) * block];
+  for (std::size_t i = 0; i < count; ++i) out = std::copy(stages[i], stages[i] + size, out);
+  stage_slot_.back() = slot;
   ++recorded_steps_;
 }
 
@@ -53,8 +58,10 @@ const double* TrajectoryStore::checkpoint(std::size_t k) const {
 }
 
 std::size_t TrajectoryStore::bytes() const {
-  return (states_.capacity() + final_.capacity() + stages_.capacity()) * sizeof(double) +
-         steps_.capacity() * sizeof(StepRecord) + stage_offset_.capacity() * sizeof(std::size_t);
+  std::size_t stage_doubles = 0;
+  for (const auto& chunk : stage_chunks_) stage_doubles += chunk.capacity();
+  return (states_.capacity() + final_.capacity() + stage_doubles) * sizeof(double) +
+         steps_.capacity() * sizeof(StepRecord) + stage_slot_.capacity() * sizeof(std::size_t);
 }
 
 }  // namespace neurode::solvers

@@ -48,8 +48,10 @@ class TrajectoryStore final : public StepObserver {
   /// Step k's stage linearisations (stage_count() blocks of linearisation_size() doubles, stage
   /// order), or nullptr when step k was not recorded.
   const double* stage_linearisations(std::size_t k) const {
-    if (k >= stage_offset_.size() || stage_offset_[k] == not_recorded) return nullptr;
-    return &stages_[stage_offset_[k]];
+    if (k >= stage_slot_.size() || stage_slot_[k] == not_recorded) return nullptr;
+    const std::size_t slot = stage_slot_[k];
+    return &stage_chunks_[slot / steps_per_chunk]
+                         [(slot % steps_per_chunk) * stage_count_ * linearisation_size_];
   }
   std::size_t stage_count() const { return stage_count_; }
   std::size_t linearisation_size() const { return linearisation_size_; }
@@ -65,10 +67,14 @@ class TrajectoryStore final : public StepObserver {
   std::size_t n_ = 0;
   double t0_ = 0;
   std::vector<StepRecord> steps_;
-  std::vector<double> states_;             ///< checkpoints, stride apart
-  std::vector<double> final_;              ///< the last state
-  std::vector<std::size_t> stage_offset_;  ///< per step: offset in stages_, or not_recorded
-  std::vector<double> stages_;             ///< recorded steps x stage_count x linearisation_size
+  std::vector<double> states_;  ///< checkpoints, stride apart
+  std::vector<double> final_;   ///< the last state
+  /// Stages are kept in chunks of this many steps: no copy when they grow, at most one chunk
+  /// more than needed, and the chunks are reused by the next solve.
+  static constexpr std::size_t steps_per_chunk = 256;
+  std::vector<std::size_t> stage_slot_;  ///< per step: its slot among the recorded steps, or not_recorded
+  std::vector<std::vector<double>>
+      stage_chunks_;  ///< each steps_per_chunk x stage_count x linearisation_size
   std::size_t stage_count_ = 0, linearisation_size_ = 0, recorded_steps_ = 0;
 };
 
