@@ -18,7 +18,13 @@ for stage in "5 11 100" "10 21 100" "15 31 100" "25 51 100" "25 51 150"; do
   sed "s/^  t_end: .*/  t_end: $1/; s/^  observations: .*/  observations: $2/; s/epochs: 100/epochs: $3/;
        s|^output: .*|output: {file: $out/stage-$index.h5}|" "$root/inputs/train_hopf.yaml" >"$config"
   [ -n "$previous" ] && echo "initial_parameters: $previous" >>"$config"
-  echo "stage $index: t_end $1, $3 epochs: $(bash "$root/tools/mpirun.sh" -np "$ranks" "$root/build/apps/neurode" train "$config" | tail -2 | head -1)"
+  log="$out/stage-$index.log"
+  if ! bash "$root/tools/mpirun.sh" -np "$ranks" "$root/build/apps/neurode" train "$config" >"$log" 2>&1; then
+    tail -n 5 "$log" >&2
+    echo "hopf curriculum: stage $index failed (log: $log)" >&2
+    exit 1
+  fi
+  echo "stage $index: t_end $1, $3 epochs: $(tail -n 2 "$log" | head -n 1)"
   previous="$out/stage-$index.h5"
 done
 echo "Hopf curriculum done in $(( $(date +%s) - start )) s on $ranks rank(s): $previous"

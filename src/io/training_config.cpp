@@ -36,7 +36,7 @@ void read_task(const ConfigNode& node, const ConfigNode& model, const std::strin
     task.column = train::default_wta_network(w.cross_inhibition_init);
   } else if (task.type == "parity") {
     node.check_keys({"type", "input_rate", "silent", "input_duration", "target_even", "target_odd",
-                     "tolerance", "loss_window", "observations"});
+                     "tolerance", "loss_window", "observations", "max_active_inputs"});
     auto& p = task.parity;
     p.input_rate_Hz = node.get_or("input_rate", p.input_rate_Hz, Bounds::non_negative());
     p.silent_s = node.get_or("silent", p.silent_s, Bounds::positive());
@@ -46,6 +46,8 @@ void read_task(const ConfigNode& node, const ConfigNode& model, const std::strin
     p.tolerance_Hz = node.get_or("tolerance", p.tolerance_Hz, Bounds::positive());
     p.loss_window_s = node.get_or("loss_window", p.loss_window_s, Bounds::non_negative());
     p.observations = node.get_or<unsigned long>("observations", p.observations, Bounds::at_least(2));
+    p.max_active_inputs =
+        node.get_or<unsigned long>("max_active_inputs", p.max_active_inputs, Bounds::closed(0.0, 4.0));
   } else if (task.type == "hopf") {
     node.check_keys({"type", "layers", "activation", "output_gain", "training_samples", "evaluation_samples",
                      "t_end", "observations", "angular_frequency"});
@@ -125,7 +127,7 @@ void read_training(const ConfigNode& node, train::TrainingSettings& t) {
 
 void read_optimizer(const ConfigNode& node, train::OptimizerSettings& o, int epochs) {
   node.check_keys({"type", "learning_rate", "beta1", "beta2", "alpha", "momentum", "epsilon", "clip_norm",
-                   "schedule", "gamma", "step_every", "min_learning_rate"});
+                   "schedule", "gamma", "step_every", "min_learning_rate", "update"});
   if (node.has("type")) o.type = node.child("type").choice({"adam", "rmsprop", "sgd"});
   o.learning_rate = node.get_or("learning_rate", o.learning_rate, Bounds::positive());
   o.beta1 = node.get_or("beta1", o.beta1, Bounds::half_open(0.0, 1.0));
@@ -139,6 +141,7 @@ void read_optimizer(const ConfigNode& node, train::OptimizerSettings& o, int epo
   o.gamma = node.get_or("gamma", o.gamma, Bounds{0.0, 1.0, true, false});
   o.step_every = node.get_or("step_every", o.step_every, Bounds::at_least(1));
   o.min_learning_rate = node.get_or("min_learning_rate", o.min_learning_rate, Bounds::non_negative());
+  if (node.has("update")) o.update = node.child("update").choice({"additive", "multiplicative"});
   o.total_epochs = epochs;
 }
 

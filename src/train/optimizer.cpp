@@ -27,6 +27,9 @@ void validate(const OptimizerSettings& s) {
                                 s.schedule + "'");
   if (!(s.gamma > 0 && s.gamma <= 1))
     throw std::invalid_argument("optimizer.gamma: expected a number in (0, 1]");
+  if (s.update != "additive" && s.update != "multiplicative")
+    throw std::invalid_argument("optimizer.update: expected additive or multiplicative, got '" + s.update +
+                                "'");
   if (s.step_every < 1) throw std::invalid_argument("optimizer.step_every: expected an integer >= 1");
 }
 
@@ -54,6 +57,9 @@ double Optimizer::step(std::vector<double>& parameters, std::vector<double> grad
   for (double g : gradient) norm2 += g * g;
   const double norm = std::sqrt(norm2);
   if (!std::isfinite(norm)) throw std::runtime_error("optimizer: the gradient is not finite");
+  const bool multiplicative = settings_.update == "multiplicative";
+  if (multiplicative)  // chain rule to log|p|: dL/dlog|p| = p dL/dp
+    for (std::size_t i = 0; i < parameters.size(); ++i) gradient[i] *= parameters[i];
   if (settings_.clip_norm > 0 && norm > settings_.clip_norm)
     for (double& g : gradient) g *= settings_.clip_norm / norm;
   ++steps_;
@@ -61,21 +67,26 @@ double Optimizer::step(std::vector<double>& parameters, std::vector<double> grad
   const auto& s = settings_;
   for (std::size_t i = 0; i < parameters.size(); ++i) {
     const double g = gradient[i];
+    double change;  // the step in the optimised coordinate, p or log|p|
     if (s.type == "adam") {
       first_[i] = s.beta1 * first_[i] + (1 - s.beta1) * g;
       second_[i] = s.beta2 * second_[i] + (1 - s.beta2) * g * g;
       const double m_hat = first_[i] / (1 - std::pow(s.beta1, static_cast<double>(steps_)));
       const double v_hat = second_[i] / (1 - std::pow(s.beta2, static_cast<double>(steps_)));
-      parameters[i] -= lr * m_hat / (std::sqrt(v_hat) + s.epsilon);
+      change = lr * m_hat / (std::sqrt(v_hat) + s.epsilon);
     } else if (s.type == "rmsprop") {
       second_[i] = s.alpha * second_[i] + (1 - s.alpha) * g * g;
       const double update = g / (std::sqrt(second_[i]) + s.epsilon);
       first_[i] = s.momentum * first_[i] + update;
-      parameters[i] -= lr * (s.momentum > 0 ? first_[i] : update);
+      change = lr * (s.momentum > 0 ? first_[i] : update);
     } else {
       first_[i] = s.momentum * first_[i] + g;
-      parameters[i] -= lr * (s.momentum > 0 ? first_[i] : g);
+      change = lr * (s.momentum > 0 ? first_[i] : g);
     }
+    if (multiplicative)
+      parameters[i] *= std::exp(-change);
+    else
+      parameters[i] -= change;
   }
   return norm;
 }

@@ -22,6 +22,11 @@ struct OptimizerSettings {
   int step_every = 100;               ///< epochs between decays of the step schedule
   int total_epochs = 100;             ///< cosine schedule length
   double min_learning_rate = 0.0;     ///< cosine floor
+  /// additive: p -= lr * step. multiplicative: the optimiser works on log|p| (its gradient is
+  /// p * dL/dp) and p *= exp(-lr * step), so every weight moves by the same relative amount
+  /// whatever its scale and never changes sign (a weight at 0 stays at 0). Suits networks whose
+  /// weights span orders of magnitude and carry sign constraints.
+  std::string update = "additive";
 };
 
 /// Throws std::invalid_argument naming the setting at fault.

@@ -17,6 +17,9 @@ struct ParitySettings {
   double tolerance_Hz = 5.0;   ///< a pattern is correct when its output is this close to its target
   double loss_window_s = 0.1;  ///< mean over the last window (0: final time only)
   std::size_t observations = 101;
+  /// Training uses only the patterns with at most this many active inputs (a curriculum: 1, 2, 3,
+  /// then 4); the held-out evaluation always scores all 16.
+  std::size_t max_active_inputs = 4;
 };
 
 /// Areas [8, 4, 1], lateral (trainable, <= 0), feed-forward and input (trainable, >= 0), trained
@@ -27,7 +30,7 @@ class ParityTask final : public ColumnTask {
  public:
   ParityTask(ColumnTaskSettings column, ParitySettings settings);
   std::string name() const override { return "parity"; }
-  std::size_t samples(Split) const override { return 16; }
+  std::size_t samples(Split split) const override { return patterns(split).size(); }
   std::vector<std::string> metric_names() const override { return {"correct", "output_error_Hz"}; }
   std::vector<double> score(Split split, const std::vector<std::size_t>& indices,
                             const solvers::Solution& solution,
@@ -42,12 +45,18 @@ class ParityTask final : public ColumnTask {
   std::vector<std::size_t> loss_populations() const override { return readout_populations(); }
 
  private:
-  double target(std::size_t index) const {
-    const int active =
-        static_cast<int>((index & 1u) + ((index >> 1) & 1u) + ((index >> 2) & 1u) + ((index >> 3) & 1u));
-    return active % 2 == 0 ? parity_.target_even_Hz : parity_.target_odd_Hz;
+  static std::size_t active_inputs(std::size_t pattern) {
+    return (pattern & 1u) + ((pattern >> 1) & 1u) + ((pattern >> 2) & 1u) + ((pattern >> 3) & 1u);
+  }
+  /// The input patterns (bit c = channel c on) of a split, in sample order.
+  const std::vector<std::size_t>& patterns(Split split) const {
+    return split == Split::training ? training_patterns_ : all_patterns_;
+  }
+  double target(Split split, std::size_t index) const {
+    return active_inputs(patterns(split)[index]) % 2 == 0 ? parity_.target_even_Hz : parity_.target_odd_Hz;
   }
   ParitySettings parity_;
+  std::vector<std::size_t> training_patterns_, all_patterns_;
   std::vector<double> times_, weights_over_time_;
 };
 

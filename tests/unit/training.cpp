@@ -79,6 +79,49 @@ TEST(Optimizer, BadSettingsAreRefused) {
   EXPECT_THROW(train::Optimizer(s, 1), std::invalid_argument);
 }
 
+TEST(Optimizer, MultiplicativeUpdateIsAdamOnLogMagnitudeAndKeepsSigns) {
+  // Minimises 0.5 (log|x| - log 2)^2 per entry through x: the optimum is |x| = 2 whatever the sign
+  // and the scale it starts from; a zero entry cannot move.
+  train::OptimizerSettings s;
+  s.learning_rate = 0.05;
+  s.update = "multiplicative";
+  train::Optimizer optimizer(s, 4);
+  std::vector<double> x{1e-3, -50.0, 300.0, 0.0};
+  for (int k = 0; k < 1500; ++k) {
+    std::vector<double> g(4, 0.0);
+    for (std::size_t i = 0; i < 3; ++i) g[i] = (std::log(std::abs(x[i])) - std::log(2.0)) / x[i];
+    optimizer.step(x, g, k);
+    ASSERT_GT(x[0], 0.0);
+    ASSERT_LT(x[1], 0.0);
+    ASSERT_GT(x[2], 0.0);
+    ASSERT_EQ(x[3], 0.0);
+  }
+  EXPECT_NEAR(x[0], 2.0, 1e-2);
+  EXPECT_NEAR(x[1], -2.0, 1e-2);
+  EXPECT_NEAR(x[2], 2.0, 1e-2);
+  // One step from the same state: p * exp(-lr * sign) (Adam's first step has magnitude lr).
+  train::Optimizer first(s, 2);
+  std::vector<double> y{4.0, -4.0};
+  first.step(y, {1.0, 1.0}, 0);
+  EXPECT_NEAR(y[0], 4.0 * std::exp(-0.05), 1e-8);  // Adam's epsilon: 1e-8 relative
+  EXPECT_NEAR(y[1], -4.0 * std::exp(0.05), 1e-8);
+  s.update = "logarithmic";
+  EXPECT_THROW(train::Optimizer(s, 1), std::invalid_argument);
+}
+
+TEST(ParityTask, TrainingSubsetByActiveInputsAndAllSixteenHeldOut) {
+  train::TaskConfig config;
+  config.type = "parity";
+  config.column = train::default_column_settings("parity");
+  for (std::size_t max_active : {0u, 1u, 2u, 3u, 4u}) {
+    config.parity.max_active_inputs = max_active;
+    const auto task = train::make_task(config);
+    const std::size_t expected[] = {1, 5, 11, 15, 16};
+    EXPECT_EQ(task->samples(train::Split::training), expected[max_active]);
+    EXPECT_EQ(task->samples(train::Split::evaluation), 16u);
+  }
+}
+
 train::TaskConfig xor_config() {
   train::TaskConfig config;
   config.type = "xor";
@@ -178,7 +221,7 @@ TEST(Trainer, ResumingFromAStateContinuesBitForBit) {
 
 TEST(TrainingConfig, ExamplesParseAndBadOnesAreRefused) {
   const std::string dir = io::build_info::source_dir;
-  for (const char* name : {"train_xor.yaml", "train_wta.yaml", "quickstart_wta.yaml"})
+  for (const char* name : {"train_xor.yaml", "train_wta.yaml", "quickstart_wta.yaml", "train_parity.yaml"})
     EXPECT_NO_THROW(io::load_training_config(dir + "/inputs/" + name)) << name;
   struct Bad {
     const char* text;
@@ -197,8 +240,11 @@ TEST(TrainingConfig, ExamplesParseAndBadOnesAreRefused) {
       {"task: {type: xor}\ngradient: {method: magic}\n", "gradient.method"},
       {"task: {type: wta, training_samples: 0}\n", "task.training_samples"},
       {"training: {epochs: 3}\n", "task"},
-      {"task: {type: xor}\ninitial_parameters: nowhere.h5\n", "initial_parameters: expected an existing training"},
+      {"task: {type: xor}\ninitial_parameters: nowhere.h5\n",
+       "initial_parameters: expected an existing training"},
       {"task: {type: hopf, layers: [2, 8, 2]}\n", "task.layers"},
+      {"task: {type: parity, max_active_inputs: 5}\n", "task.max_active_inputs"},
+      {"task: {type: xor}\noptimizer: {update: logarithmic}\n", "optimizer.update"},
   };
   for (const auto& b : bad) {
     try {
