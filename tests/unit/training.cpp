@@ -223,6 +223,10 @@ TEST(TrainingConfig, ExamplesParseAndBadOnesAreRefused) {
   const std::string dir = io::build_info::source_dir;
   for (const char* name : {"train_xor.yaml", "train_wta.yaml", "quickstart_wta.yaml", "train_parity.yaml"})
     EXPECT_NO_THROW(io::load_training_config(dir + "/inputs/" + name)) << name;
+  EXPECT_FALSE(io::parse_training_config("task: {type: xor}\ngradient: {keep_stages: false}\n", "good.yaml")
+                   .training.gradient.keep_stage_linearisations);
+  EXPECT_TRUE(io::parse_training_config("task: {type: xor}\n", "good.yaml")
+                  .training.gradient.keep_stage_linearisations);
   struct Bad {
     const char* text;
     const char* expected;
@@ -238,6 +242,7 @@ TEST(TrainingConfig, ExamplesParseAndBadOnesAreRefused) {
       {"task: {type: xor}\nsolver: {method: bdf}\ngradient: {method: discrete}\n",
        "use gradient: continuous"},
       {"task: {type: xor}\ngradient: {method: magic}\n", "gradient.method"},
+      {"task: {type: xor}\ngradient: {keep_stages: maybe}\n", "gradient.keep_stages"},
       {"task: {type: wta, training_samples: 0}\n", "task.training_samples"},
       {"training: {epochs: 3}\n", "task"},
       {"task: {type: xor}\ninitial_parameters: nowhere.h5\n",
