@@ -90,7 +90,7 @@ void read_constraints(const ConfigNode& node, train::ColumnTaskSettings& column)
 }
 
 void read_loss(const ConfigNode& node, train::ColumnTaskSettings& column) {
-  node.check_keys({"type", "beta", "readout"});
+  node.check_keys({"type", "beta", "readout", "rate_limit", "rate_limit_weight"});
   if (node.has("type")) {
     const std::string type = node.child("type").choice({"mse", "huber", "l1"});
     column.loss = type == "mse"     ? train::LossKind::mse
@@ -98,6 +98,9 @@ void read_loss(const ConfigNode& node, train::ColumnTaskSettings& column) {
                                     : train::LossKind::l1;
   }
   column.huber_beta = node.get_or("beta", column.huber_beta, Bounds::positive());
+  column.rate_limit = node.get_or("rate_limit", column.rate_limit, Bounds::non_negative());
+  column.rate_limit_weight =
+      node.get_or("rate_limit_weight", column.rate_limit_weight, Bounds::non_negative());
   if (node.has("readout"))
     column.readout = node.child("readout").choice({"rate_state", "rate"}) == "rate"
                          ? train::Readout::instantaneous_rate

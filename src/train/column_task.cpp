@@ -86,6 +86,8 @@ BatchProblem ColumnTask::make_problem(Split split, const std::vector<std::size_t
   spec.readout = settings_.readout;
   spec.kind = settings_.loss;
   spec.huber_beta = settings_.huber_beta;
+  spec.rate_limit = settings_.rate_limit;
+  spec.rate_limit_weight = settings_.rate_limit_weight;
   spec.loss_populations = loss_populations();
   spec.observation_weights = observation_weights();
   spec.transfer = settings_.parameters.transfer;
@@ -96,6 +98,7 @@ BatchProblem ColumnTask::make_problem(Split split, const std::vector<std::size_t
             ? std::vector<double>(parameters.begin() + static_cast<std::ptrdiff_t>(P), parameters.end())
             : readout_init_;
   }
+  for (std::size_t index : indices) spec.trial_weights.push_back(task_weight(split, index));
   for (std::size_t index : indices) {
     const auto t = targets(split, index);
     spec.targets.insert(spec.targets.end(), t.begin(), t.end());

@@ -2,6 +2,7 @@
 /// What the column-network tasks (winner-take-all, XOR, parity) share: a network built once from
 /// anatomy, its trainable weights with optional sign constraints, and per sample a piecewise-
 /// constant drive plus targets for chosen populations at the observation times.
+#include <limits>
 #include <map>
 #include <string>
 #include <vector>
@@ -22,6 +23,8 @@ struct ColumnTaskSettings {
   std::map<std::string, Sign> constraints;  ///< by ParameterRef::kind
   LossKind loss = LossKind::mse;
   double huber_beta = 1.0;
+  double rate_limit = std::numeric_limits<double>::infinity();  ///< TrajectoryLossSpec::rate_limit
+  double rate_limit_weight = 1.0;
   Readout readout = Readout::state_rate;
   std::uint64_t seed = 1;
   /// Initial weights are the network's values times (1 + jitter u), u ~ U(-1, 1) keyed by (seed,
@@ -66,6 +69,9 @@ class ColumnTask : public Task {
   virtual std::vector<double> observation_times() const = 0;
   virtual std::vector<double> observation_weights() const = 0;
   virtual std::vector<std::size_t> loss_populations() const = 0;
+  /// Weight of the sample's task term in the loss (the activity bound always counts); a
+  /// curriculum sets 0 for samples whose targets it does not train yet.
+  virtual double task_weight(Split, std::size_t) const { return 1.0; }
 
   /// r (state) of population p of sample b in a batch solution at observation k.
   double rate_state(const solvers::Solution& solution, std::size_t k, std::size_t b, std::size_t p) const {

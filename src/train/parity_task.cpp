@@ -31,10 +31,7 @@ ParityTask::ParityTask(ColumnTaskSettings column, ParitySettings settings)
   if (parity_.observations < 2) throw std::invalid_argument("parity task: at least 2 observations");
   if (parity_.max_active_inputs > 4)
     throw std::invalid_argument("parity task: max_active_inputs must be <= 4");
-  for (std::size_t pattern = 0; pattern < 16; ++pattern) {
-    all_patterns_.push_back(pattern);
-    if (active_inputs(pattern) <= parity_.max_active_inputs) training_patterns_.push_back(pattern);
-  }
+
   const double t_end = parity_.silent_s + parity_.input_s;
   for (std::size_t k = 0; k < parity_.observations; ++k)
     times_.push_back(t_end * static_cast<double>(k) / static_cast<double>(parity_.observations - 1));
@@ -44,8 +41,7 @@ ParityTask::ParityTask(ColumnTaskSettings column, ParitySettings settings)
                            : final_time_only(times_.size());
 }
 
-models::PiecewiseDrive ParityTask::drive(Split split, std::size_t index) const {
-  const std::size_t pattern = patterns(split)[index];
+models::PiecewiseDrive ParityTask::drive(Split, std::size_t pattern) const {
   models::PiecewiseDrive d;
   d.times = {0.0, parity_.silent_s};
   d.population_rates.assign(2, std::vector<double>(populations(), 0.0));
@@ -55,17 +51,17 @@ models::PiecewiseDrive ParityTask::drive(Split split, std::size_t index) const {
   return d;
 }
 
-std::vector<double> ParityTask::targets(Split split, std::size_t index) const {
-  return std::vector<double>(times_.size(), target(split, index));
+std::vector<double> ParityTask::targets(Split, std::size_t pattern) const {
+  return std::vector<double>(times_.size(), target(pattern));
 }
 
-std::vector<double> ParityTask::score(Split split, const std::vector<std::size_t>& indices,
+std::vector<double> ParityTask::score(Split, const std::vector<std::size_t>& indices,
                                       const solvers::Solution& solution,
                                       const std::vector<double>& parameters) const {
   std::vector<double> out;
   for (std::size_t b = 0; b < indices.size(); ++b) {
     const double error =
-        std::abs(readout_output(solution, times_.size() - 1, b, parameters) - target(split, indices[b]));
+        std::abs(readout_output(solution, times_.size() - 1, b, parameters) - target(indices[b]));
     out.push_back(error <= parity_.tolerance_Hz ? 1.0 : 0.0);
     out.push_back(error);
   }

@@ -1,5 +1,6 @@
 #include "train/trajectory_loss.hpp"
 
+#include <algorithm>
 #include <cmath>
 #include <stdexcept>
 
@@ -38,6 +39,10 @@ TrajectoryLoss::TrajectoryLoss(TrajectoryLossSpec spec) : spec_(std::move(spec))
     if (p >= spec_.populations) throw std::invalid_argument("loss: population index outside the network");
   if (spec_.kind == LossKind::huber && !(spec_.huber_beta > 0))
     throw std::invalid_argument("loss: huber beta must be > 0");
+  if (!spec_.trial_weights.empty() && spec_.trial_weights.size() != spec_.trials)
+    throw std::invalid_argument("loss: one trial weight per trial is needed");
+  if (!(spec_.rate_limit >= 0) || !(spec_.rate_limit_weight >= 0))
+    throw std::invalid_argument("loss: the rate limit and its weight must be >= 0");
 }
 
 double TrajectoryLoss::readout(const double* y, std::size_t p, double* slope) const {
@@ -93,7 +98,7 @@ void TrajectoryLoss::add_parameter_gradient(std::size_t k, const double* y, doub
   if (w == 0.0 || !spec_.readout_trainable) return;
   const std::size_t K = spec_.observation_weights.size(), P = spec_.loss_populations.size();
   for (std::size_t b = 0; b < spec_.trials; ++b) {
-    const double d = w * penalty_slope(output(y, b) - spec_.targets[b * K + k]);
+    const double d = w * trial_weight(b) * penalty_slope(output(y, b) - spec_.targets[b * K + k]);
     const double* yb = y + 3 * spec_.populations * b;
     for (std::size_t p = 0; p < P; ++p)
       grad[b * P + p] += d * readout(yb, spec_.loss_populations[p], nullptr);
@@ -101,12 +106,25 @@ void TrajectoryLoss::add_parameter_gradient(std::size_t k, const double* y, doub
 }
 
 void TrajectoryLoss::add_value(std::size_t k, const double* y, std::vector<double>& per_trial) const {
+  if (rate_limited()) {
+    const std::size_t n = spec_.populations;
+    const double scale = spec_.rate_limit_weight / static_cast<double>(spec_.observation_weights.size());
+    for (std::size_t b = 0; b < spec_.trials; ++b) {
+      const double* r = y + 3 * n * b + 2 * n;
+      double sum = 0;
+      for (std::size_t p = 0; p < n; ++p) {
+        const double excess = std::max(0.0, r[p] - spec_.rate_limit);
+        sum += excess * excess;
+      }
+      per_trial[b] += scale * sum;
+    }
+  }
   const double w = spec_.observation_weights[k];
   if (w == 0.0) return;
   if (!spec_.readout_weights.empty()) {
     const std::size_t K = spec_.observation_weights.size();
     for (std::size_t b = 0; b < spec_.trials; ++b)
-      per_trial[b] += w * penalty(output(y, b) - spec_.targets[b * K + k]);
+      per_trial[b] += w * trial_weight(b) * penalty(output(y, b) - spec_.targets[b * K + k]);
     return;
   }
   const std::size_t K = spec_.observation_weights.size(), P = spec_.loss_populations.size();
@@ -115,11 +133,20 @@ void TrajectoryLoss::add_value(std::size_t k, const double* y, std::vector<doubl
     double sum = 0;
     for (std::size_t p = 0; p < P; ++p)
       sum += penalty(readout(yb, spec_.loss_populations[p], nullptr) - spec_.targets[(b * K + k) * P + p]);
-    per_trial[b] += w * sum;
+    per_trial[b] += w * trial_weight(b) * sum;
   }
 }
 
 void TrajectoryLoss::add_cotangent(std::size_t k, const double* y, double* dl_dy) const {
+  if (rate_limited()) {
+    const std::size_t n = spec_.populations;
+    const double scale = spec_.rate_limit_weight / static_cast<double>(spec_.observation_weights.size());
+    for (std::size_t b = 0; b < spec_.trials; ++b) {
+      const double* r = y + 3 * n * b + 2 * n;
+      double* g = dl_dy + 3 * n * b + 2 * n;
+      for (std::size_t p = 0; p < n; ++p) g[p] += 2 * scale * std::max(0.0, r[p] - spec_.rate_limit);
+    }
+  }
   const double w = spec_.observation_weights[k];
   if (w == 0.0) return;
   const std::size_t n = spec_.populations, K = spec_.observation_weights.size(),
@@ -128,13 +155,14 @@ void TrajectoryLoss::add_cotangent(std::size_t k, const double* y, double* dl_dy
   for (std::size_t b = 0; b < spec_.trials; ++b) {
     const double* yb = y + 3 * n * b;
     double* gb = dl_dy + 3 * n * b;
-    const double output_slope = weighted ? w * penalty_slope(output(y, b) - spec_.targets[b * K + k]) : 0.0;
+    const double wb = w * trial_weight(b);
+    const double output_slope = weighted ? wb * penalty_slope(output(y, b) - spec_.targets[b * K + k]) : 0.0;
     for (std::size_t p = 0; p < P; ++p) {
       const std::size_t pop = spec_.loss_populations[p];
       double slope = 0;
       const double q = readout(yb, pop, &slope);
       const double d = weighted ? output_slope * spec_.readout_weights[p] * slope
-                                : w * penalty_slope(q - spec_.targets[(b * K + k) * P + p]) * slope;
+                                : wb * penalty_slope(q - spec_.targets[(b * K + k) * P + p]) * slope;
       if (spec_.readout == Readout::state_rate) {
         gb[2 * n + pop] += d;
       } else {  // f(V - a)

@@ -4,6 +4,7 @@
 /// targets by MSE, Huber (smooth L1 with beta) or L1, weighted over observations (mean over all,
 /// final time only, or mean over a time window).
 #include <cstddef>
+#include <limits>
 #include <vector>
 
 #include "models/transfer_function.hpp"
@@ -37,6 +38,15 @@ struct TrajectoryLossSpec {
   /// targets (observations x 1 per trial); with readout_trainable the weights are parameters.
   std::vector<double> readout_weights;
   bool readout_trainable = false;
+  /// Weight of each trial's task term (empty: 1 for all); the activity bound below is not weighted.
+  /// A curriculum sets 0 for the samples whose targets are not trained yet.
+  std::vector<double> trial_weights;
+  /// Activity bound: adds rate_limit_weight x the mean over all observation times of
+  /// sum over every population p of max(0, r_p - rate_limit)^2 (the rate state r, Hz). The task
+  /// losses look at a few outputs in a window; without a bound, training is free to reach them
+  /// through transients of 1e5 Hz elsewhere. Infinite: off.
+  double rate_limit = std::numeric_limits<double>::infinity();
+  double rate_limit_weight = 1.0;
 };
 
 class TrajectoryLoss final : public solvers::ObservationCost {
@@ -56,6 +66,10 @@ class TrajectoryLoss final : public solvers::ObservationCost {
   double readout(const double* trial_state, std::size_t population, double* slope) const;
   double penalty(double residual) const;
   double penalty_slope(double residual) const;
+  bool rate_limited() const { return spec_.rate_limit < std::numeric_limits<double>::infinity(); }
+  double trial_weight(std::size_t trial) const {
+    return spec_.trial_weights.empty() ? 1.0 : spec_.trial_weights[trial];
+  }
 
   TrajectoryLossSpec spec_;
   models::TransferFunction transfer_;

@@ -127,6 +127,21 @@ INSTANTIATE_TEST_SUITE_P(
                            GradientMethod::continuous}),
     [](const auto& test) { return std::string(test.param.name); });
 
+// The activity bound of the loss (max(0, r - limit)^2 over every population and observation) is
+// part of the exact gradient: set low enough that several populations exceed it.
+TEST(FiniteDifferencesRateLimit, ActivityBoundEntersTheGradient) {
+  auto p = testing::random_network_problem(3, 2);
+  auto spec = p.loss->spec();
+  spec.rate_limit = 2.0;
+  spec.rate_limit_weight = 0.5;
+  const auto unbounded = gradient(p, method("rk4", false, 2e-4), GradientMethod::discrete);
+  p.loss = std::make_unique<train::TrajectoryLoss>(spec);
+  const auto r = gradient(p, method("rk4", false, 2e-4), GradientMethod::discrete);
+  const auto fd = finite_differences(p, method("rk4", false, 2e-4), 1e-4);
+  EXPECT_LT(testing::max_relative_error(r.summed_gradient(), fd), 1e-6);
+  EXPECT_GT(testing::max_relative_error(r.summed_gradient(), unbounded.summed_gradient()), 1e-2);
+}
+
 TEST(FiniteDifferencesScalars, TimeConstantsAndAdaptationStrength) {
   auto p = testing::random_network_problem(8, 1, true);
   const auto labels = p.model->parameter_size();
