@@ -46,13 +46,25 @@ FloorProblem with_output_stride(FloorProblem p, std::size_t stride) {
 }  // namespace
 
 const char* profile_case_names() {
-  return "neurode_rk4_forward neurode_rk4_gradient neurode_dp5_forward neurode_dp5_forward_10ms neurode_dp5_gradient "
-         "floor_rk4_forward floor_rk4_gradient floor_dp5_forward floor_dp5_forward_10ms floor_dp5_gradient";
+  return "neurode_rk4_forward neurode_rk4_gradient neurode_dp5_forward neurode_dp5_forward_10ms "
+         "neurode_dp5_gradient "
+         "neurode_wta_b16_rk4_gradient neurode_wta_b16_euler_gradient floor_rk4_forward floor_rk4_gradient "
+         "floor_dp5_forward floor_dp5_forward_10ms floor_dp5_gradient";
 }
 
 void run_profile_case(const std::string& name) {
   constexpr std::size_t kMaxSteps = 4000;
-  if (name.rfind("neurode_", 0) == 0) {
+  if (name.rfind("neurode_wta_b16_", 0) == 0) {
+    // The batch of 16 WTA trials PyTorch is compared with (bench/solver_bench.cpp's BM_Gradient).
+    const bool euler = name.find("euler") != std::string::npos;
+    auto p = wta_problem(16);
+    solvers::GradientSettings g;
+    g.method = euler ? solvers::GradientMethod::backprop_euler : solvers::GradientMethod::discrete;
+    const auto solver = settings(euler ? "euler" : "rk4", false);
+    g.adjoint_solver = solver;
+    solvers::GradientSolver gradient(*p.model, solver, g);
+    twice([&] { gradient.compute(0.0, p.y0, p.times, *p.loss); });
+  } else if (name.rfind("neurode_", 0) == 0) {
     const bool dp5 = name.find("dp5") != std::string::npos;
     const auto solver = dp5 ? settings("dopri5", true) : settings("rk4", false);
     if (name.find("gradient") != std::string::npos) {
@@ -74,7 +86,8 @@ void run_profile_case(const std::string& name) {
       if (gradient) floor.backward();
     });
   } else if (name.rfind("floor_dp5", 0) == 0) {
-    const FloorProblem problem = with_output_stride(floor_wta_problem(), name.find("10ms") != std::string::npos ? 100 : 1);
+    const FloorProblem problem =
+        with_output_stride(floor_wta_problem(), name.find("10ms") != std::string::npos ? 100 : 1);
     FloorRk<Dp5Tableau> floor(problem, kMaxSteps);
     const bool gradient = name == "floor_dp5_gradient";
     twice([&] {

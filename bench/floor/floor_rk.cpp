@@ -25,10 +25,11 @@ constexpr std::array<bool, T::stages> needed_stages() {
 
 }  // namespace
 
-FloorProblem make_floor_problem(const models::NetworkWeights& weights, double tau_synapse_s, double tau_membrane_s,
-                                double tau_adaptation_s, double resistance, double background_rate_Hz,
-                                const models::TransferParameters& transfer, const models::PiecewiseDrive& drive,
-                                const std::vector<double>& y0, const std::vector<double>& times,
+FloorProblem make_floor_problem(const models::NetworkWeights& weights, double tau_synapse_s,
+                                double tau_membrane_s, double tau_adaptation_s, double resistance,
+                                double background_rate_Hz, const models::TransferParameters& transfer,
+                                const models::PiecewiseDrive& drive, const std::vector<double>& y0,
+                                const std::vector<double>& times,
                                 const std::vector<std::size_t>& loss_populations,
                                 const std::vector<double>& loss_target_rates) {
   if (weights.input.cols != 0 && !weights.input.value.empty())
@@ -95,6 +96,7 @@ FloorRk<T>::FloorRk(const FloorProblem& problem, std::size_t max_steps)
   u_.resize(n3_);
   lambda_.resize(n3_);
   err_.resize(n3_);
+  x_.resize(n);
   gradient_.resize(p_.param_row.size());
 }
 
@@ -109,11 +111,9 @@ void FloorRk<T>::rhs(const double* y, const double* D, double* dydt, double* rat
   const double* V = y;
   const double* a = y + n;
   const double* r = y + 2 * n;
-  for (std::size_t i = 0; i < n; ++i) {
-    const models::RateAndSlope rs = p_.transfer.rate_and_slope(V[i] - a[i]);
-    rate[i] = rs.rate;
-    slope[i] = rs.slope;
-  }
+  // V - a first, then f and f' of all populations in one call (vector code), as neurode does.
+  for (std::size_t i = 0; i < n; ++i) x_[i] = V[i] - a[i];
+  p_.transfer.rates_and_slopes(x_.data(), n, rate, slope);
   const std::size_t* start = p_.w_start.data();
   const std::size_t* col = p_.w_col.data();
   const double* value = p_.w_value.data();
@@ -136,8 +136,8 @@ void FloorRk<T>::transpose_product(const double* u, const double* slope, double*
   for (std::size_t j = 0; j < n; ++j) {
     double wtu = 0.0;
     for (std::size_t e = start[j]; e < start[j + 1]; ++e) wtu += value[e] * u[row[e]];
-    const double g =
-        slope[j] * (p_.input_gain * wtu + p_.kappa[j] * u[n + j] * p_.inv_tau_a + u[2 * n + j] * p_.inv_tau_s);
+    const double g = slope[j] * (p_.input_gain * wtu + p_.kappa[j] * u[n + j] * p_.inv_tau_a +
+                                 u[2 * n + j] * p_.inv_tau_s);
     out[j] = -u[j] * p_.inv_tau_m + g;
     out[n + j] = -u[n + j] * p_.inv_tau_a - g;
     out[2 * n + j] = -u[2 * n + j] * p_.inv_tau_s;
@@ -252,7 +252,8 @@ std::size_t FloorRk<T>::forward_fixed(double dt) {
   std::size_t m = 0;
   while (!same_time(t, t_end) && t < t_end) {
     if (m >= max_steps_) throw std::length_error("floor: more than max_steps steps");
-    const bool next_is_segment = segment + 1 < p_.segment_start.size() && p_.segment_start[segment + 1] < t_end;
+    const bool next_is_segment =
+        segment + 1 < p_.segment_start.size() && p_.segment_start[segment + 1] < t_end;
     const double stop = next_is_segment ? p_.segment_start[segment + 1] : t_end;
     double target = origin + static_cast<double>(j + 1) * dt;
     const bool landing = target >= stop - 1e-6 * dt;
@@ -301,7 +302,8 @@ std::size_t FloorRk<T>::forward_adaptive(double rtol, double atol, double dt0) {
     bool first_known = false;  // K_[0] and step m's stage-0 slots already hold F(y_m)
     while (!same_time(t, t_end) && t < t_end) {
       if (m >= max_steps_) throw std::length_error("floor: more than max_steps steps");
-      const bool next_is_segment = segment + 1 < p_.segment_start.size() && p_.segment_start[segment + 1] < t_end;
+      const bool next_is_segment =
+          segment + 1 < p_.segment_start.size() && p_.segment_start[segment + 1] < t_end;
       double stop = next_is_segment ? p_.segment_start[segment + 1] : t_end;
       if (next_obs < p_.times.size()) stop = std::min(stop, p_.times[next_obs]);
       const bool landing = t + h >= stop;
@@ -331,7 +333,8 @@ std::size_t FloorRk<T>::forward_adaptive(double rtol, double atol, double dt0) {
         first_known = false;
       } else {
         std::copy(&K_[(S - 1) * n3_], &K_[S * n3_], K_.begin());
-        std::copy(&stage_rate_[(m * S + S - 1) * n], &stage_rate_[(m * S + S) * n], &stage_rate_[(m + 1) * S * n]);
+        std::copy(&stage_rate_[(m * S + S - 1) * n], &stage_rate_[(m * S + S) * n],
+                  &stage_rate_[(m + 1) * S * n]);
         std::copy(&stage_slope_[(m * S + S - 1) * n], &stage_slope_[(m * S + S) * n],
                   &stage_slope_[(m + 1) * S * n]);
       }

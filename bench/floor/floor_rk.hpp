@@ -34,18 +34,19 @@ struct FloorProblem {
   models::TransferFunction transfer;
   std::vector<std::size_t> param_row, param_col;  ///< the trainable entries of W
   std::vector<double> y0;
-  std::vector<double> times;        ///< observation times, increasing, times[0] >= start
-  std::vector<double> obs_weight;   ///< weight of each observation
+  std::vector<double> times;       ///< observation times, increasing, times[0] >= start
+  std::vector<double> obs_weight;  ///< weight of each observation
   std::vector<std::size_t> loss_pop;
   std::vector<double> loss_target;  ///< Hz, one per loss_pop (the same at every observation)
 };
 
 /// Builds the floor's arrays from neurode's weight structures (no network input channels).
 /// `parameters` of the weights name the trainable entries.
-FloorProblem make_floor_problem(const models::NetworkWeights& weights, double tau_synapse_s, double tau_membrane_s,
-                                double tau_adaptation_s, double resistance, double background_rate_Hz,
-                                const models::TransferParameters& transfer, const models::PiecewiseDrive& drive,
-                                const std::vector<double>& y0, const std::vector<double>& times,
+FloorProblem make_floor_problem(const models::NetworkWeights& weights, double tau_synapse_s,
+                                double tau_membrane_s, double tau_adaptation_s, double resistance,
+                                double background_rate_Hz, const models::TransferParameters& transfer,
+                                const models::PiecewiseDrive& drive, const std::vector<double>& y0,
+                                const std::vector<double>& times,
                                 const std::vector<std::size_t>& loss_populations,
                                 const std::vector<double>& loss_target_rates);
 
@@ -53,7 +54,8 @@ FloorProblem make_floor_problem(const models::NetworkWeights& weights, double ta
 struct Rk4Tableau {
   static constexpr int stages = 4;
   static constexpr bool embedded = false;
-  static constexpr std::array<std::array<double, 4>, 4> a{{{0, 0, 0, 0}, {0.5, 0, 0, 0}, {0, 0.5, 0, 0}, {0, 0, 1, 0}}};
+  static constexpr std::array<std::array<double, 4>, 4> a{
+      {{0, 0, 0, 0}, {0.5, 0, 0, 0}, {0, 0.5, 0, 0}, {0, 0, 1, 0}}};
   static constexpr std::array<double, 4> b{1.0 / 6, 1.0 / 3, 1.0 / 3, 1.0 / 6};
   static constexpr std::array<double, 4> e{0, 0, 0, 0};
 };
@@ -71,10 +73,14 @@ struct Dp5Tableau {
       {9017.0 / 3168, -355.0 / 33, 46732.0 / 5247, 49.0 / 176, -5103.0 / 18656, 0, 0},
       {35.0 / 384, 0, 500.0 / 1113, 125.0 / 192, -2187.0 / 6784, 11.0 / 84, 0},
   }};
-  static constexpr std::array<double, 7> b{35.0 / 384, 0, 500.0 / 1113, 125.0 / 192, -2187.0 / 6784, 11.0 / 84, 0};
-  static constexpr std::array<double, 7> e{35.0 / 384 - 5179.0 / 57600,   0,
-                                           500.0 / 1113 - 7571.0 / 16695, 125.0 / 192 - 393.0 / 640,
-                                           -2187.0 / 6784 + 92097.0 / 339200, 11.0 / 84 - 187.0 / 2100,
+  static constexpr std::array<double, 7> b{35.0 / 384, 0, 500.0 / 1113, 125.0 / 192, -2187.0 / 6784,
+                                           11.0 / 84,  0};
+  static constexpr std::array<double, 7> e{35.0 / 384 - 5179.0 / 57600,
+                                           0,
+                                           500.0 / 1113 - 7571.0 / 16695,
+                                           125.0 / 192 - 393.0 / 640,
+                                           -2187.0 / 6784 + 92097.0 / 339200,
+                                           11.0 / 84 - 187.0 / 2100,
                                            -1.0 / 40};
 };
 
@@ -118,13 +124,14 @@ class FloorRk {
 
   const FloorProblem& p_;
   std::size_t n3_, max_steps_;
-  std::vector<double> states_;              ///< (max_steps + 1) x 3n
+  std::vector<double> states_;                    ///< (max_steps + 1) x 3n
   std::vector<double> stage_rate_, stage_slope_;  ///< max_steps x S x n
   std::vector<double> step_t_, step_h_;
   std::vector<std::size_t> step_segment_;
-  std::vector<long> step_obs_;              ///< observation at the step's end, or -1
+  std::vector<long> step_obs_;  ///< observation at the step's end, or -1
   std::vector<double> K_, Y_, W_, u_, lambda_, err_, last_rate_, last_slope_;
   std::vector<double> gradient_;
+  mutable std::vector<double> x_;  ///< V - a of the stage being evaluated (rhs is const)
   double loss_ = 0;
   std::size_t steps_ = 0, rejected_ = 0, rhs_evaluations_ = 0;
 };

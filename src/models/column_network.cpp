@@ -46,9 +46,13 @@ ColumnNetwork::ColumnNetwork(NetworkWeights weights, ColumnConstants constants,
     }
   }
   update_time_constants();
-  rate_.resize(n_);
-  slope_.resize(n_);
+  x_.resize(n_ * trials_);
+  rate_.resize(n_ * trials_);
+  slope_.resize(n_ * trials_);
   work_.resize(n_);
+  block_in_.resize(n_ * trials_);
+  block_out_.resize(n_ * trials_);
+  block_acc_.resize(trials_);
   field_.resize(3 * n_ * trials_);
   for (const auto& ref : weights_.parameters)
     if (ref.matrix != ParameterRef::Matrix::recurrent && ref.matrix != ParameterRef::Matrix::input)
@@ -83,18 +87,16 @@ void ColumnNetwork::update_drive() {
   }
 }
 
-void ColumnNetwork::evaluate_rates(const double* y, bool with_slope) {
-  const double* V = y;
-  const double* a = y + n_;
-  if (with_slope) {
-    for (std::size_t i = 0; i < n_; ++i) {
-      const RateAndSlope rs = transfer_.rate_and_slope(V[i] - a[i]);
-      rate_[i] = rs.rate;
-      slope_[i] = rs.slope;
-    }
-  } else {
-    for (std::size_t i = 0; i < n_; ++i) rate_[i] = transfer_.rate(V[i] - a[i]);
+void ColumnNetwork::evaluate_rates(const double* y_all, double* rate, double* slope) {
+  // V - a of every population of every trial first, then f and f' of the whole block in one call,
+  // so that the transfer function runs over long arrays (vector code) rather than per population.
+  for (std::size_t trial = 0; trial < trials_; ++trial) {
+    const double* V = y_all + 3 * n_ * trial;
+    const double* a = V + n_;
+    double* x = &x_[n_ * trial];
+    for (std::size_t i = 0; i < n_; ++i) x[i] = V[i] - a[i];
   }
+  transfer_.rates_and_slopes(x_.data(), n_ * trials_, rate, slope);
 }
 
 void ColumnNetwork::field_of_trial(std::size_t trial, std::size_t segment, const double* y,
@@ -113,37 +115,56 @@ void ColumnNetwork::field_of_trial(std::size_t trial, std::size_t segment, const
   }
 }
 
-void ColumnNetwork::rhs(double, std::size_t segment, const double* y_all, double* dydt_all) {
-  for (std::size_t trial = 0; trial < trials_; ++trial) {
-    const std::size_t off = 3 * n_ * trial;
-    evaluate_rates(y_all + off, false);
-    field_of_trial(trial, segment, y_all + off, rate_.data(), dydt_all + off);
+void ColumnNetwork::field_of_block(std::size_t segment, const double* y_all, const double* rate,
+                                   double* dydt_all) {
+  if (trials_ == 1) {
+    field_of_trial(0, segment, y_all, rate, dydt_all);
+    return;
   }
+  // The trials share W: with the rates population-major (trials contiguous), each connection is
+  // read once for the whole batch and the inner loop runs over trials (vectorisable). Each trial's
+  // sum runs over the connections in the same order as field_of_trial, so the results are equal.
+  const std::size_t T = trials_;
+  for (std::size_t trial = 0; trial < T; ++trial)
+    for (std::size_t j = 0; j < n_; ++j) block_in_[j * T + trial] = rate[trial * n_ + j];
+  const SparseMatrix& W = weights_.recurrent;
+  const auto [inv_tau_m, inv_tau_a, inv_tau_s] = inverse_tau_;
+  const double* kappa = weights_.adaptation_strength.data();
+  double* __restrict acc = block_acc_.data();
+  const double* __restrict in = block_in_.data();
+  for (std::size_t i = 0; i < n_; ++i) {
+    std::fill(acc, acc + T, 0.0);
+    for (std::size_t e = W.row_start[i]; e < W.row_start[i + 1]; ++e) {
+      const double w = W.value[e];
+      const double* __restrict source = in + W.col[e] * T;
+      for (std::size_t trial = 0; trial < T; ++trial) acc[trial] += w * source[trial];
+    }
+    for (std::size_t trial = 0; trial < T; ++trial) {
+      const std::size_t off = 3 * n_ * trial;
+      const double* y = y_all + off;
+      double* dydt = dydt_all + off;
+      const double r = rate[trial * n_ + i];
+      dydt[i] = -y[i] * inv_tau_m + input_gain_ * (drive(trial, segment)[i] + acc[trial]);
+      dydt[n_ + i] = (-y[n_ + i] + kappa[i] * r) * inv_tau_a;
+      dydt[2 * n_ + i] = (-y[2 * n_ + i] + r) * inv_tau_s;
+    }
+  }
+}
+
+void ColumnNetwork::rhs(double, std::size_t segment, const double* y_all, double* dydt_all) {
+  evaluate_rates(y_all);
+  field_of_block(segment, y_all, rate_.data(), dydt_all);
 }
 
 void ColumnNetwork::rhs_recording(double, std::size_t segment, const double* y_all, double* dydt_all,
                                   double* linearisation) {
-  for (std::size_t trial = 0; trial < trials_; ++trial) {
-    const std::size_t off = 3 * n_ * trial;
-    const double* V = y_all + off;
-    const double* a = V + n_;
-    double* rate = linearisation + 2 * n_ * trial;
-    double* slope = rate + n_;
-    for (std::size_t i = 0; i < n_; ++i) {
-      const RateAndSlope rs = transfer_.rate_and_slope(V[i] - a[i]);
-      rate[i] = rs.rate;
-      slope[i] = rs.slope;
-    }
-    field_of_trial(trial, segment, y_all + off, rate, dydt_all + off);
-  }
+  evaluate_rates(y_all, linearisation, linearisation + n_ * trials_);
+  field_of_block(segment, y_all, linearisation, dydt_all);
 }
 
 void ColumnNetwork::rhs_from_linearisation(double, std::size_t segment, const double* y_all,
                                            const double* linearisation, double* dydt_all) {
-  for (std::size_t trial = 0; trial < trials_; ++trial) {
-    const std::size_t off = 3 * n_ * trial;
-    field_of_trial(trial, segment, y_all + off, linearisation + 2 * n_ * trial, dydt_all + off);
-  }
+  field_of_block(segment, y_all, linearisation, dydt_all);
 }
 
 void ColumnNetwork::jacobian_vector(double, std::size_t, const double* y_all, const double* v_all,
@@ -151,14 +172,14 @@ void ColumnNetwork::jacobian_vector(double, std::size_t, const double* y_all, co
   const SparseMatrix& W = weights_.recurrent;
   const auto [inv_tau_m, inv_tau_a, inv_tau_s] = inverse_tau_;
   const double* kappa = weights_.adaptation_strength.data();
+  evaluate_rates(y_all);
   for (std::size_t trial = 0; trial < trials_; ++trial) {
     const std::size_t off = 3 * n_ * trial;
-    const double* y = y_all + off;
     const double* v = v_all + off;
+    const double* slope = &slope_[n_ * trial];
     double* out = out_all + off;
-    evaluate_rates(y, true);
     // df_j = f'_j (v_V - v_a)
-    for (std::size_t j = 0; j < n_; ++j) work_[j] = slope_[j] * (v[j] - v[n_ + j]);
+    for (std::size_t j = 0; j < n_; ++j) work_[j] = slope[j] * (v[j] - v[n_ + j]);
     for (std::size_t i = 0; i < n_; ++i) {
       double recurrent = 0.0;
       for (std::size_t e = W.row_start[i]; e < W.row_start[i + 1]; ++e)
@@ -184,6 +205,44 @@ void ColumnNetwork::transpose_product_of_trial(const double* slope, const double
     out[j] = -w[j] * inv_tau_m + g;
     out[n_ + j] = -w[n_ + j] * inv_tau_a - g;
     out[2 * n_ + j] = -w[2 * n_ + j] * inv_tau_s;
+  }
+}
+
+void ColumnNetwork::transpose_product_of_block(const double* slope, const double* w_all, double* out_all) {
+  if (trials_ == 1) {
+    transpose_product_of_trial(slope, w_all, out_all);
+    return;
+  }
+  // As field_of_block: W^T w_V for all trials at once, trials contiguous, each trial's sums in
+  // transpose_product_of_trial's order (so the results are equal).
+  const std::size_t T = trials_;
+  for (std::size_t trial = 0; trial < T; ++trial)
+    for (std::size_t i = 0; i < n_; ++i) block_in_[i * T + trial] = w_all[3 * n_ * trial + i];
+  const SparseMatrix& W = weights_.recurrent;
+  const auto [inv_tau_m, inv_tau_a, inv_tau_s] = inverse_tau_;
+  const double* kappa = weights_.adaptation_strength.data();
+  double* __restrict wt = block_out_.data();
+  const double* __restrict in = block_in_.data();
+  std::fill(block_out_.begin(), block_out_.end(), 0.0);
+  for (std::size_t i = 0; i < n_; ++i) {
+    const double* __restrict source = in + i * T;
+    for (std::size_t e = W.row_start[i]; e < W.row_start[i + 1]; ++e) {
+      const double v = W.value[e];
+      double* __restrict target = wt + W.col[e] * T;
+      for (std::size_t trial = 0; trial < T; ++trial) target[trial] += v * source[trial];
+    }
+  }
+  for (std::size_t trial = 0; trial < T; ++trial) {
+    const double* w = w_all + 3 * n_ * trial;
+    const double* s = slope + n_ * trial;
+    double* out = out_all + 3 * n_ * trial;
+    for (std::size_t j = 0; j < n_; ++j) {
+      const double g = s[j] * (input_gain_ * wt[j * T + trial] + kappa[j] * w[n_ + j] * inv_tau_a +
+                               w[2 * n_ + j] * inv_tau_s);
+      out[j] = -w[j] * inv_tau_m + g;
+      out[n_ + j] = -w[n_ + j] * inv_tau_a - g;
+      out[2 * n_ + j] = -w[2 * n_ + j] * inv_tau_s;
+    }
   }
 }
 
@@ -217,11 +276,8 @@ void ColumnNetwork::parameter_product_of_trial(std::size_t trial, std::size_t se
 
 void ColumnNetwork::jacobian_transpose_vector(double, std::size_t, const double* y_all, const double* w_all,
                                               double* out_all) {
-  for (std::size_t trial = 0; trial < trials_; ++trial) {
-    const std::size_t off = 3 * n_ * trial;
-    evaluate_rates(y_all + off, true);
-    transpose_product_of_trial(slope_.data(), w_all + off, out_all + off);
-  }
+  evaluate_rates(y_all);
+  transpose_product_of_block(slope_.data(), w_all, out_all);
 }
 
 void ColumnNetwork::parameter_transpose_vector(double t, std::size_t segment, const double* y_all,
@@ -230,10 +286,10 @@ void ColumnNetwork::parameter_transpose_vector(double t, std::size_t segment, co
   if (P == 0) return;
   // dF/dtau = -F/tau for the time constants (R held fixed): they need the field itself.
   if (has_scalar_parameters_) rhs(t, segment, y_all, field_.data());
+  evaluate_rates(y_all);
   for (std::size_t trial = 0; trial < trials_; ++trial) {
     const std::size_t off = 3 * n_ * trial;
-    evaluate_rates(y_all + off, false);
-    parameter_product_of_trial(trial, segment, rate_.data(), w_all + off, grad + trial * P);
+    parameter_product_of_trial(trial, segment, &rate_[n_ * trial], w_all + off, grad + trial * P);
   }
 }
 
@@ -241,12 +297,12 @@ void ColumnNetwork::vector_jacobian_products(double t, std::size_t segment, cons
                                              const double* w_all, double* out_all, double* grad) {
   const std::size_t P = weights_.parameters.size();
   if (has_scalar_parameters_) rhs(t, segment, y_all, field_.data());
-  for (std::size_t trial = 0; trial < trials_; ++trial) {
-    const std::size_t off = 3 * n_ * trial;
-    evaluate_rates(y_all + off, true);  // rate and slope once for both products
-    transpose_product_of_trial(slope_.data(), w_all + off, out_all + off);
-    if (P > 0) parameter_product_of_trial(trial, segment, rate_.data(), w_all + off, grad + trial * P);
-  }
+  evaluate_rates(y_all);  // rate and slope once for both products
+  transpose_product_of_block(slope_.data(), w_all, out_all);
+  if (P > 0)
+    for (std::size_t trial = 0; trial < trials_; ++trial)
+      parameter_product_of_trial(trial, segment, &rate_[n_ * trial], w_all + 3 * n_ * trial,
+                                 grad + trial * P);
 }
 
 void ColumnNetwork::vector_jacobian_products_from_linearisation(double t, std::size_t segment,
@@ -256,12 +312,11 @@ void ColumnNetwork::vector_jacobian_products_from_linearisation(double t, std::s
                                                                 double* grad) {
   const std::size_t P = weights_.parameters.size();
   if (has_scalar_parameters_) rhs_from_linearisation(t, segment, y_all, linearisation, field_.data());
-  for (std::size_t trial = 0; trial < trials_; ++trial) {
-    const std::size_t off = 3 * n_ * trial;
-    const double* rate = linearisation + 2 * n_ * trial;
-    transpose_product_of_trial(rate + n_, w_all + off, out_all + off);
-    if (P > 0) parameter_product_of_trial(trial, segment, rate, w_all + off, grad + trial * P);
-  }
+  transpose_product_of_block(linearisation + n_ * trials_, w_all, out_all);
+  if (P > 0)
+    for (std::size_t trial = 0; trial < trials_; ++trial)
+      parameter_product_of_trial(trial, segment, linearisation + n_ * trial, w_all + 3 * n_ * trial,
+                                 grad + trial * P);
 }
 
 void ColumnNetwork::jacobian_entries(double, std::size_t, const double* y_all,
@@ -269,22 +324,23 @@ void ColumnNetwork::jacobian_entries(double, std::size_t, const double* y_all,
   const SparseMatrix& W = weights_.recurrent;
   const auto [inv_tau_m, inv_tau_a, inv_tau_s] = inverse_tau_;
   const double* kappa = weights_.adaptation_strength.data();
+  evaluate_rates(y_all);
   for (std::size_t trial = 0; trial < trials_; ++trial) {
     const std::size_t off = 3 * n_ * trial;
-    evaluate_rates(y_all + off, true);
+    const double* slope = &slope_[n_ * trial];
     for (std::size_t i = 0; i < n_; ++i) {
       const std::size_t Vi = off + i, ai = off + n_ + i, ri = off + 2 * n_ + i;
       entries.push_back({Vi, Vi, -inv_tau_m});
       for (std::size_t e = W.row_start[i]; e < W.row_start[i + 1]; ++e) {
         const std::size_t j = W.col[e];
-        const double d = input_gain_ * W.value[e] * slope_[j];
+        const double d = input_gain_ * W.value[e] * slope[j];
         entries.push_back({Vi, off + j, d});
         entries.push_back({Vi, off + n_ + j, -d});
       }
-      entries.push_back({ai, Vi, kappa[i] * slope_[i] * inv_tau_a});
-      entries.push_back({ai, ai, (-1.0 - kappa[i] * slope_[i]) * inv_tau_a});
-      entries.push_back({ri, Vi, slope_[i] * inv_tau_s});
-      entries.push_back({ri, ai, -slope_[i] * inv_tau_s});
+      entries.push_back({ai, Vi, kappa[i] * slope[i] * inv_tau_a});
+      entries.push_back({ai, ai, (-1.0 - kappa[i] * slope[i]) * inv_tau_a});
+      entries.push_back({ri, Vi, slope[i] * inv_tau_s});
+      entries.push_back({ri, ai, -slope[i] * inv_tau_s});
       entries.push_back({ri, ri, -inv_tau_s});
     }
   }
@@ -295,15 +351,16 @@ void ColumnNetwork::parameter_jacobian_entries(double t, std::size_t segment, co
   const std::size_t P = weights_.parameters.size();
   const std::size_t segments = breakpoints_.size() + 1;
   if (has_scalar_parameters_) rhs(t, segment, y_all, field_.data());
+  evaluate_rates(y_all);
   for (std::size_t trial = 0; trial < trials_; ++trial) {
     const std::size_t off = 3 * n_ * trial;
-    evaluate_rates(y_all + off, false);
+    const double* rate = &rate_[n_ * trial];
     for (std::size_t k = 0; k < P; ++k) {
       const ParameterRef& ref = weights_.parameters[k];
       const std::size_t column = trial * P + k;
       switch (ref.matrix) {
         case ParameterRef::Matrix::recurrent:
-          entries.push_back({off + ref.row, column, input_gain_ * rate_[ref.column]});
+          entries.push_back({off + ref.row, column, input_gain_ * rate[ref.column]});
           break;
         case ParameterRef::Matrix::input:
           entries.push_back(
@@ -320,7 +377,7 @@ void ColumnNetwork::parameter_jacobian_entries(double t, std::size_t segment, co
             entries.push_back({off + n_ + i, column, -field_[off + n_ + i] / constants_.tau_adaptation_s});
           break;
         case ParameterRef::Matrix::adaptation_strength:
-          entries.push_back({off + n_ + ref.row, column, rate_[ref.row] / constants_.tau_adaptation_s});
+          entries.push_back({off + n_ + ref.row, column, rate[ref.row] / constants_.tau_adaptation_s});
           break;
       }
     }

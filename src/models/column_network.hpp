@@ -44,7 +44,7 @@ class ColumnNetwork final : public Model {
                                   double* grad) override;
   void vector_jacobian_products(double t, std::size_t segment, const double* y, const double* w, double* out,
                                 double* grad) override;
-  /// Linearisation: per trial, f (n values) then f' (n values) at the state's V - a.
+  /// Linearisation: f at every trial's V - a (trials x n values, trial-major), then f' likewise.
   std::size_t linearisation_size() const override { return 2 * n_ * trials_; }
   void rhs_recording(double t, std::size_t segment, const double* y, double* dydt,
                      double* linearisation) override;
@@ -72,10 +72,16 @@ class ColumnNetwork final : public Model {
   const TransferFunction& transfer() const { return transfer_; }
 
  private:
-  void evaluate_rates(const double* y_trial, bool with_slope);
+  /// f and f' of every population of every trial (trial-major) into rate and slope.
+  void evaluate_rates(const double* y_all, double* rate, double* slope);
+  void evaluate_rates(const double* y_all) { evaluate_rates(y_all, rate_.data(), slope_.data()); }
   /// F of one trial at its state y with its rates `rate` already evaluated there.
   void field_of_trial(std::size_t trial, std::size_t segment, const double* y, const double* rate,
                       double* dydt);
+  /// F of all trials with their rates (trial-major) already evaluated.
+  void field_of_block(std::size_t segment, const double* y_all, const double* rate, double* dydt_all);
+  /// (dF/dy)^T w of all trials with their slopes (trial-major).
+  void transpose_product_of_block(const double* slope, const double* w_all, double* out_all);
   /// (dF/dy)^T w of one trial with the slopes f' at its state.
   void transpose_product_of_trial(const double* slope, const double* w, double* out);
   /// Adds (dF/dp)^T w of one trial with the rates f at its state (field_ evaluated too when there
@@ -102,8 +108,12 @@ class ColumnNetwork final : public Model {
   struct InverseTimeConstants {
     double membrane, adaptation, synapse;  ///< 1/tau_m, 1/tau_a, 1/tau_s
   } inverse_tau_{};
-  // Scratch, sized once: rate f and slope f' of every population of the trial being evaluated.
-  std::vector<double> rate_, slope_, work_, field_;
+  // Scratch, sized once: V - a, rate f and slope f' of every population of every trial; work_ is
+  // one trial's.
+  std::vector<double> x_, rate_, slope_, work_, field_;
+  // Scratch of the batched products: an input and an output population-major (trials contiguous),
+  // and one sum per trial.
+  std::vector<double> block_in_, block_out_, block_acc_;
   bool has_scalar_parameters_ = false;
 };
 

@@ -93,6 +93,12 @@ AdjointResult RkDiscreteAdjoint::run(const TrajectoryStore& store, const Solutio
   const bool read_state = model_.linearised_products_read_state();
 
   auto add_cotangent = [&](std::size_t k, double weight, std::vector<double>& target) {
+    // An observation at a step end (every step when outputs are dense) adds straight into the
+    // target: no clearing and copying of a state-sized vector per step.
+    if (weight == 1.0) {
+      cost.add_cotangent(k, solution.state(k), target.data());
+      return;
+    }
     std::fill(cotangent_.begin(), cotangent_.end(), 0.0);
     cost.add_cotangent(k, solution.state(k), cotangent_.data());
     for (std::size_t q = 0; q < n_; ++q) target[q] += weight * cotangent_[q];
@@ -100,16 +106,20 @@ AdjointResult RkDiscreteAdjoint::run(const TrajectoryStore& store, const Solutio
   auto same_time = [](double a, double b) { return std::abs(a - b) <= 1e-12 * std::max(1.0, std::abs(b)); };
 
   long k = static_cast<long>(solution.times.size()) - 1;
+  std::fill(pending_.begin(), pending_.end(), 0.0);
+  bool pending_used = false;  // pending_ is cleared only after a step that used it
   for (std::size_t m = N; m-- > 0;) {
     const StepRecord& rec = store.step(m);
     const double h = rec.t_end - rec.t_start;
-    std::fill(pending_.begin(), pending_.end(), 0.0);
     while (k >= 0) {
       const double tk = solution.times[static_cast<std::size_t>(k)];
       if (!(tk > rec.t_start) || same_time(tk, rec.t_start)) break;
       const double theta = same_time(tk, rec.t_end) ? 1.0 : (tk - rec.t_start) / h;
       add_cotangent(static_cast<std::size_t>(k), theta, lambda_);
-      if (theta != 1.0) add_cotangent(static_cast<std::size_t>(k), 1.0 - theta, pending_);
+      if (theta != 1.0) {
+        add_cotangent(static_cast<std::size_t>(k), 1.0 - theta, pending_);
+        pending_used = true;
+      }
       --k;
     }
     // The state at the start of step m: stored, or recomputed from its checkpoint.
@@ -163,7 +173,11 @@ AdjointResult RkDiscreteAdjoint::run(const TrajectoryStore& store, const Solutio
       const double* Wi = &W_[static_cast<std::size_t>(i) * n_];
       for (std::size_t q = 0; q < n_; ++q) lambda_[q] += Wi[q];
     }
-    for (std::size_t q = 0; q < n_; ++q) lambda_[q] += pending_[q];
+    if (pending_used) {
+      for (std::size_t q = 0; q < n_; ++q) lambda_[q] += pending_[q];
+      std::fill(pending_.begin(), pending_.end(), 0.0);
+      pending_used = false;
+    }
   }
   for (; k >= 0; --k) add_cotangent(static_cast<std::size_t>(k), 1.0, lambda_);  // outputs at t0
   result.dl_dy0 = lambda_;

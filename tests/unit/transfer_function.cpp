@@ -3,6 +3,8 @@
 #include <gtest/gtest.h>
 
 #include <cmath>
+#include <cstdio>
+#include <vector>
 
 #include "support/reference.hpp"
 
@@ -52,6 +54,72 @@ TEST(TransferFunction, SlopeIsTheDerivativeOfTheRate) {
     const double h = 1e-5;
     const double fd = (transfer.rate(x + h) - transfer.rate(x - h)) / (2 * h);
     EXPECT_NEAR(transfer.rate_and_slope(x).slope, fd, 1e-6 * std::max(1.0, std::abs(fd))) << "x = " << x;
+  }
+}
+
+// The array version (vector code on AVX2 machines) against the scalar one: across the series
+// regions (|w| < 0.1 within ~0.23 mV of the singular point), their edges, the working range and
+// huge |x|, at every position of the array (vector lanes and the padded tail).
+TEST(TransferFunction, ArrayVersionMatchesTheScalarOne) {
+  models::TransferFunction transfer;
+  const double x0 = transfer.singular_point();
+  std::vector<double> x = {x0, 0.0, -0.0, 1e300, -1e300, 1e6, -1e6};
+  for (double h = 1e-15; h < 1e7; h *= 1.07) {
+    x.push_back(x0 + h);
+    x.push_back(x0 - h);
+    x.push_back(h);
+    x.push_back(-h);
+  }
+  for (double v = -100; v <= 150; v += 0.0137) x.push_back(v);
+  // |w| = 0.1 and |s| = 0.1 (the series limits) sit at x0 +- 0.1 c / (d g) mV
+  const double edge = 0.1 * 80.0 / (0.0089 * 48.0);
+  for (double h = -1e-3; h <= 1e-3; h += 1e-6) {
+    x.push_back(x0 + edge + h);
+    x.push_back(x0 - edge + h);
+  }
+  const double dw_dx = 0.0089 * 48.0 / 80.0;
+  for (std::size_t offset = 0; offset < 4; ++offset) {
+    const std::size_t n = x.size() - offset;
+    std::vector<double> rate(n), slope(n);
+    transfer.rates_and_slopes(x.data() + offset, n, rate.data(), slope.data());
+    double worst_rate = 0, worst_slope = 0;
+    for (std::size_t i = 0; i < n; ++i) {
+      const auto rs = transfer.rate_and_slope(x[offset + i]);
+      ASSERT_TRUE(std::isfinite(rate[i]) && std::isfinite(slope[i])) << "x = " << x[offset + i];
+      worst_rate = std::max(worst_rate, std::abs(rate[i] - rs.rate) / std::max(std::abs(rs.rate), 1e-300));
+      // Below about -560 mV (f ~ 1e-30 Hz) the exponent clamp makes f' cross zero, as a difference
+      // of terms of size f |dw/dx|; both versions are accurate relative to that size only.
+      const double slope_scale = std::max(std::abs(rs.slope), std::abs(rs.rate) * dw_dx);
+      worst_slope = std::max(worst_slope, std::abs(slope[i] - rs.slope) / std::max(slope_scale, 1e-300));
+    }
+    EXPECT_LT(worst_rate, 1e-13) << "offset " << offset;
+    EXPECT_LT(worst_slope, 1e-13) << "offset " << offset;
+    if (offset == 0)
+      std::printf("array vs scalar, max relative difference: rate %.3g, slope %.3g\n", worst_rate,
+                  worst_slope);
+  }
+  // One point alone (the padded tail) gives what it gives inside a full vector.
+  double alone_rate, alone_slope;
+  std::vector<double> rate(8), slope(8);
+  transfer.rates_and_slopes(x.data(), 8, rate.data(), slope.data());
+  for (std::size_t i = 0; i < 8; ++i) {
+    transfer.rates_and_slopes(&x[i], 1, &alone_rate, &alone_slope);
+    EXPECT_EQ(alone_rate, rate[i]);
+    EXPECT_EQ(alone_slope, slope[i]);
+  }
+}
+
+TEST(TransferFunction, ArrayVersionMatchesTheReference) {
+  io::Hdf5File file(testing::reference_path("transfer_function.h5"), io::Hdf5File::Mode::read);
+  const auto x = file.read("x").values;
+  const auto f = file.read("f").values;
+  const auto df = file.read("df_dx").values;
+  models::TransferFunction transfer;
+  std::vector<double> rate(x.size()), slope(x.size());
+  transfer.rates_and_slopes(x.data(), x.size(), rate.data(), slope.data());
+  for (std::size_t i = 0; i < x.size(); ++i) {
+    EXPECT_LT(std::abs(rate[i] - f[i]) / std::abs(f[i]), 1e-10) << "x = " << x[i];
+    EXPECT_LT(std::abs(slope[i] - df[i]) / std::max(std::abs(df[i]), 1e-300), 1e-10) << "x = " << x[i];
   }
 }
 
