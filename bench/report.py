@@ -178,6 +178,13 @@ def main():
             rows.append(["RK4 dt 1e-4, backward pass alone (difference)", (g[0] - g[1]) / 1e6, (g[2] - g[3]) / 1e6,
                          ratio(g[0] - g[1], g[2] - g[3])])
         md += [table(["problem", "neurode M instructions", "floor M instructions", "neurode / floor"], rows), ""]
+        # The batch PyTorch is compared with (the floor has no batch): instructions per sample.
+        b16 = [(label, counts.get(case)) for label, case in
+               [("WTA batch 16, RK4 dt 1e-4, forward + gradient", "neurode_wta_b16_rk4_gradient"),
+                ("WTA batch 16, Euler dt 1e-4, forward + gradient", "neurode_wta_b16_euler_gradient")]]
+        if any(c is not None for _, c in b16):
+            md += [table(["problem (neurode)", "M instructions per call", "M instructions per sample"],
+                         [[label, c and c / 1e6, c and c / 16e6] for label, c in b16]), ""]
         for case in ("neurode_rk4_gradient", "neurode_dp5_forward", "floor_rk4_gradient"):
             path = os.path.join(args.work, f"hotspots_{case}.txt")
             if os.path.exists(path):
