@@ -63,10 +63,12 @@ int run_checks() {
     if (!pass) ++failures;
     std::printf("%-68s %10.3e  (<= %.0e) %s\n", what, error, tolerance, pass ? "ok" : "FAILED");
   };
-  auto info = [](const char* what, double value) { std::printf("%-68s %10.3e  (information)\n", what, value); };
+  auto info = [](const char* what, double value) {
+    std::printf("%-68s %10.3e  (information)\n", what, value);
+  };
   const FloorProblem& fp = floor_wta_problem();
-  const std::vector<double> reference = io::Hdf5File(reference_path("gradient_wta.h5"), io::Hdf5File::Mode::read)
-                                            .read("dL_dW").values;
+  const std::vector<double> reference =
+      io::Hdf5File(reference_path("gradient_wta.h5"), io::Hdf5File::Mode::read).read("dL_dW").values;
 
   // 1. RK4, dt = 1e-4: the floor against neurode's discrete adjoint.
   auto p = wta_problem(1);
@@ -76,8 +78,8 @@ int run_checks() {
   floor_rk4.backward();
   check("WTA rk4 dt 1e-4: steps |floor - neurode|",
         std::abs(static_cast<double>(floor_rk4.steps()) - static_cast<double>(rk4.backward_steps)), 0);
-  check("WTA rk4 dt 1e-4: loss, floor vs neurode (relative)", std::abs(floor_rk4.loss() - rk4.loss()) / rk4.loss(),
-        1e-12);
+  check("WTA rk4 dt 1e-4: loss, floor vs neurode (relative)",
+        std::abs(floor_rk4.loss() - rk4.loss()) / rk4.loss(), 1e-12);
   check("WTA rk4 dt 1e-4: gradient, floor vs neurode discrete (max rel)",
         max_relative_error(floor_rk4.gradient(), rk4.summed_gradient()), 1e-9);
 
@@ -136,7 +138,8 @@ void export_problems(const std::string& path) {
     for (const auto& d : p.drives)
       for (std::size_t s = 0; s < segments; ++s) {
         rates.insert(rates.end(), d.population_rates[s].begin(), d.population_rates[s].end());
-        if (channels > 0) channel_values.insert(channel_values.end(), d.channel_values[s].begin(), d.channel_values[s].end());
+        if (channels > 0)
+          channel_values.insert(channel_values.end(), d.channel_values[s].begin(), d.channel_values[s].end());
       }
     file.write(g + "population_rates", {c.trials, segments, n}, rates.data());
     if (channels > 0) file.write(g + "channel_values", {c.trials, segments, channels}, channel_values.data());
@@ -156,8 +159,9 @@ void export_problems(const std::string& path) {
     file.write_integers(g + "parameter_column", {column.size()}, column);
     for (const char* method : {"euler", "rk4"}) {
       const bool euler = std::string(method) == "euler";
-      const auto r = neurode_gradient(p, settings(method, false),
-                                      euler ? solvers::GradientMethod::backprop_euler : solvers::GradientMethod::discrete);
+      const auto r = neurode_gradient(
+          p, settings(method, false),
+          euler ? solvers::GradientMethod::backprop_euler : solvers::GradientMethod::discrete);
       file.write_scalar(g + "neurode_" + method + "/loss", r.loss());
       file.write(g + "neurode_" + method + "/gradient", r.summed_gradient());
       file.write_scalar(g + "neurode_" + method + "/steps", static_cast<double>(r.forward.statistics.steps));

@@ -16,9 +16,9 @@ const FloorProblem& floor_wta_problem() {
   static const FloorProblem problem = [] {
     const auto net = io::load_network_file(reference_path("gradient_wta.h5"));
     const auto& c = net.constants;
-    return make_floor_problem(net.weights, c.tau_synapse_s, c.tau_membrane_s, c.tau_adaptation_s, c.resistance,
-                              c.background_rate_Hz, c.transfer, net.drive, net.initial_state, net.times,
-                              net.loss_populations, net.loss_target_rates);
+    return make_floor_problem(net.weights, c.tau_synapse_s, c.tau_membrane_s, c.tau_adaptation_s,
+                              c.resistance, c.background_rate_Hz, c.transfer, net.drive, net.initial_state,
+                              net.times, net.loss_populations, net.loss_target_rates);
   }();
   return problem;
 }

@@ -31,10 +31,14 @@ int main(int argc, char** argv) {
   std::vector<char*> rest{argv[0]};
   for (int i = 1; i < argc; ++i) {
     const std::string arg = argv[i];
-    if (arg == "--check") check = true;
-    else if (arg.rfind("--export=", 0) == 0) export_path = arg.substr(9);
-    else if (arg.rfind("--profile=", 0) == 0) profile_case = arg.substr(10);
-    else rest.push_back(argv[i]);
+    if (arg == "--check")
+      check = true;
+    else if (arg.rfind("--export=", 0) == 0)
+      export_path = arg.substr(9);
+    else if (arg.rfind("--profile=", 0) == 0)
+      profile_case = arg.substr(10);
+    else
+      rest.push_back(argv[i]);
   }
   int rest_argc = static_cast<int>(rest.size());
   rest.push_back(nullptr);
@@ -44,10 +48,14 @@ int main(int argc, char** argv) {
   neurode::petsc::Session session(&rest_argc, &rest_argv);
   int status = 0;
   try {
-    if (check) status = neurode::bench::run_checks() == 0 ? 0 : 1;
-    else if (!export_path.empty()) neurode::bench::export_problems(export_path);
-    else if (!profile_case.empty()) neurode::bench::run_profile_case(profile_case);
-    else benchmark::RunSpecifiedBenchmarks();
+    if (check)
+      status = neurode::bench::run_checks() == 0 ? 0 : 1;
+    else if (!export_path.empty())
+      neurode::bench::export_problems(export_path);
+    else if (!profile_case.empty())
+      neurode::bench::run_profile_case(profile_case);
+    else
+      benchmark::RunSpecifiedBenchmarks();
   } catch (const std::exception& e) {
     std::fprintf(stderr, "neurode_bench: %s\n", e.what());
     status = 1;

@@ -15,10 +15,14 @@ enum class Product { rhs, jacobian_vector, jacobian_transpose_vector };
 
 ModelCase make(Network network) {
   switch (network) {
-    case Network::wta: return neurode::bench::wta_model(1);
-    case Network::xor_net: return neurode::bench::xor_model();
-    case Network::parity: return neurode::bench::parity_model();
-    case Network::wta_batch16: return neurode::bench::wta_model(16);
+    case Network::wta:
+      return neurode::bench::wta_model(1);
+    case Network::xor_net:
+      return neurode::bench::xor_model();
+    case Network::parity:
+      return neurode::bench::parity_model();
+    case Network::wta_batch16:
+      return neurode::bench::wta_model(16);
   }
   return {};
 }
@@ -31,8 +35,12 @@ void BM_Model(benchmark::State& state, Network network, Product product) {
   for (std::size_t i = 0; i < n; ++i) v[i] = 1.0 + 0.01 * static_cast<double>(i % 17);
   for (auto _ : state) {
     switch (product) {
-      case Product::rhs: model.rhs(0.0, 1, c.y.data(), out.data()); break;
-      case Product::jacobian_vector: model.jacobian_vector(0.0, 1, c.y.data(), v.data(), out.data()); break;
+      case Product::rhs:
+        model.rhs(0.0, 1, c.y.data(), out.data());
+        break;
+      case Product::jacobian_vector:
+        model.jacobian_vector(0.0, 1, c.y.data(), v.data(), out.data());
+        break;
       case Product::jacobian_transpose_vector:
         model.jacobian_transpose_vector(0.0, 1, c.y.data(), v.data(), out.data());
         break;
@@ -45,10 +53,10 @@ void BM_Model(benchmark::State& state, Network network, Product product) {
   state.counters["connections"] = static_cast<double>(model.weights().recurrent.value.size());
 }
 
-#define NEURODE_MODEL_BENCH(name, product)                                                       \
-  NEURODE_BENCHMARK_CAPTURE(BM_Model, name##_wta, Network::wta, Product::product);                      \
-  NEURODE_BENCHMARK_CAPTURE(BM_Model, name##_xor, Network::xor_net, Product::product);                  \
-  NEURODE_BENCHMARK_CAPTURE(BM_Model, name##_parity, Network::parity, Product::product);                \
+#define NEURODE_MODEL_BENCH(name, product)                                               \
+  NEURODE_BENCHMARK_CAPTURE(BM_Model, name##_wta, Network::wta, Product::product);       \
+  NEURODE_BENCHMARK_CAPTURE(BM_Model, name##_xor, Network::xor_net, Product::product);   \
+  NEURODE_BENCHMARK_CAPTURE(BM_Model, name##_parity, Network::parity, Product::product); \
   NEURODE_BENCHMARK_CAPTURE(BM_Model, name##_wta_batch16, Network::wta_batch16, Product::product)
 
 NEURODE_MODEL_BENCH(rhs, rhs);

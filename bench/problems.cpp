@@ -17,9 +17,9 @@ std::vector<double> spread_state(std::size_t populations, std::size_t trials) {
     for (std::size_t i = 0; i < populations; ++i) {
       const double u = static_cast<double>((i * 37 + b * 11) % 101) / 100.0;
       double* yb = &y[3 * populations * b];
-      yb[i] = 5.0 + 25.0 * u;                    // V, mV
-      yb[populations + i] = 0.5 * u;             // a, mV
-      yb[2 * populations + i] = 100.0 * u;       // r, Hz
+      yb[i] = 5.0 + 25.0 * u;               // V, mV
+      yb[populations + i] = 0.5 * u;        // a, mV
+      yb[2 * populations + i] = 100.0 * u;  // r, Hz
     }
   return y;
 }
@@ -54,7 +54,8 @@ GradientProblem wta_problem(std::size_t trials) {
     p.drives.push_back(d);
   }
   p.model = std::make_unique<models::ColumnNetwork>(net.weights, net.constants, p.drives);
-  for (std::size_t b = 0; b < trials; ++b) p.y0.insert(p.y0.end(), net.initial_state.begin(), net.initial_state.end());
+  for (std::size_t b = 0; b < trials; ++b)
+    p.y0.insert(p.y0.end(), net.initial_state.begin(), net.initial_state.end());
   p.times = net.times;
   p.loss_populations = net.loss_populations;
   p.observation_weights = train::mean_over_all(net.times.size());
@@ -86,8 +87,8 @@ GradientProblem xor_problem(std::size_t trials) {
     const bool xor_true = ((pattern & 1u) != 0) != ((pattern & 2u) != 0);
     p.targets.push_back(xor_true ? 1.0 : 0.25);
   }
-  p.model = std::make_unique<models::ColumnNetwork>(weights, models::ColumnConstants::from(settings.parameters),
-                                                    p.drives);
+  p.model = std::make_unique<models::ColumnNetwork>(
+      weights, models::ColumnConstants::from(settings.parameters), p.drives);
   p.y0.assign(3 * n * trials, 0.0);
   p.times = {1.0};
   p.loss_populations = {n - models::kPopulationsPerColumn};  // L2/3e of the output column

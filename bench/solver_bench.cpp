@@ -8,9 +8,9 @@
 #include <stdexcept>
 
 #include "problems.hpp"
-#include "statistics.hpp"
 #include "solvers/gradient.hpp"
 #include "solvers/integrator.hpp"
+#include "statistics.hpp"
 
 namespace {
 
@@ -53,7 +53,8 @@ NEURODE_BENCHMARK_CAPTURE(BM_Forward, rk4, solver("rk4", false))->Unit(benchmark
 NEURODE_BENCHMARK_CAPTURE(BM_Forward, bs3, solver("bs3", true))->Unit(benchmark::kMillisecond);
 NEURODE_BENCHMARK_CAPTURE(BM_Forward, dopri5, solver("dopri5", true))->Unit(benchmark::kMillisecond);
 // Outputs every 10 ms instead of every 0.1 ms: the steps the error control alone chooses.
-NEURODE_BENCHMARK_CAPTURE(BM_Forward, dopri5_outputs_10ms, solver("dopri5", true), 100)->Unit(benchmark::kMillisecond);
+NEURODE_BENCHMARK_CAPTURE(BM_Forward, dopri5_outputs_10ms, solver("dopri5", true), 100)
+    ->Unit(benchmark::kMillisecond);
 NEURODE_BENCHMARK_CAPTURE(BM_Forward, cn, solver("cn", false))->Unit(benchmark::kMillisecond);
 NEURODE_BENCHMARK_CAPTURE(BM_Forward, bdf, solver("bdf", true))->Unit(benchmark::kMillisecond);
 
@@ -67,7 +68,8 @@ struct GradientCase {
 };
 
 void BM_Gradient(benchmark::State& state, GradientCase c) {
-  auto p = c.task == Task::wta ? neurode::bench::wta_problem(c.trials) : neurode::bench::xor_problem(c.trials);
+  auto p =
+      c.task == Task::wta ? neurode::bench::wta_problem(c.trials) : neurode::bench::xor_problem(c.trials);
   neurode::solvers::GradientSettings settings;
   settings.method = c.method;
   settings.adjoint_solver = c.solver;
@@ -96,35 +98,37 @@ void BM_Gradient(benchmark::State& state, GradientCase c) {
 
 // The four (solver, gradient method) pairs on the WTA trial with gradient_wta.h5's loss.
 NEURODE_BENCHMARK_CAPTURE(BM_Gradient, wta_discrete_dopri5,
-                  GradientCase{Task::wta, 1, solver("dopri5", true), GradientMethod::discrete})
+                          GradientCase{Task::wta, 1, solver("dopri5", true), GradientMethod::discrete})
     ->Unit(benchmark::kMillisecond);
 NEURODE_BENCHMARK_CAPTURE(BM_Gradient, wta_discrete_rk4,
-                  GradientCase{Task::wta, 1, solver("rk4", false), GradientMethod::discrete})
+                          GradientCase{Task::wta, 1, solver("rk4", false), GradientMethod::discrete})
     ->Unit(benchmark::kMillisecond);
 NEURODE_BENCHMARK_CAPTURE(BM_Gradient, wta_continuous_dopri5,
-                  GradientCase{Task::wta, 1, solver("dopri5", true), GradientMethod::continuous})
+                          GradientCase{Task::wta, 1, solver("dopri5", true), GradientMethod::continuous})
     ->Unit(benchmark::kMillisecond);
 NEURODE_BENCHMARK_CAPTURE(BM_Gradient, wta_backprop_euler,
-                  GradientCase{Task::wta, 1, solver("euler", false), GradientMethod::backprop_euler})
+                          GradientCase{Task::wta, 1, solver("euler", false), GradientMethod::backprop_euler})
     ->Unit(benchmark::kMillisecond);
 // Batches and the XOR network, against PyTorch (bench/baselines/column_torch.py).
 NEURODE_BENCHMARK_CAPTURE(BM_Gradient, wta_b16_discrete_rk4,
-                  GradientCase{Task::wta, 16, solver("rk4", false), GradientMethod::discrete})
+                          GradientCase{Task::wta, 16, solver("rk4", false), GradientMethod::discrete})
     ->Unit(benchmark::kMillisecond);
 NEURODE_BENCHMARK_CAPTURE(BM_Gradient, wta_b16_backprop_euler,
-                  GradientCase{Task::wta, 16, solver("euler", false), GradientMethod::backprop_euler})
+                          GradientCase{Task::wta, 16, solver("euler", false), GradientMethod::backprop_euler})
     ->Unit(benchmark::kMillisecond);
 NEURODE_BENCHMARK_CAPTURE(BM_Gradient, xor_discrete_rk4,
-                  GradientCase{Task::xor_net, 1, solver("rk4", false), GradientMethod::discrete})
+                          GradientCase{Task::xor_net, 1, solver("rk4", false), GradientMethod::discrete})
     ->Unit(benchmark::kMillisecond);
 NEURODE_BENCHMARK_CAPTURE(BM_Gradient, xor_backprop_euler,
-                  GradientCase{Task::xor_net, 1, solver("euler", false), GradientMethod::backprop_euler})
+                          GradientCase{Task::xor_net, 1, solver("euler", false),
+                                       GradientMethod::backprop_euler})
     ->Unit(benchmark::kMillisecond);
 NEURODE_BENCHMARK_CAPTURE(BM_Gradient, xor_b16_discrete_rk4,
-                  GradientCase{Task::xor_net, 16, solver("rk4", false), GradientMethod::discrete})
+                          GradientCase{Task::xor_net, 16, solver("rk4", false), GradientMethod::discrete})
     ->Unit(benchmark::kMillisecond);
 NEURODE_BENCHMARK_CAPTURE(BM_Gradient, xor_b16_backprop_euler,
-                  GradientCase{Task::xor_net, 16, solver("euler", false), GradientMethod::backprop_euler})
+                          GradientCase{Task::xor_net, 16, solver("euler", false),
+                                       GradientMethod::backprop_euler})
     ->Unit(benchmark::kMillisecond);
 
 }  // namespace

@@ -10,13 +10,14 @@
 namespace neurode::bench {
 
 inline benchmark::internal::Benchmark* with_min(benchmark::internal::Benchmark* b) {
-  return b->ComputeStatistics("min", [](const std::vector<double>& v) { return *std::min_element(v.begin(), v.end()); });
+  return b->ComputeStatistics(
+      "min", [](const std::vector<double>& v) { return *std::min_element(v.begin(), v.end()); });
 }
 
 }  // namespace neurode::bench
 
 /// BENCHMARK_CAPTURE with the "min" aggregate.
-#define NEURODE_BENCHMARK_CAPTURE(func, test_case_name, ...)                                             \
-  BENCHMARK_PRIVATE_DECLARE(func) = ::neurode::bench::with_min(::benchmark::internal::RegisterBenchmarkInternal( \
-      new ::benchmark::internal::FunctionBenchmark(#func "/" #test_case_name,                           \
-                                                   [](::benchmark::State& st) { func(st, __VA_ARGS__); })))
+#define NEURODE_BENCHMARK_CAPTURE(func, test_case_name, ...)                                         \
+  BENCHMARK_PRIVATE_DECLARE(func) = ::neurode::bench::with_min(                                      \
+      ::benchmark::internal::RegisterBenchmarkInternal(new ::benchmark::internal::FunctionBenchmark( \
+          #func "/" #test_case_name, [](::benchmark::State& st) { func(st, __VA_ARGS__); })))
