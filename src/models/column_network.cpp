@@ -1,7 +1,9 @@
 #include "models/column_network.hpp"
 
 #include <algorithm>
+
 #include <stdexcept>
+#include "models/trial_batched_product.hpp"
 
 namespace neurode::models {
 
@@ -52,7 +54,7 @@ ColumnNetwork::ColumnNetwork(NetworkWeights weights, ColumnConstants constants,
   work_.resize(n_);
   block_in_.resize(n_ * trials_);
   block_out_.resize(n_ * trials_);
-  block_acc_.resize(trials_);
+  recurrent_transpose_ = transpose(weights_.recurrent, transpose_source_);
   field_.resize(3 * n_ * trials_);
   for (const auto& ref : weights_.parameters)
     if (ref.matrix != ParameterRef::Matrix::recurrent && ref.matrix != ParameterRef::Matrix::input)
@@ -101,18 +103,8 @@ void ColumnNetwork::evaluate_rates(const double* y_all, double* rate, double* sl
 
 void ColumnNetwork::field_of_trial(std::size_t trial, std::size_t segment, const double* y,
                                    const double* rate, double* dydt) {
-  const SparseMatrix& W = weights_.recurrent;
-  const auto [inv_tau_m, inv_tau_a, inv_tau_s] = inverse_tau_;
-  const double* kappa = weights_.adaptation_strength.data();
-  const double* D = drive(trial, segment);
-  for (std::size_t i = 0; i < n_; ++i) {
-    double recurrent = 0.0;
-    for (std::size_t e = W.row_start[i]; e < W.row_start[i + 1]; ++e)
-      recurrent += W.value[e] * rate[W.col[e]];
-    dydt[i] = -y[i] * inv_tau_m + input_gain_ * (D[i] + recurrent);
-    dydt[n_ + i] = (-y[n_ + i] + kappa[i] * rate[i]) * inv_tau_a;
-    dydt[2 * n_ + i] = (-y[2 * n_ + i] + rate[i]) * inv_tau_s;
-  }
+  multiply_over_trials(weights_.recurrent, rate, 1, work_.data());  // W f
+  field_from_recurrent(y, rate, drive(trial, segment), work_.data(), dydt);
 }
 
 void ColumnNetwork::field_of_block(std::size_t segment, const double* y_all, const double* rate,
@@ -121,33 +113,28 @@ void ColumnNetwork::field_of_block(std::size_t segment, const double* y_all, con
     field_of_trial(0, segment, y_all, rate, dydt_all);
     return;
   }
-  // The trials share W: with the rates population-major (trials contiguous), each connection is
-  // read once for the whole batch and the inner loop runs over trials (vectorisable). Each trial's
-  // sum runs over the connections in the same order as field_of_trial, so the results are equal.
+  // The trials share W: W f for all of them at once, population-major (see trial_batched_product),
+  // then each trial's field from its own contiguous sums (vector code over populations).
   const std::size_t T = trials_;
-  for (std::size_t trial = 0; trial < T; ++trial)
-    for (std::size_t j = 0; j < n_; ++j) block_in_[j * T + trial] = rate[trial * n_ + j];
-  const SparseMatrix& W = weights_.recurrent;
+  to_population_major(rate, n_, n_, T, block_in_.data());
+  multiply_over_trials(weights_.recurrent, block_in_.data(), T, block_out_.data());
+  to_trial_major(block_out_.data(), n_, T, block_in_.data());
+  for (std::size_t trial = 0; trial < T; ++trial) {
+    const std::size_t off = 3 * n_ * trial;
+    field_from_recurrent(y_all + off, rate + trial * n_, drive(trial, segment), block_in_.data() + trial * n_,
+                         dydt_all + off);
+  }
+}
+
+void ColumnNetwork::field_from_recurrent(const double* __restrict y, const double* __restrict r,
+                                         const double* __restrict D, const double* __restrict recurrent,
+                                         double* __restrict dydt) const {
   const auto [inv_tau_m, inv_tau_a, inv_tau_s] = inverse_tau_;
-  const double* kappa = weights_.adaptation_strength.data();
-  double* __restrict acc = block_acc_.data();
-  const double* __restrict in = block_in_.data();
+  const double* __restrict kappa = weights_.adaptation_strength.data();
   for (std::size_t i = 0; i < n_; ++i) {
-    std::fill(acc, acc + T, 0.0);
-    for (std::size_t e = W.row_start[i]; e < W.row_start[i + 1]; ++e) {
-      const double w = W.value[e];
-      const double* __restrict source = in + W.col[e] * T;
-      for (std::size_t trial = 0; trial < T; ++trial) acc[trial] += w * source[trial];
-    }
-    for (std::size_t trial = 0; trial < T; ++trial) {
-      const std::size_t off = 3 * n_ * trial;
-      const double* y = y_all + off;
-      double* dydt = dydt_all + off;
-      const double r = rate[trial * n_ + i];
-      dydt[i] = -y[i] * inv_tau_m + input_gain_ * (drive(trial, segment)[i] + acc[trial]);
-      dydt[n_ + i] = (-y[n_ + i] + kappa[i] * r) * inv_tau_a;
-      dydt[2 * n_ + i] = (-y[2 * n_ + i] + r) * inv_tau_s;
-    }
+    dydt[i] = -y[i] * inv_tau_m + input_gain_ * (D[i] + recurrent[i]);
+    dydt[n_ + i] = (-y[n_ + i] + kappa[i] * r[i]) * inv_tau_a;
+    dydt[2 * n_ + i] = (-y[2 * n_ + i] + r[i]) * inv_tau_s;
   }
 }
 
@@ -192,16 +179,18 @@ void ColumnNetwork::jacobian_vector(double, std::size_t, const double* y_all, co
 }
 
 void ColumnNetwork::transpose_product_of_trial(const double* slope, const double* w, double* out) {
-  const SparseMatrix& W = weights_.recurrent;
+  multiply_over_trials(recurrent_transpose_, w, 1, work_.data());  // W^T w_V
+  transpose_from_recurrent(slope, w, work_.data(), out);
+}
+
+void ColumnNetwork::transpose_from_recurrent(const double* __restrict slope, const double* __restrict w,
+                                             const double* __restrict recurrent,
+                                             double* __restrict out) const {
   const auto [inv_tau_m, inv_tau_a, inv_tau_s] = inverse_tau_;
-  const double* kappa = weights_.adaptation_strength.data();
-  // work_j = sum_i W_ij w_V,i  (W^T w_V)
-  std::fill(work_.begin(), work_.end(), 0.0);
-  for (std::size_t i = 0; i < n_; ++i)
-    for (std::size_t e = W.row_start[i]; e < W.row_start[i + 1]; ++e) work_[W.col[e]] += W.value[e] * w[i];
+  const double* __restrict kappa = weights_.adaptation_strength.data();
   for (std::size_t j = 0; j < n_; ++j) {
-    const double g =
-        slope[j] * (input_gain_ * work_[j] + kappa[j] * w[n_ + j] * inv_tau_a + w[2 * n_ + j] * inv_tau_s);
+    const double g = slope[j] * (input_gain_ * recurrent[j] + kappa[j] * w[n_ + j] * inv_tau_a +
+                                 w[2 * n_ + j] * inv_tau_s);
     out[j] = -w[j] * inv_tau_m + g;
     out[n_ + j] = -w[n_ + j] * inv_tau_a - g;
     out[2 * n_ + j] = -w[2 * n_ + j] * inv_tau_s;
@@ -213,37 +202,14 @@ void ColumnNetwork::transpose_product_of_block(const double* slope, const double
     transpose_product_of_trial(slope, w_all, out_all);
     return;
   }
-  // As field_of_block: W^T w_V for all trials at once, trials contiguous, each trial's sums in
-  // transpose_product_of_trial's order (so the results are equal).
+  // As field_of_block: W^T w_V for all trials at once, population-major.
   const std::size_t T = trials_;
+  to_population_major(w_all, 3 * n_, n_, T, block_in_.data());
+  multiply_over_trials(recurrent_transpose_, block_in_.data(), T, block_out_.data());
+  to_trial_major(block_out_.data(), n_, T, block_in_.data());
   for (std::size_t trial = 0; trial < T; ++trial)
-    for (std::size_t i = 0; i < n_; ++i) block_in_[i * T + trial] = w_all[3 * n_ * trial + i];
-  const SparseMatrix& W = weights_.recurrent;
-  const auto [inv_tau_m, inv_tau_a, inv_tau_s] = inverse_tau_;
-  const double* kappa = weights_.adaptation_strength.data();
-  double* __restrict wt = block_out_.data();
-  const double* __restrict in = block_in_.data();
-  std::fill(block_out_.begin(), block_out_.end(), 0.0);
-  for (std::size_t i = 0; i < n_; ++i) {
-    const double* __restrict source = in + i * T;
-    for (std::size_t e = W.row_start[i]; e < W.row_start[i + 1]; ++e) {
-      const double v = W.value[e];
-      double* __restrict target = wt + W.col[e] * T;
-      for (std::size_t trial = 0; trial < T; ++trial) target[trial] += v * source[trial];
-    }
-  }
-  for (std::size_t trial = 0; trial < T; ++trial) {
-    const double* w = w_all + 3 * n_ * trial;
-    const double* s = slope + n_ * trial;
-    double* out = out_all + 3 * n_ * trial;
-    for (std::size_t j = 0; j < n_; ++j) {
-      const double g = s[j] * (input_gain_ * wt[j * T + trial] + kappa[j] * w[n_ + j] * inv_tau_a +
-                               w[2 * n_ + j] * inv_tau_s);
-      out[j] = -w[j] * inv_tau_m + g;
-      out[n_ + j] = -w[n_ + j] * inv_tau_a - g;
-      out[2 * n_ + j] = -w[2 * n_ + j] * inv_tau_s;
-    }
-  }
+    transpose_from_recurrent(slope + n_ * trial, w_all + 3 * n_ * trial, block_in_.data() + n_ * trial,
+                             out_all + 3 * n_ * trial);
 }
 
 void ColumnNetwork::parameter_product_of_trial(std::size_t trial, std::size_t segment, const double* rate,
@@ -441,6 +407,8 @@ void ColumnNetwork::set_parameters(const std::vector<double>& values) {
     }
   }
   update_time_constants();
+  for (std::size_t e = 0; e < transpose_source_.size(); ++e)
+    recurrent_transpose_.value[e] = weights_.recurrent.value[transpose_source_[e]];
   if (input_changed) update_drive();
 }
 

@@ -80,6 +80,12 @@ class ColumnNetwork final : public Model {
                       double* dydt);
   /// F of all trials with their rates (trial-major) already evaluated.
   void field_of_block(std::size_t segment, const double* y_all, const double* rate, double* dydt_all);
+  /// F of one trial from its sums W f already formed (`recurrent`).
+  void field_from_recurrent(const double* y, const double* rate, const double* drive, const double* recurrent,
+                            double* dydt) const;
+  /// (dF/dy)^T w of one trial from its sums W^T w_V already formed (`recurrent`).
+  void transpose_from_recurrent(const double* slope, const double* w, const double* recurrent,
+                                double* out) const;
   /// (dF/dy)^T w of all trials with their slopes (trial-major).
   void transpose_product_of_block(const double* slope, const double* w_all, double* out_all);
   /// (dF/dy)^T w of one trial with the slopes f' at its state.
@@ -111,9 +117,12 @@ class ColumnNetwork final : public Model {
   // Scratch, sized once: V - a, rate f and slope f' of every population of every trial; work_ is
   // one trial's.
   std::vector<double> x_, rate_, slope_, work_, field_;
-  // Scratch of the batched products: an input and an output population-major (trials contiguous),
-  // and one sum per trial.
-  std::vector<double> block_in_, block_out_, block_acc_;
+  // W^T, its rows in the order of W's rows (see trial_batched_product), and where each of its
+  // entries sits in W.
+  SparseMatrix recurrent_transpose_;
+  std::vector<std::size_t> transpose_source_;
+  // Scratch of the batched products: an input and an output population-major (trials contiguous).
+  std::vector<double> block_in_, block_out_;
   bool has_scalar_parameters_ = false;
 };
 

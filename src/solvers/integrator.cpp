@@ -485,7 +485,7 @@ Solution Integrator::solve(double t0, const std::vector<double>& y0, const std::
   Solution solution;
   solution.state_size = s.n;
   solution.times = output_times;
-  solution.states.assign(output_times.size() * s.n, 0.0);
+  solution.states.resize(output_times.size() * s.n);
   solution.method = s.describe();
   const double t_end = output_times.back();
 

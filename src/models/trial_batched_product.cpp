@@ -1,0 +1,124 @@
+#include "models/trial_batched_product.hpp"
+
+namespace neurode::models {
+namespace {
+
+// The same kernel is compiled twice, for AVX2 (without FMA: a fused multiply-add would round
+// differently from the single-trial products) and for the baseline instruction set, and chosen at
+// run time.
+#define NEURODE_INLINE __attribute__((always_inline)) inline
+
+// Four doubles as one value: with target avx2 one ymm register, otherwise two xmm. Written out
+// rather than left to the auto-vectoriser, which vectorises the loop over a row's entries (with
+// gathers) instead of the one over trials.
+// The 32-byte type only ever crosses always-inline calls, never an ABI boundary.
+#pragma GCC diagnostic push
+#pragma GCC diagnostic ignored "-Wpsabi"
+typedef double Lanes __attribute__((vector_size(32)));
+
+NEURODE_INLINE Lanes load(const double* p) {
+  Lanes v;
+  __builtin_memcpy(&v, p, sizeof v);
+  return v;
+}
+
+NEURODE_INLINE void store(double* p, Lanes v) { __builtin_memcpy(p, &v, sizeof v); }
+
+// Rows of A times trials [first, first + 4 V): V accumulators live in registers across the row.
+template <std::size_t V>
+NEURODE_INLINE void multiply_lanes(const SparseMatrix& A, const double* __restrict in, std::size_t trials,
+                                   std::size_t first, double* __restrict out) {
+  const std::size_t* row_start = A.row_start.data();
+  const std::size_t* col = A.col.data();
+  const double* value = A.value.data();
+  for (std::size_t i = 0; i < A.rows; ++i) {
+    Lanes acc[V] = {};
+    for (std::size_t e = row_start[i]; e < row_start[i + 1]; ++e) {
+      const Lanes w = {value[e], value[e], value[e], value[e]};
+      const double* source = in + col[e] * trials + first;
+      for (std::size_t v = 0; v < V; ++v) acc[v] += w * load(source + 4 * v);
+    }
+    for (std::size_t v = 0; v < V; ++v) store(out + i * trials + first + 4 * v, acc[v]);
+  }
+}
+
+// One trial: the scalar form of the same sums.
+NEURODE_INLINE void multiply_one(const SparseMatrix& A, const double* __restrict in, std::size_t trials,
+                                 std::size_t trial, double* __restrict out) {
+  for (std::size_t i = 0; i < A.rows; ++i) {
+    double acc = 0.0;
+    for (std::size_t e = A.row_start[i]; e < A.row_start[i + 1]; ++e)
+      acc += A.value[e] * in[A.col[e] * trials + trial];
+    out[i * trials + trial] = acc;
+  }
+}
+
+NEURODE_INLINE void multiply_all(const SparseMatrix& A, const double* in, std::size_t trials, double* out) {
+  std::size_t first = 0;
+  for (; first + 8 <= trials; first += 8) multiply_lanes<2>(A, in, trials, first, out);
+  if (first + 4 <= trials) {
+    multiply_lanes<1>(A, in, trials, first, out);
+    first += 4;
+  }
+  for (; first < trials; ++first) multiply_one(A, in, trials, first, out);
+}
+
+__attribute__((target("avx2"))) void multiply_avx2(const SparseMatrix& A, const double* in,
+                                                   std::size_t trials, double* out) {
+  multiply_all(A, in, trials, out);
+}
+
+void multiply_baseline(const SparseMatrix& A, const double* in, std::size_t trials, double* out) {
+  multiply_all(A, in, trials, out);
+}
+
+#pragma GCC diagnostic pop
+
+bool have_avx2() {
+  static const bool supported = __builtin_cpu_supports("avx2");
+  return supported;
+}
+
+}  // namespace
+
+void multiply_over_trials(const SparseMatrix& A, const double* in, std::size_t trials, double* out) {
+  if (have_avx2())
+    multiply_avx2(A, in, trials, out);
+  else
+    multiply_baseline(A, in, trials, out);
+}
+
+void to_population_major(const double* __restrict in, std::size_t stride, std::size_t n, std::size_t trials,
+                         double* __restrict out) {
+  for (std::size_t t = 0; t < trials; ++t)
+    for (std::size_t i = 0; i < n; ++i) out[i * trials + t] = in[t * stride + i];
+}
+
+void to_trial_major(const double* __restrict in, std::size_t n, std::size_t trials, double* __restrict out) {
+  for (std::size_t t = 0; t < trials; ++t)
+    for (std::size_t i = 0; i < n; ++i) out[t * n + i] = in[i * trials + t];
+}
+
+SparseMatrix transpose(const SparseMatrix& A, std::vector<std::size_t>& source) {
+  SparseMatrix t;
+  t.rows = A.cols;
+  t.cols = A.rows;
+  t.row_start.assign(A.cols + 1, 0);
+  for (std::size_t c : A.col) ++t.row_start[c + 1];
+  for (std::size_t j = 0; j < A.cols; ++j) t.row_start[j + 1] += t.row_start[j];
+  const std::size_t entries = A.value.size();
+  t.col.resize(entries);
+  t.value.resize(entries);
+  source.resize(entries);
+  std::vector<std::size_t> next(t.row_start.begin(), t.row_start.end() - 1);
+  for (std::size_t i = 0; i < A.rows; ++i)  // rows in increasing order: each row of A^T sorted by i
+    for (std::size_t e = A.row_start[i]; e < A.row_start[i + 1]; ++e) {
+      const std::size_t slot = next[A.col[e]]++;
+      t.col[slot] = i;
+      t.value[slot] = A.value[e];
+      source[slot] = e;
+    }
+  return t;
+}
+
+}  // namespace neurode::models
