@@ -1,5 +1,7 @@
 #include "models/trial_batched_product.hpp"
 
+#include <immintrin.h>
+
 namespace neurode::models {
 namespace {
 
@@ -74,9 +76,49 @@ void multiply_baseline(const SparseMatrix& A, const double* in, std::size_t tria
 
 #pragma GCC diagnostic pop
 
+// out[c out_stride + r] = in[r in_stride + c] for r < rows, c < cols, in 4 x 4 tiles of registers.
+__attribute__((target("avx2"))) void transpose_copy_avx2(const double* __restrict in, std::size_t in_stride,
+                                                         std::size_t rows, std::size_t cols,
+                                                         double* __restrict out, std::size_t out_stride) {
+  std::size_t r = 0;
+  for (; r + 4 <= rows; r += 4) {
+    std::size_t c = 0;
+    for (; c + 4 <= cols; c += 4) {
+      const __m256d a = _mm256_loadu_pd(in + (r + 0) * in_stride + c);
+      const __m256d b = _mm256_loadu_pd(in + (r + 1) * in_stride + c);
+      const __m256d d = _mm256_loadu_pd(in + (r + 2) * in_stride + c);
+      const __m256d e = _mm256_loadu_pd(in + (r + 3) * in_stride + c);
+      const __m256d ab_even = _mm256_unpacklo_pd(a, b), ab_odd = _mm256_unpackhi_pd(a, b);
+      const __m256d de_even = _mm256_unpacklo_pd(d, e), de_odd = _mm256_unpackhi_pd(d, e);
+      _mm256_storeu_pd(out + (c + 0) * out_stride + r, _mm256_permute2f128_pd(ab_even, de_even, 0x20));
+      _mm256_storeu_pd(out + (c + 1) * out_stride + r, _mm256_permute2f128_pd(ab_odd, de_odd, 0x20));
+      _mm256_storeu_pd(out + (c + 2) * out_stride + r, _mm256_permute2f128_pd(ab_even, de_even, 0x31));
+      _mm256_storeu_pd(out + (c + 3) * out_stride + r, _mm256_permute2f128_pd(ab_odd, de_odd, 0x31));
+    }
+    for (; c < cols; ++c)
+      for (std::size_t k = 0; k < 4; ++k) out[c * out_stride + r + k] = in[(r + k) * in_stride + c];
+  }
+  for (; r < rows; ++r)
+    for (std::size_t c = 0; c < cols; ++c) out[c * out_stride + r] = in[r * in_stride + c];
+}
+
+void transpose_copy_baseline(const double* __restrict in, std::size_t in_stride, std::size_t rows,
+                             std::size_t cols, double* __restrict out, std::size_t out_stride) {
+  for (std::size_t r = 0; r < rows; ++r)
+    for (std::size_t c = 0; c < cols; ++c) out[c * out_stride + r] = in[r * in_stride + c];
+}
+
 bool have_avx2() {
   static const bool supported = __builtin_cpu_supports("avx2");
   return supported;
+}
+
+void transpose_copy(const double* in, std::size_t in_stride, std::size_t rows, std::size_t cols, double* out,
+                    std::size_t out_stride) {
+  if (have_avx2())
+    transpose_copy_avx2(in, in_stride, rows, cols, out, out_stride);
+  else
+    transpose_copy_baseline(in, in_stride, rows, cols, out, out_stride);
 }
 
 }  // namespace
@@ -88,15 +130,13 @@ void multiply_over_trials(const SparseMatrix& A, const double* in, std::size_t t
     multiply_baseline(A, in, trials, out);
 }
 
-void to_population_major(const double* __restrict in, std::size_t stride, std::size_t n, std::size_t trials,
-                         double* __restrict out) {
-  for (std::size_t t = 0; t < trials; ++t)
-    for (std::size_t i = 0; i < n; ++i) out[i * trials + t] = in[t * stride + i];
+void to_population_major(const double* in, std::size_t stride, std::size_t n, std::size_t trials,
+                         double* out) {
+  transpose_copy(in, stride, trials, n, out, trials);
 }
 
-void to_trial_major(const double* __restrict in, std::size_t n, std::size_t trials, double* __restrict out) {
-  for (std::size_t t = 0; t < trials; ++t)
-    for (std::size_t i = 0; i < n; ++i) out[t * n + i] = in[i * trials + t];
+void to_trial_major(const double* in, std::size_t n, std::size_t trials, double* out) {
+  transpose_copy(in, trials, n, trials, out, n);
 }
 
 SparseMatrix transpose(const SparseMatrix& A, std::vector<std::size_t>& source) {
