@@ -115,7 +115,7 @@ def main():
     per = lambda t, n: t / n if t is not None and n else None
     ratio = lambda x, y: x / y if x is not None and y else None
     md = ["# neurode benchmark results", "",
-          "Written by `bench/compare.sh` (do not edit by hand; rerun it). Times are CPU seconds of one core "
+          "Written by `bench/compare.sh` (do not edit by hand; rerun it), except the sections marked \"run separately\", which their own scripts print and compare.sh keeps. Times are CPU seconds of one core "
           "(Google Benchmark: the fastest of 5 repetitions of >= 0.5 s each, and of two passes for the benchmarks "
           "compared with the floor or PyTorch; PyTorch: the fastest of 3 runs for WTA, "
           "2 for XOR, 1 torch thread; other processes on a shared machine only ever add time). Ratios are within this one run. Peak RSS is that of the whole process running one "
@@ -266,8 +266,24 @@ def main():
     if os.path.exists(check_path):
         with open(check_path) as f:
             md += ["## Checks (`neurode_bench --check`)", "", "```", f.read().rstrip(), "```", ""]
+    md += kept_sections(args.output)
     with open(args.output, "w") as f:
         f.write("\n".join(md))
+
+
+def kept_sections(path):
+    """The sections of an existing RESULTS.md that other scripts wrote ('run separately' in their
+    heading: MPI scaling, XOR training), so that a rerun of compare.sh does not drop them."""
+    if not os.path.exists(path):
+        return []
+    kept, keep = [], False
+    with open(path) as f:
+        for line in f.read().rstrip("\n").split("\n"):
+            if line.startswith("## "):
+                keep = "run separately" in line
+            if keep:
+                kept.append(line)
+    return kept + [""] if kept else []
 
 
 if __name__ == "__main__":
