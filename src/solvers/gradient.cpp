@@ -80,6 +80,7 @@ struct GradientSolver::Impl {
       const std::string rk_type = description.substr(3, description.find(',') - 3);
       discrete = std::make_unique<RkDiscreteAdjoint>(model, rk_tableau(rk_type));
       store.set_record_stages(settings.keep_stage_linearisations && model.linearisation_size() > 0);
+      store.set_states_only_where_needed(!model.linearised_products_read_state());
     }
   }
 };

@@ -122,11 +122,14 @@ AdjointResult RkDiscreteAdjoint::run(const TrajectoryStore& store, const Solutio
       }
       --k;
     }
-    // The state at the start of step m: stored, or recomputed from its checkpoint.
-    const double* y_m;
-    if (stride == 1) {
+    const double* stages = linearised ? store.stage_linearisations(m) : nullptr;
+    // The state at the start of step m (stored, or recomputed from its checkpoint), unless the
+    // step's kept stages suffice: the store may not have kept it then.
+    const bool needs_state = stages == nullptr || read_state;
+    const double* y_m = nullptr;
+    if (needs_state && stride == 1) {
       y_m = store.checkpoint(m);
-    } else {
+    } else if (needs_state) {
       if (m < block_start || block_start == N) {
         block_start = (m / stride) * stride;
         std::copy(store.checkpoint(block_start), store.checkpoint(block_start) + n_, block.begin());
@@ -138,7 +141,6 @@ AdjointResult RkDiscreteAdjoint::run(const TrajectoryStore& store, const Solutio
       }
       y_m = &block[(m - block_start) * n_];
     }
-    const double* stages = linearised ? store.stage_linearisations(m) : nullptr;
     if (stages == nullptr)
       compute_stages(rec.t_start, h, rec.segment, y_m);
     else if (read_state)

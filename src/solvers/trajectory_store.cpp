@@ -13,16 +13,33 @@ void TrajectoryStore::on_start(double t0, const double* y0, std::size_t n) {
   n_ = n;
   t0_ = t0;
   steps_.clear();
-  states_.assign(y0, y0 + n);
   final_.assign(y0, y0 + n);
+  if (eliding_states())
+    states_.clear();
+  else
+    states_.assign(y0, y0 + n);
+  state_slot_.clear();
   stage_slot_.clear();
   stage_count_ = linearisation_size_ = recorded_steps_ = 0;
 }
 
 void TrajectoryStore::on_step(double t_start, double t_end, std::size_t segment, const double* y_end) {
+  if (eliding_states()) {
+    // The previous step's stages were handed over (or not) before this step ended: keep its start
+    // state only if they were not. This step's start state is the previous final state.
+    const std::size_t k = steps_.size();
+    if (k > 0 && stage_slot_[k - 1] == not_recorded) {
+      state_slot_[k - 1] = states_.size();
+      states_.insert(states_.end(), last_start_.begin(), last_start_.end());
+    }
+    std::swap(last_start_, final_);
+    final_.assign(y_end, y_end + n_);
+    state_slot_.push_back(not_kept);
+  } else {
+    if ((steps_.size() + 1) % stride_ == 0) states_.insert(states_.end(), y_end, y_end + n_);
+    std::copy(y_end, y_end + n_, final_.begin());
+  }
   steps_.push_back({t_start, t_end, segment});
-  if (steps_.size() % stride_ == 0) states_.insert(states_.end(), y_end, y_end + n_);
-  std::copy(y_end, y_end + n_, final_.begin());
   if (wants_stage_linearisations()) stage_slot_.push_back(not_recorded);
 }
 
@@ -53,6 +70,11 @@ void TrajectoryStore::on_step_stages(const double* const* stages, std::size_t co
 
 const double* TrajectoryStore::checkpoint(std::size_t k) const {
   if (k == steps_.size()) return final_.data();
+  if (eliding_states()) {
+    if (k < state_slot_.size() && state_slot_[k] != not_kept) return &states_[state_slot_[k]];
+    if (k + 1 == steps_.size()) return last_start_.data();
+    throw std::logic_error("state " + std::to_string(k) + " was not kept: its step has recorded stages");
+  }
   if (k % stride_ != 0) throw std::logic_error("state " + std::to_string(k) + " is not a checkpoint");
   return &states_[(k / stride_) * n_];
 }
@@ -60,8 +82,9 @@ const double* TrajectoryStore::checkpoint(std::size_t k) const {
 std::size_t TrajectoryStore::bytes() const {
   std::size_t stage_doubles = 0;
   for (const auto& chunk : stage_chunks_) stage_doubles += chunk.capacity();
-  return (states_.capacity() + final_.capacity() + stage_doubles) * sizeof(double) +
-         steps_.capacity() * sizeof(StepRecord) + stage_slot_.capacity() * sizeof(std::size_t);
+  return (states_.capacity() + final_.capacity() + last_start_.capacity() + stage_doubles) * sizeof(double) +
+         steps_.capacity() * sizeof(StepRecord) +
+         (stage_slot_.capacity() + state_slot_.capacity()) * sizeof(std::size_t);
 }
 
 }  // namespace neurode::solvers

@@ -30,6 +30,11 @@ class TrajectoryStore final : public StepObserver {
 
   /// Keep the stage linearisations of each step (only with checkpoint_every = 1; off by default).
   void set_record_stages(bool record) { record_stages_ = record; }
+  /// With stages recorded, keep a step's start state only if its stages were not recorded (plus
+  /// the last step's and the final state): for models whose products from a linearisation do not
+  /// read the state (Model::linearised_products_read_state), the backward pass never asks for the
+  /// others, and they are most of the memory traffic of a batched Euler solve. Off by default.
+  void set_states_only_where_needed(bool only) { states_only_where_needed_ = only; }
 
   void on_start(double t0, const double* y0, std::size_t n) override;
   void on_step(double t_start, double t_end, std::size_t segment, const double* y_end) override;
@@ -42,7 +47,8 @@ class TrajectoryStore final : public StepObserver {
   double t0() const { return t0_; }
   const StepRecord& step(std::size_t k) const { return steps_[k]; }
   /// State after step k - 1 (state 0 is the initial state); only for k a multiple of the stride,
-  /// or k == steps() (the final state is always kept).
+  /// or k == steps() (the final state is always kept). With states only where needed: for the
+  /// steps without recorded stages, the last step and k == steps(); std::logic_error otherwise.
   const double* checkpoint(std::size_t k) const;
 
   /// Step k's stage linearisations (stage_count() blocks of linearisation_size() doubles, stage
@@ -62,8 +68,15 @@ class TrajectoryStore final : public StepObserver {
 
  private:
   static constexpr std::size_t not_recorded = std::numeric_limits<std::size_t>::max();
+  static constexpr std::size_t not_kept = std::numeric_limits<std::size_t>::max();
+  bool eliding_states() const { return states_only_where_needed_ && wants_stage_linearisations(); }
   std::size_t stride_;
   bool record_stages_ = false;
+  bool states_only_where_needed_ = false;
+  /// When eliding: the start state of the last step, kept until the next step shows whether its
+  /// stages were recorded; and per step, the position of its start state in states_ (or npos).
+  std::vector<double> last_start_;
+  std::vector<std::size_t> state_slot_;
   std::size_t n_ = 0;
   double t0_ = 0;
   std::vector<StepRecord> steps_;
