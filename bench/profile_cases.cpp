@@ -48,16 +48,17 @@ FloorProblem with_output_stride(FloorProblem p, std::size_t stride) {
 const char* profile_case_names() {
   return "neurode_rk4_forward neurode_rk4_gradient neurode_dp5_forward neurode_dp5_forward_10ms "
          "neurode_dp5_gradient "
-         "neurode_wta_b16_rk4_gradient neurode_wta_b16_euler_gradient floor_rk4_forward floor_rk4_gradient "
+         "neurode_wta_b16_rk4_gradient neurode_wta_b16_euler_gradient neurode_xor_b16_euler_gradient "
+         "floor_rk4_forward floor_rk4_gradient "
          "floor_dp5_forward floor_dp5_forward_10ms floor_dp5_gradient";
 }
 
 void run_profile_case(const std::string& name) {
   constexpr std::size_t kMaxSteps = 4000;
-  if (name.rfind("neurode_wta_b16_", 0) == 0) {
-    // The batch of 16 WTA trials PyTorch is compared with (bench/solver_bench.cpp's BM_Gradient).
+  if (name.rfind("neurode_wta_b16_", 0) == 0 || name.rfind("neurode_xor_b16_", 0) == 0) {
+    // The batches of 16 PyTorch is compared with (bench/solver_bench.cpp's BM_Gradient).
     const bool euler = name.find("euler") != std::string::npos;
-    auto p = wta_problem(16);
+    auto p = name.find("xor") != std::string::npos ? xor_problem(16) : wta_problem(16);
     solvers::GradientSettings g;
     g.method = euler ? solvers::GradientMethod::backprop_euler : solvers::GradientMethod::discrete;
     const auto solver = settings(euler ? "euler" : "rk4", false);

@@ -181,7 +181,8 @@ def main():
         # The batch PyTorch is compared with (the floor has no batch): instructions per sample.
         b16 = [(label, counts.get(case)) for label, case in
                [("WTA batch 16, RK4 dt 1e-4, forward + gradient", "neurode_wta_b16_rk4_gradient"),
-                ("WTA batch 16, Euler dt 1e-4, forward + gradient", "neurode_wta_b16_euler_gradient")]]
+                ("WTA batch 16, Euler dt 1e-4, forward + gradient", "neurode_wta_b16_euler_gradient"),
+                ("XOR batch 16, Euler dt 1e-4, forward + gradient", "neurode_xor_b16_euler_gradient")]]
         if any(c is not None for _, c in b16):
             md += [table(["problem (neurode)", "M instructions per call", "M instructions per sample"],
                          [[label, c and c / 1e6, c and c / 16e6] for label, c in b16]), ""]

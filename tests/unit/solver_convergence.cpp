@@ -145,3 +145,45 @@ TEST(Breakpoints, StepsLandOnInputJumpsAndRk4StaysExact) {
 
 }  // namespace
 }  // namespace neurode
+
+namespace neurode {
+namespace {
+
+// A fixed step keeps its grid whatever the outputs: an output between grid points is the linear
+// interpolation of the grid states around it (the integrator keeps a step's start state only when
+// an output can fall inside the step), one on a grid point is that grid state, and sparse outputs
+// do not change the grid. Across the WTA input jumps at 50 and 100 ms (grid restarts).
+TEST(FixedStepOutputs, OffGridOutputsInterpolateTheGridStates) {
+  const auto net = io::load_network_file(testing::reference_path("wta_two_columns.h5"));
+  models::ColumnNetwork model(net.weights, net.constants, std::vector{net.drive});
+  solvers::SolverSettings settings;
+  settings.method = "rk4";
+  settings.adaptive = false;
+  settings.dt = 1e-3;
+  std::vector<double> grid_times;
+  for (int k = 0; k <= 150; ++k) grid_times.push_back(1e-3 * k);
+  solvers::Integrator grid_integrator(model, settings);
+  const auto grid = grid_integrator.solve(0.0, net.initial_state, grid_times);
+  ASSERT_TRUE(grid.ok()) << grid.message;
+  const std::vector<double> sparse_times = {0.0, 0.0004, 0.0105, 0.02, 0.0499, 0.0507, 0.1, 0.13725, 0.15};
+  solvers::Integrator sparse_integrator(model, settings);
+  const auto sparse = sparse_integrator.solve(0.0, net.initial_state, sparse_times);
+  ASSERT_TRUE(sparse.ok()) << sparse.message;
+  EXPECT_EQ(sparse.statistics.steps, grid.statistics.steps);
+  const std::size_t n = grid.state_size;
+  for (std::size_t k = 0; k < sparse_times.size(); ++k) {
+    const double t = sparse_times[k];
+    const auto below = static_cast<std::size_t>(std::floor(t / 1e-3 + 1e-9));
+    const double theta = t / 1e-3 - static_cast<double>(below);
+    for (std::size_t i = 0; i < n; ++i) {
+      const double a = grid.state(below)[i];
+      const double expected =
+          theta < 1e-9 ? a : (1.0 - theta) * a + theta * grid.state(std::min<std::size_t>(below + 1, 150))[i];
+      EXPECT_NEAR(sparse.state(k)[i], expected, 1e-9 * std::max(1.0, std::abs(expected)))
+          << "output " << t << " s, state " << i;
+    }
+  }
+}
+
+}  // namespace
+}  // namespace neurode
