@@ -56,9 +56,15 @@ ColumnNetwork::ColumnNetwork(NetworkWeights weights, ColumnConstants constants,
   block_out_.resize(n_ * trials_);
   recurrent_transpose_ = transpose(weights_.recurrent, transpose_source_);
   field_.resize(3 * n_ * trials_);
-  for (const auto& ref : weights_.parameters)
-    if (ref.matrix != ParameterRef::Matrix::recurrent && ref.matrix != ParameterRef::Matrix::input)
+  for (std::size_t k = 0; k < weights_.parameters.size(); ++k) {
+    const ParameterRef& ref = weights_.parameters[k];
+    if (ref.matrix == ParameterRef::Matrix::recurrent)
+      recurrent_parameters_.push_back({k, ref.row, ref.column});
+    else if (ref.matrix == ParameterRef::Matrix::input)
+      input_parameters_.push_back({k, ref.row, ref.column});
+    else
       has_scalar_parameters_ = true;
+  }
   update_drive();
 }
 
@@ -216,17 +222,20 @@ void ColumnNetwork::transpose_product_of_block(const double* slope, const double
 
 void ColumnNetwork::parameter_product_of_trial(std::size_t trial, std::size_t segment, const double* rate,
                                                const double* w, double* g) {
+  // Weights first, from flat lists (this runs for every trial at every stage of the backward pass).
+  for (const auto& c : recurrent_parameters_) g[c.index] += input_gain_ * w[c.row] * rate[c.column];
   const std::size_t segments = breakpoints_.size() + 1;
+  if (!input_parameters_.empty()) {
+    const double* channel = drives_[trial].channel_values[trial_segment_[trial * segments + segment]].data();
+    for (const auto& c : input_parameters_) g[c.index] += input_gain_ * w[c.row] * channel[c.column];
+  }
+  if (!has_scalar_parameters_) return;
   const std::size_t off = 3 * n_ * trial;
   for (std::size_t k = 0; k < weights_.parameters.size(); ++k) {
     const ParameterRef& ref = weights_.parameters[k];
     switch (ref.matrix) {
       case ParameterRef::Matrix::recurrent:
-        g[k] += input_gain_ * w[ref.row] * rate[ref.column];
-        break;
       case ParameterRef::Matrix::input:
-        g[k] += input_gain_ * w[ref.row] *
-                drives_[trial].channel_values[trial_segment_[trial * segments + segment]][ref.column];
         break;
       case ParameterRef::Matrix::tau_membrane:
         for (std::size_t i = 0; i < n_; ++i) g[k] -= w[i] * field_[off + i] / constants_.tau_membrane_s;

@@ -123,6 +123,11 @@ class ColumnNetwork final : public Model {
   std::vector<std::size_t> transpose_source_;
   // Scratch of the batched products: an input and an output population-major (trials contiguous).
   std::vector<double> block_in_, block_out_;
+  /// The trainable weights among the parameters as flat (parameter, row, column) lists.
+  struct WeightParameter {
+    std::size_t index, row, column;
+  };
+  std::vector<WeightParameter> recurrent_parameters_, input_parameters_;
   bool has_scalar_parameters_ = false;
 };
 
