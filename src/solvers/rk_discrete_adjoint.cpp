@@ -74,8 +74,10 @@ void RkDiscreteAdjoint::step(double t, double h, std::size_t segment, const doub
   }
 }
 
-AdjointResult RkDiscreteAdjoint::run(const TrajectoryStore& store, const Solution& solution,
-                                     const ObservationCost& cost) {
+// The sweep's state-sized loops (a few per stage per step, over every trial of a batch) are vector
+// code: compiled for AVX2 as well, chosen at load time; without FMA, so to the same bits.
+__attribute__((target_clones("avx2", "default"))) AdjointResult RkDiscreteAdjoint::run(
+    const TrajectoryStore& store, const Solution& solution, const ObservationCost& cost) {
   const auto wall_start = std::chrono::steady_clock::now();
   rhs_evaluations_ = 0;
   AdjointResult result;
