@@ -56,6 +56,8 @@ models::PiecewiseDrive WtaTask::drive(Split split, std::size_t index) const {
 }
 
 std::vector<double> WtaTask::targets(Split split, std::size_t index) const {
+  const auto cached = targets_.find({split, index});
+  if (cached != targets_.end()) return cached->second;
   const auto mu = pair(split, index);
   const auto target = models::wong_wang_target(wta_.wong_wang, mu.mu_A_Hz, mu.mu_B_Hz);
   // Observations off the Wong-Wang grid (the stimulus end) get weight 0; their target is unused.
@@ -65,6 +67,7 @@ std::vector<double> WtaTask::targets(Split split, std::size_t index) const {
     out[2 * k] = target.values[2 * j];
     out[2 * k + 1] = target.values[2 * j + 1];
   }
+  targets_.emplace(std::pair{split, index}, out);
   return out;
 }
 

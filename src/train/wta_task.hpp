@@ -5,6 +5,10 @@
 /// are the prototype's Euler run of the Wong-Wang model compressed 100 times in time. Trainable:
 /// cross-column L2/3e -> L2/3i and L2/3e self-excitation. Metric: the more strongly driven column
 /// has the higher L2/3e rate at stimulus end.
+#include <map>
+#include <utility>
+#include <vector>
+
 #include "models/stimulus_pairs.hpp"
 #include "models/wong_wang.hpp"
 #include "train/column_task.hpp"
@@ -49,6 +53,9 @@ class WtaTask final : public ColumnTask {
   std::vector<double> times_;         ///< the grid plus the stimulus end (weight 0)
   std::vector<double> weights_over_time_;
   std::size_t stimulus_end_index_ = 0;
+  /// Each sample's Wong-Wang target, simulated once: it depends on the stimulus pair only, and
+  /// simulating it for every group of every step cost about a tenth of a WTA training.
+  mutable std::map<std::pair<Split, std::size_t>, std::vector<double>> targets_;
 };
 
 }  // namespace neurode::train
