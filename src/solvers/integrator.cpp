@@ -524,16 +524,24 @@ Solution Integrator::solve(double t0, const std::vector<double>& y0, const std::
   else
     for (std::size_t k = s.next_output; k < output_times.size(); ++k)
       s.stops.push_back({output_times[k], false});
+  // The output stops are sorted already: the breakpoints are merged in, not the whole list sorted
+  // (thousands of outputs per solve, a solve per group per training step).
+  const auto earlier = [](const Stop& a, const Stop& b) { return a.time < b.time; };
+  const std::size_t outputs = s.stops.size();
   for (double b : s.model.breakpoints()) {
     if (b <= t0 || b >= t_end) continue;
-    auto it =
-        std::find_if(s.stops.begin(), s.stops.end(), [&](const Stop& st) { return same_time(st.time, b); });
-    if (it != s.stops.end())
+    const auto end = s.stops.begin() + static_cast<std::ptrdiff_t>(outputs);
+    auto it = std::lower_bound(s.stops.begin(), end, Stop{b - 1e-9 * std::max(1.0, std::abs(b))}, earlier);
+    for (; it != end && it->time <= b + 1e-9 * std::max(1.0, std::abs(b)); ++it)
+      if (same_time(it->time, b)) break;
+    if (it != end && same_time(it->time, b))
       it->breakpoint = true;
     else
       s.stops.push_back({b, true});
   }
-  std::sort(s.stops.begin(), s.stops.end(), [](const Stop& a, const Stop& b) { return a.time < b.time; });
+  const auto middle = s.stops.begin() + static_cast<std::ptrdiff_t>(outputs);
+  std::sort(middle, s.stops.end(), earlier);
+  std::inplace_merge(s.stops.begin(), middle, s.stops.end(), earlier);
   s.next_stop = 0;
   s.grid_origin = t0;
   s.grid_index = 0;
