@@ -55,6 +55,8 @@ ColumnNetwork::ColumnNetwork(NetworkWeights weights, ColumnConstants constants,
   block_in_.resize(n_ * trials_);
   block_out_.resize(n_ * trials_);
   recurrent_transpose_ = transpose(weights_.recurrent, transpose_source_);
+  recurrent_dense_ = dense_columns(weights_.recurrent);
+  transpose_dense_ = dense_columns(recurrent_transpose_);
   field_.resize(3 * n_ * trials_);
   for (std::size_t k = 0; k < weights_.parameters.size(); ++k) {
     const ParameterRef& ref = weights_.parameters[k];
@@ -109,7 +111,7 @@ void ColumnNetwork::evaluate_rates(const double* y_all, double* rate, double* sl
 
 void ColumnNetwork::field_of_trial(std::size_t trial, std::size_t segment, const double* y,
                                    const double* rate, double* dydt) {
-  multiply_over_trials(weights_.recurrent, rate, 1, work_.data());  // W f
+  multiply_over_trials(weights_.recurrent, rate, 1, work_.data(), &recurrent_dense_);  // W f
   field_from_recurrent(y, rate, drive(trial, segment), work_.data(), dydt);
 }
 
@@ -123,7 +125,7 @@ void ColumnNetwork::field_of_block(std::size_t segment, const double* y_all, con
   // then each trial's field from its own contiguous sums (vector code over populations).
   const std::size_t T = trials_;
   to_population_major(rate, n_, n_, T, block_in_.data());
-  multiply_over_trials(weights_.recurrent, block_in_.data(), T, block_out_.data());
+  multiply_over_trials(weights_.recurrent, block_in_.data(), T, block_out_.data(), &recurrent_dense_);
   to_trial_major(block_out_.data(), n_, T, block_in_.data());
   for (std::size_t trial = 0; trial < T; ++trial) {
     const std::size_t off = 3 * n_ * trial;
@@ -187,7 +189,7 @@ void ColumnNetwork::jacobian_vector(double, std::size_t, const double* y_all, co
 }
 
 void ColumnNetwork::transpose_product_of_trial(const double* slope, const double* w, double* out) {
-  multiply_over_trials(recurrent_transpose_, w, 1, work_.data());  // W^T w_V
+  multiply_over_trials(recurrent_transpose_, w, 1, work_.data(), &transpose_dense_);  // W^T w_V
   transpose_from_recurrent(slope, w, work_.data(), out);
 }
 
@@ -213,7 +215,7 @@ void ColumnNetwork::transpose_product_of_block(const double* slope, const double
   // As field_of_block: W^T w_V for all trials at once, population-major.
   const std::size_t T = trials_;
   to_population_major(w_all, 3 * n_, n_, T, block_in_.data());
-  multiply_over_trials(recurrent_transpose_, block_in_.data(), T, block_out_.data());
+  multiply_over_trials(recurrent_transpose_, block_in_.data(), T, block_out_.data(), &transpose_dense_);
   to_trial_major(block_out_.data(), n_, T, block_in_.data());
   for (std::size_t trial = 0; trial < T; ++trial)
     transpose_from_recurrent(slope + n_ * trial, w_all + 3 * n_ * trial, block_in_.data() + n_ * trial,
@@ -420,6 +422,8 @@ void ColumnNetwork::set_parameters(const std::vector<double>& values) {
   update_time_constants();
   for (std::size_t e = 0; e < transpose_source_.size(); ++e)
     recurrent_transpose_.value[e] = weights_.recurrent.value[transpose_source_[e]];
+  refresh_dense_columns(weights_.recurrent, recurrent_dense_);
+  refresh_dense_columns(recurrent_transpose_, transpose_dense_);
   if (input_changed) update_drive();
 }
 

@@ -11,6 +11,7 @@
 #include "models/network_builder.hpp"
 #include "models/piecewise_drive.hpp"
 #include "models/transfer_function.hpp"
+#include "models/trial_batched_product.hpp"
 
 namespace neurode::models {
 
@@ -121,6 +122,8 @@ class ColumnNetwork final : public Model {
   // entries sits in W.
   SparseMatrix recurrent_transpose_;
   std::vector<std::size_t> transpose_source_;
+  // Dense copies of W and W^T for single trials (see DenseColumns), refreshed with the weights.
+  DenseColumns recurrent_dense_, transpose_dense_;
   // Scratch of the batched products: an input and an output population-major (trials contiguous).
   std::vector<double> block_in_, block_out_;
   /// The trainable weights among the parameters as flat (parameter, row, column) lists.

@@ -2,6 +2,8 @@
 
 #include <immintrin.h>
 
+#include <algorithm>
+
 namespace neurode::models {
 namespace {
 
@@ -55,23 +57,56 @@ NEURODE_INLINE void multiply_one(const SparseMatrix& A, const double* __restrict
   }
 }
 
-NEURODE_INLINE void multiply_all(const SparseMatrix& A, const double* in, std::size_t trials, double* out) {
+// One trial with the dense copy: rows [first_row, first_row + 4 V) in V accumulators, every column
+// in order.
+template <std::size_t V>
+NEURODE_INLINE void multiply_dense_rows(const DenseColumns& D, const double* __restrict in,
+                                        std::size_t trials, std::size_t trial, std::size_t first_row,
+                                        double* __restrict out) {
+  Lanes acc[V] = {};
+  const double* column = D.value.data() + first_row;
+  for (std::size_t j = 0; j < D.cols; ++j, column += D.padded_rows) {
+    const double x = in[j * trials + trial];
+    const Lanes xs = {x, x, x, x};
+    for (std::size_t v = 0; v < V; ++v) acc[v] += load(column + 4 * v) * xs;
+  }
+  double sums[4 * V];
+  for (std::size_t v = 0; v < V; ++v) store(sums + 4 * v, acc[v]);
+  const std::size_t count = std::min(4 * V, D.rows - first_row);
+  for (std::size_t k = 0; k < count; ++k) out[(first_row + k) * trials + trial] = sums[k];
+}
+
+NEURODE_INLINE void multiply_dense_one(const DenseColumns& D, const double* in, std::size_t trials,
+                                       std::size_t trial, double* out) {
+  std::size_t row = 0;
+  for (; row + 8 <= D.padded_rows; row += 8) multiply_dense_rows<2>(D, in, trials, trial, row, out);
+  if (row < D.padded_rows) multiply_dense_rows<1>(D, in, trials, trial, row, out);
+}
+
+NEURODE_INLINE void multiply_all(const SparseMatrix& A, const DenseColumns* dense, const double* in,
+                                 std::size_t trials, double* out) {
   std::size_t first = 0;
   for (; first + 8 <= trials; first += 8) multiply_lanes<2>(A, in, trials, first, out);
   if (first + 4 <= trials) {
     multiply_lanes<1>(A, in, trials, first, out);
     first += 4;
   }
-  for (; first < trials; ++first) multiply_one(A, in, trials, first, out);
+  for (; first < trials; ++first) {
+    if (dense != nullptr && dense->used())
+      multiply_dense_one(*dense, in, trials, first, out);
+    else
+      multiply_one(A, in, trials, first, out);
+  }
 }
 
-__attribute__((target("avx2"))) void multiply_avx2(const SparseMatrix& A, const double* in,
-                                                   std::size_t trials, double* out) {
-  multiply_all(A, in, trials, out);
+__attribute__((target("avx2"))) void multiply_avx2(const SparseMatrix& A, const DenseColumns* dense,
+                                                   const double* in, std::size_t trials, double* out) {
+  multiply_all(A, dense, in, trials, out);
 }
 
-void multiply_baseline(const SparseMatrix& A, const double* in, std::size_t trials, double* out) {
-  multiply_all(A, in, trials, out);
+void multiply_baseline(const SparseMatrix& A, const DenseColumns* dense, const double* in, std::size_t trials,
+                       double* out) {
+  multiply_all(A, dense, in, trials, out);
 }
 
 #pragma GCC diagnostic pop
@@ -123,11 +158,32 @@ void transpose_copy(const double* in, std::size_t in_stride, std::size_t rows, s
 
 }  // namespace
 
-void multiply_over_trials(const SparseMatrix& A, const double* in, std::size_t trials, double* out) {
+void multiply_over_trials(const SparseMatrix& A, const double* in, std::size_t trials, double* out,
+                          const DenseColumns* dense) {
   if (have_avx2())
-    multiply_avx2(A, in, trials, out);
+    multiply_avx2(A, dense, in, trials, out);
   else
-    multiply_baseline(A, in, trials, out);
+    multiply_baseline(A, dense, in, trials, out);
+}
+
+DenseColumns dense_columns(const SparseMatrix& A) {
+  DenseColumns D;
+  D.rows = A.rows;
+  D.cols = A.cols;
+  D.padded_rows = (A.rows + 3) / 4 * 4;
+  // A dense column costs about a third of a stored entry's indexed multiply-add per row.
+  if (A.value.size() * 12 >= A.rows * A.cols && A.rows > 0) {
+    D.value.assign(D.cols * D.padded_rows, 0.0);
+    refresh_dense_columns(A, D);
+  }
+  return D;
+}
+
+void refresh_dense_columns(const SparseMatrix& A, DenseColumns& D) {
+  if (!D.used()) return;
+  for (std::size_t i = 0; i < A.rows; ++i)
+    for (std::size_t e = A.row_start[i]; e < A.row_start[i + 1]; ++e)
+      D.value[A.col[e] * D.padded_rows + i] = A.value[e];
 }
 
 void to_population_major(const double* in, std::size_t stride, std::size_t n, std::size_t trials,
