@@ -49,8 +49,7 @@ ColumnNetwork::ColumnNetwork(NetworkWeights weights, ColumnConstants constants,
   }
   update_time_constants();
   x_.resize(n_ * trials_);
-  rate_.resize(n_ * trials_);
-  slope_.resize(n_ * trials_);
+  linearisation_.resize(linearisation_size());
   work_.resize(n_);
   block_in_.resize(n_ * trials_);
   block_out_.resize(n_ * trials_);
@@ -150,7 +149,7 @@ __attribute__((target_clones("avx2", "default"))) void ColumnNetwork::field_from
 
 void ColumnNetwork::rhs(double, std::size_t segment, const double* y_all, double* dydt_all) {
   evaluate_rates(y_all);
-  field_of_block(segment, y_all, rate_.data(), dydt_all);
+  field_of_block(segment, y_all, rates(), dydt_all);
 }
 
 void ColumnNetwork::rhs_recording(double, std::size_t segment, const double* y_all, double* dydt_all,
@@ -173,7 +172,7 @@ void ColumnNetwork::jacobian_vector(double, std::size_t, const double* y_all, co
   for (std::size_t trial = 0; trial < trials_; ++trial) {
     const std::size_t off = 3 * n_ * trial;
     const double* v = v_all + off;
-    const double* slope = &slope_[n_ * trial];
+    const double* slope = slopes() + n_ * trial;
     double* out = out_all + off;
     // df_j = f'_j (v_V - v_a)
     for (std::size_t j = 0; j < n_; ++j) work_[j] = slope[j] * (v[j] - v[n_ + j]);
@@ -256,7 +255,7 @@ void ColumnNetwork::parameter_product_of_trial(std::size_t trial, std::size_t se
 void ColumnNetwork::jacobian_transpose_vector(double, std::size_t, const double* y_all, const double* w_all,
                                               double* out_all) {
   evaluate_rates(y_all);
-  transpose_product_of_block(slope_.data(), w_all, out_all);
+  transpose_product_of_block(slopes(), w_all, out_all);
 }
 
 void ColumnNetwork::parameter_transpose_vector(double t, std::size_t segment, const double* y_all,
@@ -268,20 +267,14 @@ void ColumnNetwork::parameter_transpose_vector(double t, std::size_t segment, co
   evaluate_rates(y_all);
   for (std::size_t trial = 0; trial < trials_; ++trial) {
     const std::size_t off = 3 * n_ * trial;
-    parameter_product_of_trial(trial, segment, &rate_[n_ * trial], w_all + off, grad + trial * P);
+    parameter_product_of_trial(trial, segment, rates() + n_ * trial, w_all + off, grad + trial * P);
   }
 }
 
 void ColumnNetwork::vector_jacobian_products(double t, std::size_t segment, const double* y_all,
                                              const double* w_all, double* out_all, double* grad) {
-  const std::size_t P = weights_.parameters.size();
-  if (has_scalar_parameters_) rhs(t, segment, y_all, field_.data());
-  evaluate_rates(y_all);  // rate and slope once for both products
-  transpose_product_of_block(slope_.data(), w_all, out_all);
-  if (P > 0)
-    for (std::size_t trial = 0; trial < trials_; ++trial)
-      parameter_product_of_trial(trial, segment, &rate_[n_ * trial], w_all + 3 * n_ * trial,
-                                 grad + trial * P);
+  evaluate_rates(y_all);  // rate and slope once for both products, in the linearisation's layout
+  vector_jacobian_products_from_linearisation(t, segment, y_all, linearisation_.data(), w_all, out_all, grad);
 }
 
 void ColumnNetwork::vector_jacobian_products_from_linearisation(double t, std::size_t segment,
@@ -306,7 +299,7 @@ void ColumnNetwork::jacobian_entries(double, std::size_t, const double* y_all,
   evaluate_rates(y_all);
   for (std::size_t trial = 0; trial < trials_; ++trial) {
     const std::size_t off = 3 * n_ * trial;
-    const double* slope = &slope_[n_ * trial];
+    const double* slope = slopes() + n_ * trial;
     for (std::size_t i = 0; i < n_; ++i) {
       const std::size_t Vi = off + i, ai = off + n_ + i, ri = off + 2 * n_ + i;
       entries.push_back({Vi, Vi, -inv_tau_m});
@@ -333,7 +326,7 @@ void ColumnNetwork::parameter_jacobian_entries(double t, std::size_t segment, co
   evaluate_rates(y_all);
   for (std::size_t trial = 0; trial < trials_; ++trial) {
     const std::size_t off = 3 * n_ * trial;
-    const double* rate = &rate_[n_ * trial];
+    const double* rate = rates() + n_ * trial;
     for (std::size_t k = 0; k < P; ++k) {
       const ParameterRef& ref = weights_.parameters[k];
       const std::size_t column = trial * P + k;

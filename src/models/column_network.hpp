@@ -75,7 +75,11 @@ class ColumnNetwork final : public Model {
  private:
   /// f and f' of every population of every trial (trial-major) into rate and slope.
   void evaluate_rates(const double* y_all, double* rate, double* slope);
-  void evaluate_rates(const double* y_all) { evaluate_rates(y_all, rate_.data(), slope_.data()); }
+  void evaluate_rates(const double* y_all) {
+    evaluate_rates(y_all, linearisation_.data(), linearisation_.data() + n_ * trials_);
+  }
+  const double* rates() const { return linearisation_.data(); }
+  const double* slopes() const { return linearisation_.data() + n_ * trials_; }
   /// F of one trial at its state y with its rates `rate` already evaluated there.
   void field_of_trial(std::size_t trial, std::size_t segment, const double* y, const double* rate,
                       double* dydt);
@@ -115,9 +119,9 @@ class ColumnNetwork final : public Model {
   struct InverseTimeConstants {
     double membrane, adaptation, synapse;  ///< 1/tau_m, 1/tau_a, 1/tau_s
   } inverse_tau_{};
-  // Scratch, sized once: V - a, rate f and slope f' of every population of every trial; work_ is
-  // one trial's.
-  std::vector<double> x_, rate_, slope_, work_, field_;
+  // Scratch, sized once: V - a of every population of every trial; their rates f then slopes f'
+  // (the layout of rhs_recording's linearisation); work_ is one trial's.
+  std::vector<double> x_, linearisation_, work_, field_;
   // W^T, its rows in the order of W's rows (see trial_batched_product), and where each of its
   // entries sits in W.
   SparseMatrix recurrent_transpose_;

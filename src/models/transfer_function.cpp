@@ -52,10 +52,6 @@ inline void s_over_expm1(double s, double& q, double& dq) {
   dq = (em1 - s * (em1 + 1.0)) / (em1 * em1);
 }
 
-// rates_and_slopes on 4 lanes at a time: the arithmetic of rate_and_slope, with both the series
-// and the direct form of h and q evaluated in every lane and the right one selected (the direct
-// form's 0/0 at w = 0 is discarded, not propagated). A tail shorter than 4 is padded, so that a
-// point's result does not depend on where it sits in the array.
 #pragma GCC diagnostic push
 #pragma GCC diagnostic ignored "-Wpsabi"
 #define NEURODE_AVX2 __attribute__((target("avx2,fma")))

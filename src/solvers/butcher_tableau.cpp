@@ -12,12 +12,16 @@ ButcherTableau rk_tableau(const std::string& rk_type) {
   NEURODE_PETSC_CHECK(TSCreate(PETSC_COMM_SELF, ts.out()));
   NEURODE_PETSC_CHECK(TSSetType(ts, TSRK));
   NEURODE_PETSC_CHECK(TSRKSetType(ts, rk_type.c_str()));
+  return rk_tableau_of(ts, rk_type);
+}
+
+ButcherTableau rk_tableau_of(TS ts, const std::string& name) {
   PetscInt s = 0, order = 0;
   const PetscReal *A, *b, *c, *bembed, *binterp;
-  PetscBool fsal;
+  PetscBool fsal = PETSC_FALSE;
   NEURODE_PETSC_CHECK(TSRKGetTableau(ts, &s, &A, &b, &c, &bembed, &order, &binterp, &fsal));
   ButcherTableau t;
-  t.name = rk_type;
+  t.name = name;
   t.stages = static_cast<int>(s);
   t.A.assign(A, A + s * s);
   t.b.assign(b, b + s);

@@ -1,6 +1,8 @@
 #pragma once
 /// The Butcher tableau of an explicit Runge-Kutta method, read from PETSc's own TSRK definition so
 /// that neurode's adjoint differentiates exactly the method the forward solve used.
+#include <petscts.h>
+
 #include <string>
 #include <vector>
 
@@ -21,5 +23,7 @@ struct ButcherTableau {
 
 /// Tableau of PETSc's TSRK type `rk_type` (1fe, 2a, 3, 3bs, 4, 5f, 5dp, 5bs, ...).
 ButcherTableau rk_tableau(const std::string& rk_type);
+/// Tableau of the TSRK method `ts` is set up with (0 stages if it has none yet), named `name`.
+ButcherTableau rk_tableau_of(TS ts, const std::string& name);
 
 }  // namespace neurode::solvers

@@ -177,19 +177,10 @@ struct Integrator::Impl {
     settings.rtol = rtol;
     implicit = !is_explicit_type(type_name);
     if (type_name == TSRK) {
-      PetscInt stages = 0, order = 0;
-      const PetscReal *A, *b, *c, *bembed, *binterp;
-      PetscBool fsal = PETSC_FALSE;
-      NEURODE_PETSC_CHECK(TSRKGetTableau(ts, &stages, &A, &b, &c, &bembed, &order, &binterp, &fsal));
-      runge_kutta = stages > 0;
-      tableau.name = subtype_name;
-      tableau.stages = static_cast<int>(stages);
-      tableau.A.assign(A, A + stages * stages);
-      tableau.b.assign(b, b + stages);
-      tableau.c.assign(c, c + stages);
-      tableau.fsal = fsal == PETSC_TRUE;
+      tableau = rk_tableau_of(ts, subtype_name);
+      runge_kutta = tableau.stages > 0;
       stage_needed = tableau.stages_needed();
-      stage_data.assign(static_cast<std::size_t>(stages), nullptr);
+      stage_data.assign(static_cast<std::size_t>(tableau.stages), nullptr);
     }
     if (implicit)
       setup_implicit();
@@ -530,10 +521,9 @@ Solution Integrator::solve(double t0, const std::vector<double>& y0, const std::
   const std::size_t outputs = s.stops.size();
   for (double b : s.model.breakpoints()) {
     if (b <= t0 || b >= t_end) continue;
-    const auto end = s.stops.begin() + static_cast<std::ptrdiff_t>(outputs);
-    auto it = std::lower_bound(s.stops.begin(), end, Stop{b - 1e-9 * std::max(1.0, std::abs(b))}, earlier);
-    for (; it != end && it->time <= b + 1e-9 * std::max(1.0, std::abs(b)); ++it)
-      if (same_time(it->time, b)) break;
+    const auto begin = s.stops.begin(), end = begin + static_cast<std::ptrdiff_t>(outputs);
+    auto it = std::lower_bound(begin, end, Stop{b}, earlier);    // the first output at or after b
+    if (it != begin && same_time(std::prev(it)->time, b)) --it;  // or one a rounding error before
     if (it != end && same_time(it->time, b))
       it->breakpoint = true;
     else

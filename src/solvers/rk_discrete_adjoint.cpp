@@ -25,26 +25,8 @@ RkDiscreteAdjoint::RkDiscreteAdjoint(models::Model& model, ButcherTableau tablea
   cotangent_.resize(n_);
 }
 
-void RkDiscreteAdjoint::compute_stages(double t, double h, std::size_t segment, const double* y) {
-  const int s = tableau_.stages;
-  for (int i = 0; i < s; ++i) {
-    if (!needed_[static_cast<std::size_t>(i)]) continue;
-    double* Yi = &Y_[static_cast<std::size_t>(i) * n_];
-    std::copy(y, y + n_, Yi);
-    for (int j = 0; j < i; ++j) {
-      const double coefficient = h * tableau_.a(i, j);
-      if (coefficient == 0.0) continue;
-      const double* Kj = &K_[static_cast<std::size_t>(j) * n_];
-      for (std::size_t q = 0; q < n_; ++q) Yi[q] += coefficient * Kj[q];
-    }
-    model_.rhs(t + tableau_.c[static_cast<std::size_t>(i)] * h, segment, Yi,
-               &K_[static_cast<std::size_t>(i) * n_]);
-    ++rhs_evaluations_;
-  }
-}
-
-void RkDiscreteAdjoint::compute_stages_from_linearisation(double t, double h, std::size_t segment,
-                                                          const double* y, const double* linearisations) {
+void RkDiscreteAdjoint::compute_stages(double t, double h, std::size_t segment, const double* y,
+                                       const double* linearisations) {
   const int s = tableau_.stages;
   const std::size_t L = model_.linearisation_size();
   for (int i = 0; i < s; ++i) {
@@ -57,9 +39,15 @@ void RkDiscreteAdjoint::compute_stages_from_linearisation(double t, double h, st
       const double* Kj = &K_[static_cast<std::size_t>(j) * n_];
       for (std::size_t q = 0; q < n_; ++q) Yi[q] += coefficient * Kj[q];
     }
-    model_.rhs_from_linearisation(t + tableau_.c[static_cast<std::size_t>(i)] * h, segment, Yi,
-                                  linearisations + slot_[static_cast<std::size_t>(i)] * L,
-                                  &K_[static_cast<std::size_t>(i) * n_]);
+    const double ti = t + tableau_.c[static_cast<std::size_t>(i)] * h;
+    double* Ki = &K_[static_cast<std::size_t>(i) * n_];
+    if (linearisations == nullptr) {
+      model_.rhs(ti, segment, Yi, Ki);
+      ++rhs_evaluations_;
+    } else {
+      model_.rhs_from_linearisation(ti, segment, Yi, linearisations + slot_[static_cast<std::size_t>(i)] * L,
+                                    Ki);
+    }
   }
 }
 
@@ -146,7 +134,7 @@ __attribute__((target_clones("avx2", "default"))) AdjointResult RkDiscreteAdjoin
     if (stages == nullptr)
       compute_stages(rec.t_start, h, rec.segment, y_m);
     else if (read_state)
-      compute_stages_from_linearisation(rec.t_start, h, rec.segment, y_m, stages);
+      compute_stages(rec.t_start, h, rec.segment, y_m, stages);
     if (stages != nullptr) ++result.linearised_steps;
     // Reverse sweep over the stages: u_i is the cotangent of slope K_i, W_i that of stage state Y_i.
     for (int i = s - 1; i >= 0; --i) {

@@ -40,10 +40,10 @@ class RkDiscreteAdjoint {
   void step(double t, double h, std::size_t segment, const double* y, double* y_next);
 
  private:
-  void compute_stages(double t, double h, std::size_t segment, const double* y);
-  /// Stage states and slopes from the stage linearisations of a recorded step.
-  void compute_stages_from_linearisation(double t, double h, std::size_t segment, const double* y,
-                                         const double* linearisations);
+  /// Stage states and slopes of the step from y: with the model's rhs, or from the stage
+  /// linearisations of a recorded step when given.
+  void compute_stages(double t, double h, std::size_t segment, const double* y,
+                      const double* linearisations = nullptr);
 
   models::Model& model_;
   ButcherTableau tableau_;

@@ -22,10 +22,16 @@ GradientProblem reference_wta_problem() {
   return p;
 }
 
-GradientProblem random_network_problem(unsigned seed, std::size_t trials, bool scalars) {
-  std::mt19937_64 rng(seed);
-  std::uniform_real_distribution<double> uniform(-1.0, 1.0);
-  auto parameters = models::default_column_parameters();
+solvers::SolverSettings method(const std::string& name, bool adaptive, double dt, double tol) {
+  solvers::SolverSettings s;
+  s.method = name;
+  s.adaptive = adaptive;
+  s.dt = dt;
+  s.rtol = s.atol = tol;
+  return s;
+}
+
+models::NetworkSpec small_three_column_spec(const models::ColumnParameters& parameters, bool scalars) {
   models::NetworkSpec spec;
   spec.areas = {{"mt", 2}, {"mt", 1}};
   spec.small_network = true;
@@ -33,7 +39,14 @@ GradientProblem random_network_problem(unsigned seed, std::size_t trials, bool s
   spec.feedforward = {true, true, parameters.feedforward};
   spec.feedback = {true, true, parameters.feedback};
   if (scalars) spec.trainable_scalars = {"tau_membrane", "tau_adaptation", "adaptation_strength"};
-  auto weights = models::build_network(parameters, spec);
+  return spec;
+}
+
+GradientProblem random_network_problem(unsigned seed, std::size_t trials, bool scalars) {
+  std::mt19937_64 rng(seed);
+  std::uniform_real_distribution<double> uniform(-1.0, 1.0);
+  auto parameters = models::default_column_parameters();
+  auto weights = models::build_network(parameters, small_three_column_spec(parameters, scalars));
   std::vector<models::PiecewiseDrive> drives;
   const std::size_t n = weights.populations;
   for (std::size_t b = 0; b < trials; ++b) {

@@ -1,10 +1,12 @@
 #pragma once
 // Small gradient problems shared by the gradient tests.
 #include <memory>
+#include <string>
 #include <vector>
 
 #include "io/network_file.hpp"
 #include "models/column_network.hpp"
+#include "solvers/solver_settings.hpp"
 #include "train/trajectory_loss.hpp"
 
 namespace neurode::testing {
@@ -18,10 +20,17 @@ struct GradientProblem {
 
 /// The reference gradient_wta.h5 problem: mean over outputs of (r_0 - 5)^2 + (r_8 - 1)^2.
 GradientProblem reference_wta_problem();
+/// The small three-column network of the gradient tests: areas [mt x2, mt x1] (24 populations),
+/// lateral, feed-forward and feedback connections trainable; with `scalars`, the membrane and
+/// adaptation time constants and the adaptation strengths too.
+models::NetworkSpec small_three_column_spec(const models::ColumnParameters& parameters, bool scalars);
 /// A random small network: areas [mt x2, mt x1], lateral + feedforward + feedback connections with
 /// random trainable weights, a stimulus on the first area, Huber loss on the last column's L2/3e.
 /// With `scalars`, the membrane and adaptation time constants and the adaptation strengths are
 /// trainable too.
 GradientProblem random_network_problem(unsigned seed, std::size_t trials = 1, bool scalars = false);
+
+/// Solver settings: method `name`, fixed step dt or adaptive from dt with rtol = atol = tol.
+solvers::SolverSettings method(const std::string& name, bool adaptive, double dt, double tol = 1e-10);
 
 }  // namespace neurode::testing

@@ -13,6 +13,7 @@
 #include "models/column_network.hpp"
 #include "models/column_parameters.hpp"
 #include "models/network_builder.hpp"
+#include "support/gradient_problems.hpp"
 
 namespace neurode {
 namespace {
@@ -30,15 +31,8 @@ Batch random_batch(std::size_t trials) {
   std::mt19937_64 rng(17);
   std::uniform_real_distribution<double> uniform(-1.0, 1.0);
   auto parameters = models::default_column_parameters();
-  models::NetworkSpec spec;
-  spec.areas = {{"mt", 2}, {"mt", 1}};
-  spec.small_network = true;
-  spec.lateral = {true, true, parameters.lateral};
-  spec.feedforward = {true, true, parameters.feedforward};
-  spec.feedback = {true, true, parameters.feedback};
-  spec.trainable_scalars = {"tau_membrane", "tau_adaptation", "adaptation_strength"};
   Batch b;
-  b.weights = models::build_network(parameters, spec);
+  b.weights = models::build_network(parameters, testing::small_three_column_spec(parameters, true));
   b.constants = models::ColumnConstants::from(parameters);
   const std::size_t n = b.weights.populations;
   for (std::size_t t = 0; t < trials; ++t) {

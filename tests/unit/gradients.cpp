@@ -14,14 +14,7 @@ namespace {
 
 using solvers::GradientMethod;
 
-solvers::SolverSettings method(const std::string& name, bool adaptive, double dt, double tol = 1e-10) {
-  solvers::SolverSettings s;
-  s.method = name;
-  s.adaptive = adaptive;
-  s.dt = dt;
-  s.rtol = s.atol = tol;
-  return s;
-}
+using testing::method;
 
 solvers::GradientResult gradient(testing::GradientProblem& p, const solvers::SolverSettings& solver,
                                  GradientMethod m, std::size_t checkpoint_every = 1) {

@@ -19,14 +19,7 @@ namespace {
 
 using solvers::GradientMethod;
 
-solvers::SolverSettings method(const std::string& name, bool adaptive, double dt, double tol = 1e-8) {
-  solvers::SolverSettings s;
-  s.method = name;
-  s.adaptive = adaptive;
-  s.dt = dt;
-  s.rtol = s.atol = tol;
-  return s;
-}
+using testing::method;
 
 solvers::GradientResult gradient(models::Model& model, const testing::GradientProblem& p,
                                  const solvers::SolverSettings& solver, bool keep_stages,
@@ -191,6 +184,21 @@ TEST(KeptStagesIdentities, ModelWithoutLinearisationRecomputesStages) {
   }
 }
 
+// Replays the steps of `full` (every state and every step's stages kept) into `partial`, with the
+// stages of every third step only: as when the integrator could not identify the others.
+void replay_every_third_step(const solvers::TrajectoryStore& full, solvers::TrajectoryStore& partial) {
+  partial.on_start(full.t0(), full.checkpoint(0), full.state_size());
+  std::vector<const double*> stages(full.stage_count());
+  for (std::size_t m = 0; m < full.steps(); ++m) {
+    const auto& rec = full.step(m);
+    partial.on_step(rec.t_start, rec.t_end, rec.segment, full.checkpoint(m + 1));
+    if (m % 3 != 0) continue;
+    for (std::size_t i = 0; i < stages.size(); ++i)
+      stages[i] = full.stage_linearisations(m) + i * full.linearisation_size();
+    partial.on_step_stages(stages.data(), stages.size(), full.linearisation_size());
+  }
+}
+
 // A store holding some steps with and some without their stages (as when the integrator could not
 // identify a step's evaluations): each step takes its own path, and the gradient is the same.
 TEST(KeptStagesIdentities, PartlyRecordedTrajectoryGivesTheSameGradient) {
@@ -209,16 +217,7 @@ TEST(KeptStagesIdentities, PartlyRecordedTrajectoryGivesTheSameGradient) {
   // Replay the steps into a second store, with the stages of every third step only.
   solvers::TrajectoryStore partial(1);
   partial.set_record_stages(true);
-  partial.on_start(full.t0(), full.checkpoint(0), full.state_size());
-  std::vector<const double*> stages(full.stage_count());
-  for (std::size_t m = 0; m < full.steps(); ++m) {
-    const auto& rec = full.step(m);
-    partial.on_step(rec.t_start, rec.t_end, rec.segment, full.checkpoint(m + 1));
-    if (m % 3 != 0) continue;
-    for (std::size_t i = 0; i < stages.size(); ++i)
-      stages[i] = full.stage_linearisations(m) + i * full.linearisation_size();
-    partial.on_step_stages(stages.data(), stages.size(), full.linearisation_size());
-  }
+  replay_every_third_step(full, partial);
   EXPECT_EQ(partial.recorded_steps(), (full.steps() + 2) / 3);
   EXPECT_EQ(partial.stage_linearisations(1), nullptr);
 
@@ -266,16 +265,7 @@ TEST(KeptStagesIdentities, StatesOnlyWhereNeededGiveTheSameGradient) {
   solvers::TrajectoryStore partial(1);
   partial.set_record_stages(true);
   partial.set_states_only_where_needed(true);
-  partial.on_start(full.t0(), full.checkpoint(0), full.state_size());
-  std::vector<const double*> stages(full.stage_count());
-  for (std::size_t m = 0; m < full.steps(); ++m) {
-    const auto& rec = full.step(m);
-    partial.on_step(rec.t_start, rec.t_end, rec.segment, full.checkpoint(m + 1));
-    if (m % 3 != 0) continue;
-    for (std::size_t i = 0; i < stages.size(); ++i)
-      stages[i] = full.stage_linearisations(m) + i * full.linearisation_size();
-    partial.on_step_stages(stages.data(), stages.size(), full.linearisation_size());
-  }
+  replay_every_third_step(full, partial);
   for (std::size_t m = 1; m + 1 < full.steps(); ++m) {
     if (m % 3 == 0) {
       EXPECT_THROW(partial.checkpoint(m), std::logic_error) << "step " << m;
