@@ -6,14 +6,6 @@
 #include <cmath>
 #include <stdexcept>
 
-// glibc's libmvec (linked through libm): 4-lane AVX2 tanh and expm1, within a few ulp. The vector
-// ABI warning concerns callers without AVX, and only AVX2 code below calls these.
-#pragma GCC diagnostic push
-#pragma GCC diagnostic ignored "-Wpsabi"
-extern "C" __m256d _ZGVdN4v_tanh(__m256d);
-extern "C" __m256d _ZGVdN4v_expm1(__m256d);
-#pragma GCC diagnostic pop
-
 namespace neurode::models {
 namespace {
 
@@ -64,41 +56,70 @@ NEURODE_AVX2 inline __m256d poly(__m256d z, __m256d acc, double next, Rest... re
 }
 
 struct VectorConstants {
-  __m256d one, sign_bit, limit_w, limit_s, c, gain, threshold, minus_d_over_c, inverse_d, slope_scale;
+  __m256d one, two, sign_bit, limit_w, limit_s, c, gain, threshold, minus_d_over_c, inverse_d, slope_scale;
 };
+
+// expm1 on 4 lanes, |x| <= 128: x = k ln2 + r with |r| <= ln2 / 2 (ln2 in two parts, so that r is
+// exact to rounding), expm1(r) by its Taylor series to r^13 / 13! (the next term is < 2e-17 of
+// the result), then expm1(x) = 2^k expm1(r) + (2^k - 1). Within 2 ulp of the exact value, and
+// exactly expm1(r) for |x| < ln2 / 2, where the relative accuracy of small results matters.
+NEURODE_AVX2 inline __m256d expm1_lanes(__m256d x) {
+  const __m256d k = _mm256_round_pd(_mm256_mul_pd(x, _mm256_set1_pd(1.4426950408889634)),
+                                    _MM_FROUND_TO_NEAREST_INT | _MM_FROUND_NO_EXC);
+  __m256d r = _mm256_fnmadd_pd(k, _mm256_set1_pd(0x1.62e42fefa39efp-1), x);
+  r = _mm256_fnmadd_pd(k, _mm256_set1_pd(0x1.abc9e3b39803fp-56), r);
+  const __m256d series =
+      poly(r, _mm256_set1_pd(1.0 / 6227020800.0), 1.0 / 479001600.0, 1.0 / 39916800.0, 1.0 / 3628800.0,
+           1.0 / 362880.0, 1.0 / 40320.0, 1.0 / 5040.0, 1.0 / 720.0, 1.0 / 120.0, 1.0 / 24.0, 1.0 / 6.0, 0.5);
+  const __m256d p = _mm256_fmadd_pd(_mm256_mul_pd(r, r), series, r);
+  const __m256i biased =
+      _mm256_add_epi64(_mm256_cvtepi32_epi64(_mm256_cvtpd_epi32(k)), _mm256_set1_epi64x(1023));
+  const __m256d two_k = _mm256_castsi256_pd(_mm256_slli_epi64(biased, 52));
+  return _mm256_fmadd_pd(two_k, p, _mm256_sub_pd(two_k, _mm256_set1_pd(1.0)));
+}
 
 NEURODE_AVX2 inline void rate_and_slope_lanes(const VectorConstants& k, __m256d x, __m256d& rate,
                                               __m256d& slope) {
   const __m256d w = _mm256_mul_pd(k.minus_d_over_c, _mm256_sub_pd(_mm256_mul_pd(k.gain, x), k.threshold));
-  const __m256d t = _ZGVdN4v_tanh(w);
+  // tanh w = E / (E + 2) with E = expm1(2 w); beyond |w| = 20, tanh w rounds to +-1, and the clamp
+  // keeps E finite for any x.
+  const __m256d two_w =
+      _mm256_max_pd(_mm256_set1_pd(-40.0), _mm256_min_pd(_mm256_set1_pd(40.0), _mm256_add_pd(w, w)));
+  const __m256d E = expm1_lanes(two_w);
+  const __m256d D = _mm256_add_pd(E, k.two);
+  const __m256d t = _mm256_div_pd(E, D);
   const __m256d s = _mm256_mul_pd(k.c, t);
-  const __m256d em1 = _ZGVdN4v_expm1(s);
-  // h(w) = w coth w and h'(w), as w_coth_w
+  const __m256d em1 = expm1_lanes(s);
+  // One division for 1/E and 1/expm1(s), used by the direct forms only (where |w|, |s| >= 0.1).
+  const __m256d inverse_product = _mm256_div_pd(k.one, _mm256_mul_pd(E, em1));
+  const __m256d inverse_t = _mm256_mul_pd(D, _mm256_mul_pd(em1, inverse_product));
+  const __m256d inverse_em1 = _mm256_mul_pd(E, inverse_product);
+  // h(w) = w coth w and h'(w), as w_coth_w; h' = (1 / t) (1 - h (1 - t^2)).
   const __m256d w2 = _mm256_mul_pd(w, w);
   const __m256d h_series =
       poly(w2, _mm256_set1_pd(2.0 / 93555), -1.0 / 4725, 2.0 / 945, -1.0 / 45, 1.0 / 3, 1.0);
   const __m256d dh_series =
       _mm256_mul_pd(w, poly(w2, _mm256_set1_pd(20.0 / 93555), -8.0 / 4725, 12.0 / 945, -4.0 / 45, 2.0 / 3));
-  const __m256d t2 = _mm256_mul_pd(t, t);
-  const __m256d h_direct = _mm256_div_pd(w, t);
-  const __m256d dh_direct = _mm256_div_pd(_mm256_sub_pd(t, _mm256_mul_pd(w, _mm256_sub_pd(k.one, t2))), t2);
+  const __m256d one_minus_t2 = _mm256_fnmadd_pd(t, t, k.one);
+  const __m256d h_direct = _mm256_mul_pd(w, inverse_t);
+  const __m256d dh_direct = _mm256_mul_pd(inverse_t, _mm256_fnmadd_pd(h_direct, one_minus_t2, k.one));
   const __m256d w_small = _mm256_cmp_pd(_mm256_andnot_pd(k.sign_bit, w), k.limit_w, _CMP_LT_OQ);
   const __m256d h = _mm256_blendv_pd(h_direct, h_series, w_small);
   const __m256d dh = _mm256_blendv_pd(dh_direct, dh_series, w_small);
-  // q(s) = s / expm1(s) and q'(s), as s_over_expm1
+  // q(s) = s / expm1(s) and q'(s), as s_over_expm1; q' = (1 / expm1 s) (1 - q (expm1 s + 1)).
   const __m256d s2 = _mm256_mul_pd(s, s);
   const __m256d q_series =
       _mm256_fmadd_pd(s2, poly(s2, _mm256_set1_pd(-1.0 / 1209600), 1.0 / 30240, -1.0 / 720, 1.0 / 12),
                       _mm256_fnmadd_pd(_mm256_set1_pd(0.5), s, k.one));
   const __m256d dq_series = _mm256_fmadd_pd(
       s, poly(s2, _mm256_set1_pd(-8.0 / 1209600), 6.0 / 30240, -4.0 / 720, 1.0 / 6), _mm256_set1_pd(-0.5));
-  const __m256d q_direct = _mm256_div_pd(s, em1);
+  const __m256d q_direct = _mm256_mul_pd(s, inverse_em1);
   const __m256d dq_direct =
-      _mm256_div_pd(_mm256_sub_pd(em1, _mm256_mul_pd(s, _mm256_add_pd(em1, k.one))), _mm256_mul_pd(em1, em1));
+      _mm256_mul_pd(inverse_em1, _mm256_fnmadd_pd(q_direct, _mm256_add_pd(em1, k.one), k.one));
   const __m256d s_small = _mm256_cmp_pd(_mm256_andnot_pd(k.sign_bit, s), k.limit_s, _CMP_LT_OQ);
   const __m256d q = _mm256_blendv_pd(q_direct, q_series, s_small);
   const __m256d dq = _mm256_blendv_pd(dq_direct, dq_series, s_small);
-  const __m256d ds_dw = _mm256_mul_pd(k.c, _mm256_sub_pd(k.one, t2));
+  const __m256d ds_dw = _mm256_mul_pd(k.c, one_minus_t2);
   rate = _mm256_mul_pd(k.inverse_d, _mm256_mul_pd(h, q));
   slope = _mm256_mul_pd(k.slope_scale,
                         _mm256_add_pd(_mm256_mul_pd(dh, q), _mm256_mul_pd(h, _mm256_mul_pd(dq, ds_dw))));
@@ -111,6 +132,7 @@ NEURODE_AVX2 inline void rate_and_slope_lanes(const VectorConstants& k, __m256d 
 NEURODE_AVX2 void rates_and_slopes_avx2(const TransferParameters& p, double inverse_d, double dw_dx,
                                         const double* x, std::size_t n, double* rate, double* slope) {
   const VectorConstants k{_mm256_set1_pd(1.0),
+                          _mm256_set1_pd(2.0),
                           _mm256_set1_pd(-0.0),
                           _mm256_set1_pd(kSeriesLimitW),
                           _mm256_set1_pd(kSeriesLimitS),

@@ -30,8 +30,8 @@ class TransferFunction {
   double rate(double x_mV) const;
   RateAndSlope rate_and_slope(double x_mV) const;
   /// f and f' at n points at once: rate[i] = f(x[i]), slope[i] = f'(x[i]). On CPUs with AVX2 and
-  /// FMA the points go through 4-lane vector code (libmvec's tanh and expm1, series and direct forms
-  /// both evaluated and blended per lane), else through rate_and_slope; either way each point's
+  /// FMA the points go through 4-lane vector code (neurode's own expm1, tanh from it, series and
+  /// direct forms both evaluated and blended per lane), else through rate_and_slope; either way each point's
   /// result does not depend on its position or on n, and agrees with rate_and_slope to ~1e-14
   /// relative. rate and slope must not overlap x.
   void rates_and_slopes(const double* x_mV, std::size_t n, double* rate, double* slope) const;

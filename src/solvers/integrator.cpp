@@ -11,6 +11,7 @@
 
 #include "petsc/error.hpp"
 #include "petsc/handle.hpp"
+#include "petsc/vector_maxpy.hpp"
 #include "solvers/butcher_tableau.hpp"
 
 namespace neurode::solvers {
@@ -186,6 +187,19 @@ struct Integrator::Impl {
       setup_implicit();
     else
       NEURODE_PETSC_CHECK(TSSetRHSFunction(ts, nullptr, &Impl::rhs_function, this));
+  }
+
+  // TSRK forms its stages (in its stage vectors) and the step (in the solution) by VecMAXPY; these
+  // vectors get neurode's kernel (petsc/vector_maxpy.hpp). The stage vectors exist once the TS is
+  // set up, and are set again on every solve in case PETSc has made new ones.
+  void use_fast_stage_sums() {
+    NEURODE_PETSC_CHECK(TSSetSolution(ts, solution));
+    NEURODE_PETSC_CHECK(TSSetUp(ts));
+    PetscInt stages = 0;
+    Vec* stage_vectors = nullptr;
+    NEURODE_PETSC_CHECK(TSGetStages(ts, &stages, &stage_vectors));
+    for (PetscInt i = 0; i < stages; ++i) petsc::use_fast_maxpy(stage_vectors[i]);
+    petsc::use_fast_maxpy(solution);
   }
 
   void setup_implicit() {
@@ -559,6 +573,7 @@ Solution Integrator::solve(double t0, const std::vector<double>& y0, const std::
   NEURODE_PETSC_CHECK(TSSetMaxTime(s.ts, t_end));
   NEURODE_PETSC_CHECK(TSSetConvergedReason(s.ts, TS_CONVERGED_ITERATING));
   NEURODE_PETSC_CHECK(TSRestartStep(s.ts));
+  if (s.runge_kutta) s.use_fast_stage_sums();
   if (t_end > t0) NEURODE_PETSC_CHECK(TSSolve(s.ts, s.solution));
 
   TSConvergedReason reason;
