@@ -1,5 +1,6 @@
 #include "io/training_config.hpp"
 
+#include <cmath>
 #include <filesystem>
 
 #include "io/config_reader.hpp"
@@ -36,7 +37,8 @@ void read_task(const ConfigNode& node, const ConfigNode& model, const std::strin
     task.column = train::default_wta_network(w.cross_inhibition_init);
   } else if (task.type == "parity") {
     node.check_keys({"type", "input_rate", "silent", "input_duration", "target_even", "target_odd",
-                     "tolerance", "loss_window", "observations", "max_active_inputs"});
+                     "tolerance", "loss_window", "observations", "max_active_inputs",
+                     "trained_input_counts"});
     auto& p = task.parity;
     p.input_rate_Hz = node.get_or("input_rate", p.input_rate_Hz, Bounds::non_negative());
     p.silent_s = node.get_or("silent", p.silent_s, Bounds::positive());
@@ -46,8 +48,24 @@ void read_task(const ConfigNode& node, const ConfigNode& model, const std::strin
     p.tolerance_Hz = node.get_or("tolerance", p.tolerance_Hz, Bounds::positive());
     p.loss_window_s = node.get_or("loss_window", p.loss_window_s, Bounds::non_negative());
     p.observations = node.get_or<unsigned long>("observations", p.observations, Bounds::at_least(2));
-    p.max_active_inputs =
-        node.get_or<unsigned long>("max_active_inputs", p.max_active_inputs, Bounds::closed(0.0, 4.0));
+    // A curriculum names the numbers of active inputs whose patterns are trained, as a list or as
+    // "at most k".
+    if (node.has("max_active_inputs") && node.has("trained_input_counts"))
+      node.child("trained_input_counts")
+          .fail("give either max_active_inputs or trained_input_counts, not both");
+    if (node.has("max_active_inputs")) {
+      const auto most = node.get_or<unsigned long>("max_active_inputs", 4, Bounds::closed(0.0, 4.0));
+      p.trained_input_counts.clear();
+      for (std::size_t count = 0; count <= most; ++count) p.trained_input_counts.push_back(count);
+    }
+    if (node.has("trained_input_counts")) {
+      p.trained_input_counts.clear();
+      for (double count : node.child("trained_input_counts").numbers(Bounds::closed(0.0, 4.0))) {
+        if (count != std::floor(count))
+          node.child("trained_input_counts").fail("expected whole numbers from 0 to 4");
+        p.trained_input_counts.push_back(static_cast<std::size_t>(count));
+      }
+    }
   } else if (task.type == "hopf") {
     node.check_keys({"type", "layers", "activation", "output_gain", "training_samples", "evaluation_samples",
                      "t_end", "observations", "angular_frequency"});
@@ -120,7 +138,9 @@ void read_gradient(const ConfigNode& node, solvers::GradientSettings& gradient) 
 void read_training(const ConfigNode& node, train::TrainingSettings& t) {
   node.check_keys(
       {"epochs", "batch_size", "block_size", "eval_every", "snapshot_every", "target_loss", "shuffle"});
-  t.epochs = node.get_or("epochs", t.epochs, Bounds::at_least(1));
+  // 0 epochs: only the held-out evaluation of the initial parameters (e.g. a trained network's
+  // initial_parameters with finer observations).
+  t.epochs = node.get_or("epochs", t.epochs, Bounds::at_least(0));
   t.batch_size = node.get_or<unsigned long>("batch_size", t.batch_size, Bounds::non_negative());
   t.block_size = node.get_or<unsigned long>("block_size", t.block_size, Bounds::at_least(1));
   t.eval_every = node.get_or("eval_every", t.eval_every, Bounds::at_least(1));

@@ -1,5 +1,6 @@
 #include "train/parity_task.hpp"
 
+#include <algorithm>
 #include <cmath>
 #include <stdexcept>
 
@@ -29,8 +30,10 @@ ParityTask::ParityTask(ColumnTaskSettings column, ParitySettings settings)
   if (!settings_.output_readout)
     throw std::invalid_argument("parity task: the output read-out must be enabled");
   if (parity_.observations < 2) throw std::invalid_argument("parity task: at least 2 observations");
-  if (parity_.max_active_inputs > 4)
-    throw std::invalid_argument("parity task: max_active_inputs must be <= 4");
+  for (std::size_t count : parity_.trained_input_counts) {
+    if (count > 4) throw std::invalid_argument("parity task: trained input counts must be <= 4");
+    trained_[count] = true;
+  }
 
   const double t_end = parity_.silent_s + parity_.input_s;
   for (std::size_t k = 0; k < parity_.observations; ++k)
@@ -64,6 +67,10 @@ std::vector<double> ParityTask::score(Split, const std::vector<std::size_t>& ind
         std::abs(readout_output(solution, times_.size() - 1, b, parameters) - target(indices[b]));
     out.push_back(error <= parity_.tolerance_Hz ? 1.0 : 0.0);
     out.push_back(error);
+    double peak = 0;
+    for (std::size_t k = 0; k < times_.size(); ++k)
+      for (std::size_t p = 0; p < populations(); ++p) peak = std::max(peak, rate_state(solution, k, b, p));
+    out.push_back(peak);
   }
   return out;
 }

@@ -34,7 +34,7 @@ void throw_if_failed(const std::vector<double>& rows, std::size_t width, const s
 }  // namespace
 
 void validate(const TrainingSettings& s) {
-  if (s.epochs < 1) throw std::invalid_argument("training.epochs: expected an integer >= 1");
+  if (s.epochs < 0) throw std::invalid_argument("training.epochs: expected an integer >= 0");
   if (s.block_size < 1) throw std::invalid_argument("training.block_size: expected an integer >= 1");
   if (s.eval_every < 1) throw std::invalid_argument("training.eval_every: expected an integer >= 1");
   if (s.snapshot_every < 1) throw std::invalid_argument("training.snapshot_every: expected an integer >= 1");

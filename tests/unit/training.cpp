@@ -110,14 +110,14 @@ TEST(Optimizer, MultiplicativeUpdateIsAdamOnLogMagnitudeAndKeepsSigns) {
   EXPECT_THROW(train::Optimizer(s, 1), std::invalid_argument);
 }
 
-TEST(ParityTask, CurriculumWeighsOnlyPatternsWithFewActiveInputs) {
-  // With max_active_inputs 1, a pattern with 3 active inputs is integrated (for the activity bound)
+TEST(ParityTask, CurriculumWeighsOnlyPatternsWithTheTrainedInputCounts) {
+  // Trained counts {0, 1, 4}: a pattern with 3 active inputs is integrated (for the activity bound)
   // but its task term does not count in training; held out, it counts.
   train::TaskConfig config;
   config.type = "parity";
   config.column = train::default_column_settings("parity");
   config.parity.observations = 11;
-  config.parity.max_active_inputs = 1;
+  config.parity.trained_input_counts = {0, 1, 4};
   const auto task = train::make_task(config);
   EXPECT_EQ(task->samples(train::Split::training), 16u);
   EXPECT_EQ(task->samples(train::Split::evaluation), 16u);
@@ -134,6 +134,44 @@ TEST(ParityTask, CurriculumWeighsOnlyPatternsWithFewActiveInputs) {
   EXPECT_EQ(loss_of(train::Split::training, 0b0111), 0.0);
   EXPECT_GT(loss_of(train::Split::evaluation, 0b0111), 1e-3);  // odd: target 0 Hz, output > 0
   EXPECT_GT(loss_of(train::Split::training, 0b0100), 1e-3);    // one input: trained
+  EXPECT_GT(loss_of(train::Split::training, 0b1111), 1e-3);    // four inputs: trained
+  EXPECT_EQ(loss_of(train::Split::training, 0b0101), 0.0);     // two inputs: not yet
+}
+
+TEST(ParityTask, PeakRateIsTheHighestRateStateOfItsOwnTrial) {
+  // Two patterns in one block: each sample's peak_rate_Hz must come from its own trial's r states.
+  train::TaskConfig config;
+  config.type = "parity";
+  config.column = train::default_column_settings("parity");
+  config.parity.observations = 11;
+  const auto task = train::make_task(config);
+  const auto parameters = task->initial_parameters();
+  const std::vector<std::size_t> patterns{0b0000, 0b1111};
+  auto problem = task->make_problem(train::Split::evaluation, patterns, parameters);
+  solvers::Integrator integrator(*problem.model, solvers::SolverSettings{});
+  const auto solution = integrator.solve(problem.t0, problem.initial_state, problem.observation_times);
+  ASSERT_TRUE(solution.ok());
+  const auto metrics = task->score(train::Split::evaluation, patterns, solution, parameters);
+  const auto names = task->metric_names();
+  const std::size_t M = names.size(), peak = 2;
+  ASSERT_EQ(names[peak], "peak_rate_Hz");
+  const std::size_t n = problem.model->state_size() / (3 * patterns.size());
+  for (std::size_t b = 0; b < patterns.size(); ++b) {
+    double expected = 0;
+    for (std::size_t k = 0; k < solution.times.size(); ++k)
+      for (std::size_t p = 0; p < n; ++p)
+        expected = std::max(expected, solution.state(k)[3 * n * b + 2 * n + p]);
+    EXPECT_EQ(metrics[b * M + peak], expected) << b;
+  }
+  EXPECT_GT(metrics[1 * M + peak], metrics[0 * M + peak]);  // four inputs on drive the network harder
+}
+
+TEST(ParityTask, MaxActiveInputsIsShorthandForTheCountsUpToIt) {
+  const auto config = io::parse_training_config("task: {type: parity, max_active_inputs: 2}\n", "p.yaml");
+  EXPECT_EQ(config.task.parity.trained_input_counts, (std::vector<std::size_t>{0, 1, 2}));
+  const auto listed =
+      io::parse_training_config("task: {type: parity, trained_input_counts: [0, 1, 4]}\n", "p.yaml");
+  EXPECT_EQ(listed.task.parity.trained_input_counts, (std::vector<std::size_t>{0, 1, 4}));
 }
 
 train::TaskConfig xor_config() {
@@ -250,7 +288,7 @@ TEST(TrainingConfig, ExamplesParseAndBadOnesAreRefused) {
       {"task: {type: xor}\noptimizer: {type: lbfgs}\n", "optimizer.type"},
       {"task: {type: xor}\noptimizer: {learning_rate: -1}\n", "optimizer.learning_rate"},
       {"task: {type: xor}\noptimizer: {beta1: 1.5}\n", "optimizer.beta1"},
-      {"task: {type: xor}\ntraining: {epochs: 0}\n", "training.epochs"},
+      {"task: {type: xor}\ntraining: {epochs: -1}\n", "training.epochs"},
       {"task: {type: xor}\ntraining: {epoch: 3}\n", "unknown key 'epoch'"},
       {"task: {type: xor, target_high: 0.1}\n", "target_high"},
       {"task: {type: xor}\nsolver: {method: bdf}\ngradient: {method: discrete}\n",
@@ -263,6 +301,8 @@ TEST(TrainingConfig, ExamplesParseAndBadOnesAreRefused) {
        "initial_parameters: expected an existing training"},
       {"task: {type: hopf, layers: [2, 8, 2]}\n", "task.layers"},
       {"task: {type: parity, max_active_inputs: 5}\n", "task.max_active_inputs"},
+      {"task: {type: parity, trained_input_counts: [0, 1.5]}\n", "task.trained_input_counts"},
+      {"task: {type: parity, trained_input_counts: [0, 1], max_active_inputs: 1}\n", "not both"},
       {"task: {type: xor}\noptimizer: {update: logarithmic}\n", "optimizer.update"},
   };
   for (const auto& b : bad) {
