@@ -3,6 +3,10 @@
 // trials 768. These are the inner kernels of every solver and gradient method.
 #include <benchmark/benchmark.h>
 
+#include <vector>
+
+#include "models/transfer_function.hpp"
+
 #include "problems.hpp"
 #include "statistics.hpp"
 
@@ -62,5 +66,21 @@ void BM_Model(benchmark::State& state, Network network, Product product) {
 NEURODE_MODEL_BENCH(rhs, rhs);
 NEURODE_MODEL_BENCH(jv, jacobian_vector);
 NEURODE_MODEL_BENCH(jtv, jacobian_transpose_vector);
+
+// The transfer function's rate and slope at 384 points (the populations of an XOR block of 16
+// trials) spread over -20 to 60 mV: the single largest cost of a batched solve and gradient.
+void BM_TransferFunction(benchmark::State& state) {
+  const neurode::models::TransferFunction transfer;
+  std::vector<double> x(384), rate(x.size()), slope(x.size());
+  for (std::size_t i = 0; i < x.size(); ++i)
+    x[i] = -20.0 + 80.0 * static_cast<double>((i * 37) % x.size()) / 384.0;
+  for (auto _ : state) {
+    transfer.rates_and_slopes(x.data(), x.size(), rate.data(), slope.data());
+    benchmark::DoNotOptimize(rate.data());
+    benchmark::DoNotOptimize(slope.data());
+  }
+  state.SetItemsProcessed(state.iterations() * static_cast<long>(x.size()));
+}
+BENCHMARK(BM_TransferFunction)->Apply([](benchmark::internal::Benchmark* b) { neurode::bench::with_min(b); });
 
 }  // namespace

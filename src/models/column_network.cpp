@@ -57,15 +57,29 @@ ColumnNetwork::ColumnNetwork(NetworkWeights weights, ColumnConstants constants,
   recurrent_dense_ = dense_columns(weights_.recurrent);
   transpose_dense_ = dense_columns(recurrent_transpose_);
   field_.resize(3 * n_ * trials_);
+  std::vector<WeightParameter> recurrent;
   for (std::size_t k = 0; k < weights_.parameters.size(); ++k) {
     const ParameterRef& ref = weights_.parameters[k];
     if (ref.matrix == ParameterRef::Matrix::recurrent)
-      recurrent_parameters_.push_back({k, ref.row, ref.column});
+      recurrent.push_back({k, ref.row, ref.column});
     else if (ref.matrix == ParameterRef::Matrix::input)
       input_parameters_.push_back({k, ref.row, ref.column});
     else
       has_scalar_parameters_ = true;
   }
+  // Each parameter's product is one addition to its own gradient entry, so grouping them by row
+  // changes no result.
+  std::stable_sort(recurrent.begin(), recurrent.end(),
+                   [](const WeightParameter& a, const WeightParameter& b) { return a.row < b.row; });
+  for (const auto& c : recurrent) {
+    if (recurrent_group_row_.empty() || recurrent_group_row_.back() != c.row) {
+      recurrent_group_row_.push_back(c.row);
+      recurrent_group_start_.push_back(recurrent_entries_.size());
+    }
+    recurrent_entries_.push_back({static_cast<std::uint32_t>(c.index), static_cast<std::uint32_t>(c.column)});
+  }
+  recurrent_group_start_.push_back(recurrent_entries_.size());
+  gain_w_.resize(trials_);
   update_drive();
 }
 
@@ -223,8 +237,6 @@ void ColumnNetwork::transpose_product_of_block(const double* slope, const double
 
 void ColumnNetwork::parameter_product_of_trial(std::size_t trial, std::size_t segment, const double* rate,
                                                const double* w, double* g) {
-  // Weights first, from flat lists (this runs for every trial at every stage of the backward pass).
-  for (const auto& c : recurrent_parameters_) g[c.index] += input_gain_ * w[c.row] * rate[c.column];
   const std::size_t segments = breakpoints_.size() + 1;
   if (!input_parameters_.empty()) {
     const double* channel = drives_[trial].channel_values[trial_segment_[trial * segments + segment]].data();
@@ -252,6 +264,21 @@ void ColumnNetwork::parameter_product_of_trial(std::size_t trial, std::size_t se
   }
 }
 
+void ColumnNetwork::recurrent_parameter_products(const double* rate_all, const double* w_all, double* grad) {
+  // This runs at every stage of the backward pass: per row, gain x w_V of each trial once, then
+  // each of the row's parameters for all trials (the index and column read once).
+  const std::size_t P = weights_.parameters.size(), T = trials_, n = n_;
+  double* __restrict gain_w = gain_w_.data();
+  for (std::size_t r = 0; r + 1 < recurrent_group_start_.size(); ++r) {
+    const std::size_t row = recurrent_group_row_[r];
+    for (std::size_t t = 0; t < T; ++t) gain_w[t] = input_gain_ * w_all[3 * n * t + row];
+    for (std::size_t e = recurrent_group_start_[r]; e < recurrent_group_start_[r + 1]; ++e) {
+      const IndexColumn c = recurrent_entries_[e];
+      for (std::size_t t = 0; t < T; ++t) grad[t * P + c.index] += gain_w[t] * rate_all[n * t + c.column];
+    }
+  }
+}
+
 void ColumnNetwork::jacobian_transpose_vector(double, std::size_t, const double* y_all, const double* w_all,
                                               double* out_all) {
   evaluate_rates(y_all);
@@ -265,6 +292,7 @@ void ColumnNetwork::parameter_transpose_vector(double t, std::size_t segment, co
   // dF/dtau = -F/tau for the time constants (R held fixed): they need the field itself.
   if (has_scalar_parameters_) rhs(t, segment, y_all, field_.data());
   evaluate_rates(y_all);
+  recurrent_parameter_products(rates(), w_all, grad);
   for (std::size_t trial = 0; trial < trials_; ++trial) {
     const std::size_t off = 3 * n_ * trial;
     parameter_product_of_trial(trial, segment, rates() + n_ * trial, w_all + off, grad + trial * P);
@@ -285,10 +313,11 @@ void ColumnNetwork::vector_jacobian_products_from_linearisation(double t, std::s
   const std::size_t P = weights_.parameters.size();
   if (has_scalar_parameters_) rhs_from_linearisation(t, segment, y_all, linearisation, field_.data());
   transpose_product_of_block(linearisation + n_ * trials_, w_all, out_all);
-  if (P > 0)
-    for (std::size_t trial = 0; trial < trials_; ++trial)
-      parameter_product_of_trial(trial, segment, linearisation + n_ * trial, w_all + 3 * n_ * trial,
-                                 grad + trial * P);
+  if (P == 0) return;
+  recurrent_parameter_products(linearisation, w_all, grad);
+  for (std::size_t trial = 0; trial < trials_; ++trial)
+    parameter_product_of_trial(trial, segment, linearisation + n_ * trial, w_all + 3 * n_ * trial,
+                               grad + trial * P);
 }
 
 void ColumnNetwork::jacobian_entries(double, std::size_t, const double* y_all,

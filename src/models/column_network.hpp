@@ -95,8 +95,11 @@ class ColumnNetwork final : public Model {
   void transpose_product_of_block(const double* slope, const double* w_all, double* out_all);
   /// (dF/dy)^T w of one trial with the slopes f' at its state.
   void transpose_product_of_trial(const double* slope, const double* w, double* out);
-  /// Adds (dF/dp)^T w of one trial with the rates f at its state (field_ evaluated too when there
-  /// are scalar parameters).
+  /// Adds (dF/dW_ij)^T w of every trial for the trainable recurrent weights, with the rates f of
+  /// all trials (trial-major), into grad (trials x parameters).
+  void recurrent_parameter_products(const double* rate_all, const double* w_all, double* grad);
+  /// Adds (dF/dp)^T w of one trial for the other parameters (input weights, and time constants and
+  /// adaptation strengths with field_ evaluated) with the rates f at its state.
   void parameter_product_of_trial(std::size_t trial, std::size_t segment, const double* rate, const double* w,
                                   double* g);
   void update_drive();
@@ -134,7 +137,16 @@ class ColumnNetwork final : public Model {
   struct WeightParameter {
     std::size_t index, row, column;
   };
-  std::vector<WeightParameter> recurrent_parameters_, input_parameters_;
+  std::vector<WeightParameter> input_parameters_;
+  /// The trainable recurrent weights grouped by row (the population they drive): group r holds
+  /// recurrent_entries_[recurrent_group_start_[r] .. [r + 1]), all in row recurrent_group_row_[r],
+  /// so that gain x w_row is formed once per row and trial. gain_w_ is its scratch (one per trial).
+  struct IndexColumn {
+    std::uint32_t index, column;
+  };
+  std::vector<IndexColumn> recurrent_entries_;
+  std::vector<std::size_t> recurrent_group_start_, recurrent_group_row_;
+  std::vector<double> gain_w_;
   bool has_scalar_parameters_ = false;
 };
 

@@ -59,8 +59,8 @@ void TrajectoryStore::on_step_stages(const double* const* stages, std::size_t co
   if (chunk == stage_chunks_.size()) stage_chunks_.emplace_back();
   // A chunk from an earlier solve with another layout is resized once (same size: no allocation).
   if (stage_chunks_[chunk].size() != steps_per_chunk * block) {
-    stage_chunks_[chunk].assign(steps_per_chunk * block, 0.0);
-    stage_chunks_[chunk].shrink_to_fit();
+    stage_chunks_[chunk] = {};
+    stage_chunks_[chunk].resize(steps_per_chunk * block);
   }
   double* out = &stage_chunks_[chunk][(slot % steps_per_chunk) * block];
   for (std::size_t i = 0; i < count; ++i) out = std::copy(stages[i], stages[i] + size, out);

@@ -13,6 +13,7 @@
 #include <limits>
 #include <vector>
 
+#include "solvers/solution.hpp"
 #include "solvers/step_observer.hpp"
 
 namespace neurode::solvers {
@@ -86,8 +87,9 @@ class TrajectoryStore final : public StepObserver {
   /// more than needed, and the chunks are reused by the next solve.
   static constexpr std::size_t steps_per_chunk = 256;
   std::vector<std::size_t> stage_slot_;  ///< per step: its slot among the recorded steps, or not_recorded
-  std::vector<std::vector<double>>
-      stage_chunks_;  ///< each steps_per_chunk x stage_count x linearisation_size
+  /// Each steps_per_chunk x stage_count x linearisation_size, not zero-filled: every slot is
+  /// written before it is read, and a trainer's solver meets fresh chunks at every step.
+  std::vector<std::vector<double, UninitialisedAllocator<double>>> stage_chunks_;
   std::size_t stage_count_ = 0, linearisation_size_ = 0, recorded_steps_ = 0;
 };
 
