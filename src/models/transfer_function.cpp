@@ -9,39 +9,29 @@
 namespace neurode::models {
 namespace {
 
-// Below these magnitudes the direct formulas lose digits to cancellation; the series truncated after
-// the listed terms are exact to rounding there (next term < 1e-17 relative).
-constexpr double kSeriesLimitW = 0.1;
+// f = (c / d) w / expm1(s) with w = -d (g x - theta) / c and s = c tanh(w) is the spec's formula
+// itself, accurate to rounding wherever s != 0, and so is its derivative in the form
+//   df/dw = (c / d) / expm1(s) - f c (1 - tanh^2 w) (1 + 1 / expm1(s))
+// as long as |s| >= 0.1: the two terms cancel as s -> 0 (f -> 1/d, df/dw -> c / (2 d)), costing up to
+// 0.2 / |s| ulp. Below |s| = 0.1 (within 0.23 mV of the singular point g x = theta, where the
+// formula is 0/0) f = (1/d) h(w) q(s), with h(w) = w coth w and q(s) = s / expm1(s) as Taylor
+// series, truncated where the next term is < 1e-17 relative (|w| <= |s| / c there).
 constexpr double kSeriesLimitS = 0.1;
 
-// h(w) = w coth(w) and h'(w).
-inline void w_coth_w(double w, double& h, double& dh) {
-  if (std::abs(w) < kSeriesLimitW) {
-    const double w2 = w * w;
-    // w coth w = 1 + w^2/3 - w^4/45 + 2 w^6/945 - w^8/4725 + 2 w^10/93555
-    h = 1.0 + w2 * (1.0 / 3 + w2 * (-1.0 / 45 + w2 * (2.0 / 945 + w2 * (-1.0 / 4725 + w2 * (2.0 / 93555)))));
-    dh = w * (2.0 / 3 + w2 * (-4.0 / 45 + w2 * (12.0 / 945 + w2 * (-8.0 / 4725 + w2 * (20.0 / 93555)))));
-    return;
-  }
-  const double t = std::tanh(w);
-  h = w / t;
-  // d/dw (w / tanh w) = (tanh w - w (1 - tanh^2 w)) / tanh^2 w
-  dh = (t - w * (1.0 - t * t)) / (t * t);
+// h(w) = w coth(w) and h'(w), for |w| < 0.1.
+inline void w_coth_w_series(double w, double& h, double& dh) {
+  const double w2 = w * w;
+  // w coth w = 1 + w^2/3 - w^4/45 + 2 w^6/945 - w^8/4725 + 2 w^10/93555
+  h = 1.0 + w2 * (1.0 / 3 + w2 * (-1.0 / 45 + w2 * (2.0 / 945 + w2 * (-1.0 / 4725 + w2 * (2.0 / 93555)))));
+  dh = w * (2.0 / 3 + w2 * (-4.0 / 45 + w2 * (12.0 / 945 + w2 * (-8.0 / 4725 + w2 * (20.0 / 93555)))));
 }
 
-// q(s) = s / expm1(s) and q'(s).
-inline void s_over_expm1(double s, double& q, double& dq) {
-  if (std::abs(s) < kSeriesLimitS) {
-    const double s2 = s * s;
-    // Bernoulli series: 1 - s/2 + s^2/12 - s^4/720 + s^6/30240 - s^8/1209600
-    q = 1.0 - 0.5 * s + s2 * (1.0 / 12 + s2 * (-1.0 / 720 + s2 * (1.0 / 30240 + s2 * (-1.0 / 1209600))));
-    dq = -0.5 + s * (1.0 / 6 + s2 * (-4.0 / 720 + s2 * (6.0 / 30240 + s2 * (-8.0 / 1209600))));
-    return;
-  }
-  const double em1 = std::expm1(s);
-  q = s / em1;
-  // d/ds (s / (e^s - 1)) = (e^s - 1 - s e^s) / (e^s - 1)^2
-  dq = (em1 - s * (em1 + 1.0)) / (em1 * em1);
+// q(s) = s / expm1(s) and q'(s), for |s| < 0.1.
+inline void s_over_expm1_series(double s, double& q, double& dq) {
+  const double s2 = s * s;
+  // Bernoulli series: 1 - s/2 + s^2/12 - s^4/720 + s^6/30240 - s^8/1209600
+  q = 1.0 - 0.5 * s + s2 * (1.0 / 12 + s2 * (-1.0 / 720 + s2 * (1.0 / 30240 + s2 * (-1.0 / 1209600))));
+  dq = -0.5 + s * (1.0 / 6 + s2 * (-4.0 / 720 + s2 * (6.0 / 30240 + s2 * (-8.0 / 1209600))));
 }
 
 #pragma GCC diagnostic push
@@ -56,7 +46,7 @@ NEURODE_AVX2 inline __m256d poly(__m256d z, __m256d acc, double next, Rest... re
 }
 
 struct VectorConstants {
-  __m256d one, two, sign_bit, limit_w, limit_s, c, gain, threshold, minus_d_over_c, inverse_d, slope_scale;
+  __m256d one, two, sign_bit, limit_s, c, gain, threshold, minus_d_over_c, c_over_d, inverse_d, dw_dx;
 };
 
 // The vector code works on G groups of 4 points at once, statement by statement over the groups:
@@ -106,10 +96,33 @@ NEURODE_AVX2 inline Lanes<G> expm1_lanes(const Lanes<G>& x) {
   return out;
 }
 
+// Near the singular point (|s| < 0.1 in some lane): f and df/dw from the series, selected in those
+// lanes. Rarely needed, so kept out of line.
+NEURODE_AVX2 __attribute__((noinline)) void blend_series(const VectorConstants& k, __m256d w, __m256d t,
+                                                         __m256d s, __m256d s_small, __m256d& rate,
+                                                         __m256d& df_dw) {
+  const __m256d w2 = _mm256_mul_pd(w, w);
+  const __m256d h = poly(w2, _mm256_set1_pd(2.0 / 93555), -1.0 / 4725, 2.0 / 945, -1.0 / 45, 1.0 / 3, 1.0);
+  const __m256d dh =
+      _mm256_mul_pd(w, poly(w2, _mm256_set1_pd(20.0 / 93555), -8.0 / 4725, 12.0 / 945, -4.0 / 45, 2.0 / 3));
+  const __m256d s2 = _mm256_mul_pd(s, s);
+  const __m256d q =
+      _mm256_fmadd_pd(s2, poly(s2, _mm256_set1_pd(-1.0 / 1209600), 1.0 / 30240, -1.0 / 720, 1.0 / 12),
+                      _mm256_fnmadd_pd(_mm256_set1_pd(0.5), s, k.one));
+  const __m256d dq = _mm256_fmadd_pd(
+      s, poly(s2, _mm256_set1_pd(-8.0 / 1209600), 6.0 / 30240, -4.0 / 720, 1.0 / 6), _mm256_set1_pd(-0.5));
+  const __m256d ds_dw = _mm256_mul_pd(k.c, _mm256_fnmadd_pd(t, t, k.one));
+  const __m256d rate_series = _mm256_mul_pd(k.inverse_d, _mm256_mul_pd(h, q));
+  const __m256d df_dw_series = _mm256_mul_pd(
+      k.inverse_d, _mm256_add_pd(_mm256_mul_pd(dh, q), _mm256_mul_pd(h, _mm256_mul_pd(dq, ds_dw))));
+  rate = _mm256_blendv_pd(rate, rate_series, s_small);
+  df_dw = _mm256_blendv_pd(df_dw, df_dw_series, s_small);
+}
+
 template <int G>
 NEURODE_AVX2 inline void rate_and_slope_lanes(const VectorConstants& k, const Lanes<G>& x, Lanes<G>& rate,
                                               Lanes<G>& slope) {
-  Lanes<G> w, two_w, D, t, s, inverse_t, inverse_em1;
+  Lanes<G> w, two_w, t, s;
   NEURODE_EACH(j) {
     w.v[j] = _mm256_mul_pd(k.minus_d_over_c, _mm256_sub_pd(_mm256_mul_pd(k.gain, x.v[j]), k.threshold));
     // tanh w = E / (E + 2) with E = expm1(2 w); beyond |w| = 20, tanh w rounds to +-1, and the
@@ -119,70 +132,43 @@ NEURODE_AVX2 inline void rate_and_slope_lanes(const VectorConstants& k, const La
   }
   const Lanes<G> E = expm1_lanes(two_w);
   NEURODE_EACH(j) {
-    D.v[j] = _mm256_add_pd(E.v[j], k.two);
-    t.v[j] = _mm256_div_pd(E.v[j], D.v[j]);
+    t.v[j] = _mm256_div_pd(E.v[j], _mm256_add_pd(E.v[j], k.two));
     s.v[j] = _mm256_mul_pd(k.c, t.v[j]);
   }
   const Lanes<G> em1 = expm1_lanes(s);
   NEURODE_EACH(j) {
-    // One division for 1/E and 1/expm1(s), used by the direct forms only (|w|, |s| >= 0.1).
-    const __m256d inverse_product = _mm256_div_pd(k.one, _mm256_mul_pd(E.v[j], em1.v[j]));
-    inverse_t.v[j] = _mm256_mul_pd(D.v[j], _mm256_mul_pd(em1.v[j], inverse_product));
-    inverse_em1.v[j] = _mm256_mul_pd(E.v[j], inverse_product);
-  }
-  NEURODE_EACH(j) {
-    const __m256d wj = w.v[j], tj = t.v[j], sj = s.v[j];
-    // h(w) = w coth w and h'(w), as w_coth_w; h' = (1 / t) (1 - h (1 - t^2)).
-    const __m256d w2 = _mm256_mul_pd(wj, wj);
-    const __m256d h_series =
-        poly(w2, _mm256_set1_pd(2.0 / 93555), -1.0 / 4725, 2.0 / 945, -1.0 / 45, 1.0 / 3, 1.0);
-    const __m256d dh_series = _mm256_mul_pd(
-        wj, poly(w2, _mm256_set1_pd(20.0 / 93555), -8.0 / 4725, 12.0 / 945, -4.0 / 45, 2.0 / 3));
-    const __m256d one_minus_t2 = _mm256_fnmadd_pd(tj, tj, k.one);
-    const __m256d h_direct = _mm256_mul_pd(wj, inverse_t.v[j]);
-    const __m256d dh_direct = _mm256_mul_pd(inverse_t.v[j], _mm256_fnmadd_pd(h_direct, one_minus_t2, k.one));
-    const __m256d w_small = _mm256_cmp_pd(_mm256_andnot_pd(k.sign_bit, wj), k.limit_w, _CMP_LT_OQ);
-    const __m256d h = _mm256_blendv_pd(h_direct, h_series, w_small);
-    const __m256d dh = _mm256_blendv_pd(dh_direct, dh_series, w_small);
-    // q(s) = s / expm1(s) and q'(s), as s_over_expm1; q' = (1 / expm1 s) (1 - q (expm1 s + 1)).
-    const __m256d s2 = _mm256_mul_pd(sj, sj);
-    const __m256d q_series =
-        _mm256_fmadd_pd(s2, poly(s2, _mm256_set1_pd(-1.0 / 1209600), 1.0 / 30240, -1.0 / 720, 1.0 / 12),
-                        _mm256_fnmadd_pd(_mm256_set1_pd(0.5), sj, k.one));
-    const __m256d dq_series = _mm256_fmadd_pd(
-        sj, poly(s2, _mm256_set1_pd(-8.0 / 1209600), 6.0 / 30240, -4.0 / 720, 1.0 / 6), _mm256_set1_pd(-0.5));
-    const __m256d q_direct = _mm256_mul_pd(sj, inverse_em1.v[j]);
-    const __m256d dq_direct =
-        _mm256_mul_pd(inverse_em1.v[j], _mm256_fnmadd_pd(q_direct, _mm256_add_pd(em1.v[j], k.one), k.one));
-    const __m256d s_small = _mm256_cmp_pd(_mm256_andnot_pd(k.sign_bit, sj), k.limit_s, _CMP_LT_OQ);
-    const __m256d q = _mm256_blendv_pd(q_direct, q_series, s_small);
-    const __m256d dq = _mm256_blendv_pd(dq_direct, dq_series, s_small);
-    const __m256d ds_dw = _mm256_mul_pd(k.c, one_minus_t2);
-    rate.v[j] = _mm256_mul_pd(k.inverse_d, _mm256_mul_pd(h, q));
-    slope.v[j] = _mm256_mul_pd(
-        k.slope_scale, _mm256_add_pd(_mm256_mul_pd(dh, q), _mm256_mul_pd(h, _mm256_mul_pd(dq, ds_dw))));
+    // f = (c / d) w / expm1(s); df/dw = (c / d) / expm1(s) - f c (1 - t^2) (1 + 1 / expm1(s)).
+    const __m256d inverse_em1 = _mm256_div_pd(k.one, em1.v[j]);
+    __m256d r = _mm256_mul_pd(_mm256_mul_pd(k.c_over_d, w.v[j]), inverse_em1);
+    const __m256d ds_dw = _mm256_mul_pd(k.c, _mm256_fnmadd_pd(t.v[j], t.v[j], k.one));
+    __m256d df_dw = _mm256_sub_pd(_mm256_mul_pd(k.c_over_d, inverse_em1),
+                                  _mm256_mul_pd(_mm256_mul_pd(r, ds_dw), _mm256_add_pd(k.one, inverse_em1)));
+    const __m256d s_small = _mm256_cmp_pd(_mm256_andnot_pd(k.sign_bit, s.v[j]), k.limit_s, _CMP_LT_OQ);
+    if (_mm256_movemask_pd(s_small) != 0) blend_series(k, w.v[j], t.v[j], s.v[j], s_small, r, df_dw);
+    rate.v[j] = r;
+    slope.v[j] = _mm256_mul_pd(k.dw_dx, df_dw);
   }
 }
 
 #undef NEURODE_EACH
 
-// rates_and_slopes on 4 lanes at a time: the arithmetic of rate_and_slope, with both the series
-// and the direct form of h and q evaluated in every lane and the right one selected (the direct
-// form's 0/0 at w = 0 is discarded, not propagated). A tail shorter than 4 is padded, so that a
-// point's result does not depend on where it sits in the array.
+// rates_and_slopes on 4 lanes at a time: the arithmetic of rate_and_slope, the direct form in every
+// lane, replaced by the series in the lanes near the singular point (the direct form's 0/0 at s = 0
+// is discarded, not propagated). A tail shorter than 4 is padded, so that a point's result does not
+// depend on where it sits in the array.
 NEURODE_AVX2 void rates_and_slopes_avx2(const TransferParameters& p, double inverse_d, double dw_dx,
                                         const double* x, std::size_t n, double* rate, double* slope) {
   const VectorConstants k{_mm256_set1_pd(1.0),
                           _mm256_set1_pd(2.0),
                           _mm256_set1_pd(-0.0),
-                          _mm256_set1_pd(kSeriesLimitW),
                           _mm256_set1_pd(kSeriesLimitS),
                           _mm256_set1_pd(p.exponent_clamp),
                           _mm256_set1_pd(p.gain),
                           _mm256_set1_pd(p.threshold),
                           _mm256_set1_pd(-p.noise_factor / p.exponent_clamp),
+                          _mm256_set1_pd(p.exponent_clamp * inverse_d),
                           _mm256_set1_pd(inverse_d),
-                          _mm256_set1_pd(inverse_d * dw_dx)};
+                          _mm256_set1_pd(dw_dx)};
   std::size_t i = 0;
   constexpr int G = 4;
   for (; i + 4 * G <= n; i += 4 * G) {
@@ -232,13 +218,21 @@ RateAndSlope TransferFunction::rate_and_slope(double x_mV) const {
   const double w = -parameters_.noise_factor * (parameters_.gain * x_mV - parameters_.threshold) / c;
   const double tanh_w = std::tanh(w);
   const double s = c * tanh_w;
-  double h, dh, q, dq;
-  w_coth_w(w, h, dh);
-  s_over_expm1(s, q, dq);
   const double ds_dw = c * (1.0 - tanh_w * tanh_w);
-  const double rate = inverse_d_ * h * q;
-  const double df_dw = inverse_d_ * (dh * q + h * dq * ds_dw);
-  return {rate, df_dw * dw_dx_};
+  double rate, df_dw;
+  if (std::abs(s) < kSeriesLimitS) {
+    double h, dh, q, dq;
+    w_coth_w_series(w, h, dh);
+    s_over_expm1_series(s, q, dq);
+    rate = inverse_d_ * (h * q);
+    df_dw = inverse_d_ * (dh * q + h * (dq * ds_dw));
+  } else {
+    const double inverse_em1 = 1.0 / std::expm1(s);
+    const double c_over_d = c * inverse_d_;
+    rate = (c_over_d * w) * inverse_em1;
+    df_dw = c_over_d * inverse_em1 - (rate * ds_dw) * (1.0 + inverse_em1);
+  }
+  return {rate, dw_dx_ * df_dw};
 }
 
 void TransferFunction::rates_and_slopes(const double* x_mV, std::size_t n, double* rate,

@@ -58,7 +58,7 @@ TEST(TransferFunction, SlopeIsTheDerivativeOfTheRate) {
 }
 
 // The array version (vector code on AVX2 machines) against the scalar one: across the series
-// regions (|w| < 0.1 within ~0.23 mV of the singular point), their edges, the working range and
+// region (|s| < 0.1, within ~0.23 mV of the singular point) and its edges, the working range and
 // huge |x|, at every position of the array (vector lanes and the padded tail).
 TEST(TransferFunction, ArrayVersionMatchesTheScalarOne) {
   models::TransferFunction transfer;
@@ -71,8 +71,9 @@ TEST(TransferFunction, ArrayVersionMatchesTheScalarOne) {
     x.push_back(-h);
   }
   for (double v = -100; v <= 150; v += 0.0137) x.push_back(v);
-  // |w| = 0.1 and |s| = 0.1 (the series limits) sit at x0 +- 0.1 c / (d g) mV
-  const double edge = 0.1 * 80.0 / (0.0089 * 48.0);
+  // |s| = 0.1 (the series limit) sits at |w| = atanh(0.1 / c), x0 -+ atanh(0.1 / c) c / (d g) mV;
+  // and mixed vectors, some lanes in the series region and some not, come from the steps of 1e-6.
+  const double edge = std::atanh(0.1 / 80.0) * 80.0 / (0.0089 * 48.0);
   for (double h = -1e-3; h <= 1e-3; h += 1e-6) {
     x.push_back(x0 + edge + h);
     x.push_back(x0 - edge + h);
