@@ -115,6 +115,33 @@ struct Integrator::Impl {
   std::vector<double> carry;               // FSAL: the last stage of the previous step
   Evaluation carry_evaluation{};
   bool carry_valid = false;
+  // With every stage needed and no FSAL (Euler, RK4), a step's first s evaluations are recorded
+  // straight into the observer's slot for them (StepObserver::stage_destination): a batched
+  // solve's linearisations are then written once instead of written and copied.
+  bool record_in_place = false;  // in the solve in progress
+  double* stage_slot = nullptr;  // the current step's slot, or nullptr: evaluation_data
+
+  // Where evaluation k of the current step is (to be) recorded.
+  double* evaluation_at(std::size_t k) {
+    const std::size_t L = linearisation_size;
+    if (stage_slot != nullptr && k < static_cast<std::size_t>(tableau.stages)) return stage_slot + k * L;
+    return &evaluation_data[k * L];
+  }
+
+  double* next_evaluation_destination() {
+    const std::size_t L = linearisation_size, k = evaluations.size();
+    if ((k + 1) * L > evaluation_data.size())
+      evaluation_data.resize(std::max((k + 1) * L, 2 * evaluation_data.size()));
+    if (record_in_place && k == 0)
+      stage_slot = observer->stage_destination(static_cast<std::size_t>(tableau.stages), L);
+    if (stage_slot != nullptr && k == static_cast<std::size_t>(tableau.stages)) {
+      // More evaluations than stages in one step (a rejected attempt): the accepted stages will be
+      // the last ones, so the step goes on in evaluation_data, with what was recorded in place.
+      std::copy(stage_slot, stage_slot + k * L, evaluation_data.begin());
+      stage_slot = nullptr;
+    }
+    return evaluation_at(k);
+  }
 
   // Matrix-free Jacobian of the implicit residual: shift * I - dF/dy at the state of the last IJacobian call.
   std::vector<double> jacobian_state;
@@ -243,10 +270,7 @@ struct Integrator::Impl {
       PetscCall(VecGetArrayRead(y, &yv));
       PetscCall(VecGetArrayWrite(f, &fv));
       if (self.recording) {
-        const std::size_t L = self.linearisation_size, k = self.evaluations.size();
-        if ((k + 1) * L > self.evaluation_data.size())
-          self.evaluation_data.resize(std::max((k + 1) * L, 2 * self.evaluation_data.size()));
-        self.model.rhs_recording(t, self.segment, yv, fv, &self.evaluation_data[k * L]);
+        self.model.rhs_recording(t, self.segment, yv, fv, self.next_evaluation_destination());
         self.evaluations.push_back({t, self.segment});
       } else {
         self.model.rhs(t, self.segment, yv, fv);
@@ -278,12 +302,12 @@ struct Integrator::Impl {
         ok = false;
       } else {
         --next;
-        stage_data[static_cast<std::size_t>(i)] = &evaluation_data[next * L];
+        stage_data[static_cast<std::size_t>(i)] = evaluation_at(next);
       }
     }
     if (ok) {
       if (next > 0 && matches(evaluations[next - 1], 0))
-        stage_data[0] = &evaluation_data[(next - 1) * L];
+        stage_data[0] = evaluation_at(next - 1);
       else if (tableau.fsal && carry_valid && matches(carry_evaluation, 0))
         stage_data[0] = carry.data();
       else
@@ -305,6 +329,7 @@ struct Integrator::Impl {
       }
     }
     evaluations.clear();
+    stage_slot = nullptr;
   }
 
   // F(t, y, ydot) = ydot - rhs(t, y)
@@ -437,6 +462,7 @@ struct Integrator::Impl {
       }
       if (!finite) {
         self.evaluations.clear();
+        self.stage_slot = nullptr;
         self.carry_valid = false;
       }
       PetscCall(VecRestoreArrayRead(y, &yv));
@@ -566,6 +592,9 @@ Solution Integrator::solve(double t0, const std::vector<double>& y0, const std::
       observer && s.runge_kutta && s.linearisation_size > 0 && observer->wants_stage_linearisations();
   s.evaluations.clear();
   s.carry_valid = false;
+  s.stage_slot = nullptr;
+  s.record_in_place = s.recording && !s.tableau.fsal &&
+                      std::all_of(s.stage_needed.begin(), s.stage_needed.end(), [](bool b) { return b; });
 
   NEURODE_PETSC_CHECK(TSSetTime(s.ts, t0));
   NEURODE_PETSC_CHECK(TSSetStepNumber(s.ts, 0));

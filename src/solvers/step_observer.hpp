@@ -25,6 +25,15 @@ class StepObserver {
     (void)count;
     (void)size;
   }
+  /// Where the integrator may record the next step's stage linearisations in place: `count`
+  /// blocks of `size` doubles in stage order, valid until the next on_step_stages; nullptr for
+  /// none. A stage handed to on_step_stages either sits at its own block of this destination (and
+  /// needs no copy) or lies outside it.
+  virtual double* stage_destination(std::size_t count, std::size_t size) {
+    (void)count;
+    (void)size;
+    return nullptr;
+  }
 };
 
 }  // namespace neurode::solvers

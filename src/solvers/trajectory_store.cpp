@@ -43,16 +43,9 @@ void TrajectoryStore::on_step(double t_start, double t_end, std::size_t segment,
   if (wants_stage_linearisations()) stage_slot_.push_back(not_recorded);
 }
 
-void TrajectoryStore::on_step_stages(const double* const* stages, std::size_t count, std::size_t size) {
-  if (!wants_stage_linearisations() || stage_slot_.size() != steps_.size() || steps_.empty() || count == 0 ||
-      size == 0)
-    return;
-  if (recorded_steps_ == 0) {
-    stage_count_ = count;
-    linearisation_size_ = size;
-  } else if (count != stage_count_ || size != linearisation_size_) {
-    return;  // not the layout of the other steps: leave this one to be recomputed
-  }
+double* TrajectoryStore::next_slot(std::size_t count, std::size_t size) {
+  if (recorded_steps_ > 0 && (count != stage_count_ || size != linearisation_size_))
+    return nullptr;  // not the layout of the other steps: leave this one to be recomputed
   const std::size_t slot = recorded_steps_;
   const std::size_t block = count * size;
   const std::size_t chunk = slot / steps_per_chunk;
@@ -62,9 +55,26 @@ void TrajectoryStore::on_step_stages(const double* const* stages, std::size_t co
     stage_chunks_[chunk] = {};
     stage_chunks_[chunk].resize(steps_per_chunk * block);
   }
-  double* out = &stage_chunks_[chunk][(slot % steps_per_chunk) * block];
-  for (std::size_t i = 0; i < count; ++i) out = std::copy(stages[i], stages[i] + size, out);
-  stage_slot_.back() = slot;
+  return &stage_chunks_[chunk][(slot % steps_per_chunk) * block];
+}
+
+double* TrajectoryStore::stage_destination(std::size_t count, std::size_t size) {
+  if (!wants_stage_linearisations() || count == 0 || size == 0) return nullptr;
+  return next_slot(count, size);
+}
+
+void TrajectoryStore::on_step_stages(const double* const* stages, std::size_t count, std::size_t size) {
+  if (!wants_stage_linearisations() || stage_slot_.size() != steps_.size() || steps_.empty() || count == 0 ||
+      size == 0)
+    return;
+  double* out = next_slot(count, size);
+  if (out == nullptr) return;
+  stage_count_ = count;
+  linearisation_size_ = size;
+  // Stages recorded in place (stage_destination) are already where they belong.
+  for (std::size_t i = 0; i < count; ++i, out += size)
+    if (stages[i] != out) std::copy(stages[i], stages[i] + size, out);
+  stage_slot_.back() = recorded_steps_;
   ++recorded_steps_;
 }
 

@@ -41,6 +41,9 @@ class TrajectoryStore final : public StepObserver {
   void on_step(double t_start, double t_end, std::size_t segment, const double* y_end) override;
   bool wants_stage_linearisations() const override { return record_stages_ && stride_ == 1; }
   void on_step_stages(const double* const* stages, std::size_t count, std::size_t size) override;
+  /// The next recorded step's slot, so that a batched solve's linearisations are written once,
+  /// straight into the store, rather than written and then copied (a pass over memory per step).
+  double* stage_destination(std::size_t count, std::size_t size) override;
 
   std::size_t steps() const { return steps_.size(); }
   std::size_t state_size() const { return n_; }
@@ -91,6 +94,9 @@ class TrajectoryStore final : public StepObserver {
   /// written before it is read, and a trainer's solver meets fresh chunks at every step.
   std::vector<std::vector<double, UninitialisedAllocator<double>>> stage_chunks_;
   std::size_t stage_count_ = 0, linearisation_size_ = 0, recorded_steps_ = 0;
+  /// The slot of step `recorded_steps_`, made ready for count x size doubles (nullptr if it can
+  /// not take that layout).
+  double* next_slot(std::size_t count, std::size_t size);
 };
 
 }  // namespace neurode::solvers

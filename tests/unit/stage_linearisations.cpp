@@ -3,6 +3,7 @@
 // each explicit method, with adaptive steps, rejections and forcing breakpoints, for a batch of
 // trials; models without a linearisation and checkpointing keep the recomputing path.
 #include <gtest/gtest.h>
+#include <petscsys.h>
 
 #include <cmath>
 #include <memory>
@@ -97,6 +98,26 @@ TEST(KeptStagesIdentities, BackpropEulerIsStillTheDiscreteAdjointOfEuler) {
   EXPECT_EQ(a.gradient, b.gradient);
   EXPECT_EQ(a.backward_linearised_steps, a.forward.statistics.steps);
   EXPECT_LT(testing::max_relative_error(a.gradient, c.gradient), 1e-13);
+}
+
+// Euler and RK4 record their stages in place, straight into the store; an adaptive method without
+// FSAL does too, until a rejected attempt makes a step's evaluations outnumber its stages, and the
+// step goes on in the integrator's own buffer. Fehlberg 5(4) (PETSc's rk/5f, by option: neurode's
+// methods with an error estimate are FSAL) with a first step of 10 ms at 1e-8 has such steps.
+TEST(KeptStagesIdentities, InPlaceRecordingSurvivesRejectedAttempts) {
+  ASSERT_EQ(PetscOptionsSetValue(nullptr, "-ts_rk_type", "5f"), 0);
+  auto p = testing::random_network_problem(5, 2);
+  const auto solver = method("dopri5", true, 1e-2, 1e-8);
+  const auto recomputed = gradient(*p.model, p, solver, false);
+  const auto kept = gradient(*p.model, p, solver, true);
+  ASSERT_EQ(PetscOptionsClearValue(nullptr, "-ts_rk_type"), 0);
+  EXPECT_NE(kept.forward.method.find("rk/5f"), std::string::npos) << kept.forward.method;
+  EXPECT_FALSE(solvers::rk_tableau("5f").fsal);
+  EXPECT_GT(kept.forward.statistics.rejected_steps, 0);
+  EXPECT_EQ(kept.backward_linearised_steps, kept.forward.statistics.steps);
+  EXPECT_EQ(kept.forward.states, recomputed.forward.states);
+  EXPECT_LT(testing::max_relative_error(kept.gradient, recomputed.gradient), 1e-13);
+  EXPECT_LT(testing::max_relative_error(kept.dl_dy0, recomputed.dl_dy0), 1e-13);
 }
 
 // With a checkpoint every k > 1 steps the states in between are recomputed anyway: no stages are
