@@ -49,7 +49,7 @@ ColumnNetwork::ColumnNetwork(NetworkWeights weights, ColumnConstants constants,
   }
   update_time_constants();
   x_.resize(n_ * trials_);
-  linearisation_.resize(linearisation_size());
+  rates_and_slopes_.resize(2 * n_ * trials_);
   work_.resize(n_);
   block_in_.resize(n_ * trials_);
   block_out_.resize(n_ * trials_);
@@ -67,6 +67,18 @@ ColumnNetwork::ColumnNetwork(NetworkWeights weights, ColumnConstants constants,
     else
       has_scalar_parameters_ = true;
   }
+  // The time constants' products need the field, hence every f; otherwise only the sources of the
+  // trainable recurrent weights.
+  all_rates_kept_ = has_scalar_parameters_;
+  std::vector<bool> kept(n_, all_rates_kept_);
+  for (const auto& c : recurrent) kept[c.column] = true;
+  std::vector<std::uint32_t> kept_slot(n_, 0);
+  for (std::size_t i = 0; i < n_; ++i)
+    if (kept[i]) {
+      kept_slot[i] = static_cast<std::uint32_t>(kept_rates_.size());
+      kept_rates_.push_back(static_cast<std::uint32_t>(i));
+    }
+  recorded_.resize(linearisation_size());
   // Each parameter's product is one addition to its own gradient entry, so grouping them by row
   // changes no result.
   std::stable_sort(recurrent.begin(), recurrent.end(),
@@ -76,7 +88,7 @@ ColumnNetwork::ColumnNetwork(NetworkWeights weights, ColumnConstants constants,
       recurrent_group_row_.push_back(c.row);
       recurrent_group_start_.push_back(recurrent_entries_.size());
     }
-    recurrent_entries_.push_back({static_cast<std::uint32_t>(c.index), static_cast<std::uint32_t>(c.column)});
+    recurrent_entries_.push_back({static_cast<std::uint32_t>(c.index), kept_slot[c.column]});
   }
   recurrent_group_start_.push_back(recurrent_entries_.size());
   gain_w_.resize(trials_);
@@ -166,15 +178,37 @@ void ColumnNetwork::rhs(double, std::size_t segment, const double* y_all, double
   field_of_block(segment, y_all, rates(), dydt_all);
 }
 
-void ColumnNetwork::rhs_recording(double, std::size_t segment, const double* y_all, double* dydt_all,
-                                  double* linearisation) {
-  evaluate_rates(y_all, linearisation, linearisation + n_ * trials_);
-  field_of_block(segment, y_all, linearisation, dydt_all);
+void ColumnNetwork::keep_rates(const double* rate_all, double* kept) const {
+  if (all_rates_kept_) {
+    std::copy(rate_all, rate_all + n_ * trials_, kept);
+    return;
+  }
+  const std::size_t m = kept_rates_.size();
+  for (std::size_t trial = 0; trial < trials_; ++trial)
+    for (std::size_t k = 0; k < m; ++k) kept[m * trial + k] = rate_all[n_ * trial + kept_rates_[k]];
 }
 
-void ColumnNetwork::rhs_from_linearisation(double, std::size_t segment, const double* y_all,
+const double* ColumnNetwork::record_linearisation(const double* y_all) {
+  evaluate_rates(y_all, rates_and_slopes_.data(), recorded_.data());
+  keep_rates(rates_and_slopes_.data(), recorded_.data() + n_ * trials_);
+  return recorded_.data();
+}
+
+void ColumnNetwork::rhs_recording(double, std::size_t segment, const double* y_all, double* dydt_all,
+                                  double* linearisation) {
+  // f' straight into the linearisation (with a trajectory store, its slot for this stage); f into
+  // scratch for the field, then the kept part of it.
+  evaluate_rates(y_all, rates_and_slopes_.data(), linearisation);
+  field_of_block(segment, y_all, rates_and_slopes_.data(), dydt_all);
+  keep_rates(rates_and_slopes_.data(), linearisation + n_ * trials_);
+}
+
+void ColumnNetwork::rhs_from_linearisation(double t, std::size_t segment, const double* y_all,
                                            const double* linearisation, double* dydt_all) {
-  field_of_block(segment, y_all, linearisation, dydt_all);
+  if (all_rates_kept_)
+    field_of_block(segment, y_all, linearisation + n_ * trials_, dydt_all);
+  else
+    rhs(t, segment, y_all, dydt_all);  // not every f was kept (nor needed by the products)
 }
 
 void ColumnNetwork::jacobian_vector(double, std::size_t, const double* y_all, const double* v_all,
@@ -258,23 +292,25 @@ void ColumnNetwork::parameter_product_of_trial(std::size_t trial, std::size_t se
           g[k] -= w[n_ + i] * field_[off + n_ + i] / constants_.tau_adaptation_s;
         break;
       case ParameterRef::Matrix::adaptation_strength:
-        g[k] += w[n_ + ref.row] * rate[ref.row] / constants_.tau_adaptation_s;
+        g[k] += w[n_ + ref.row] * rate[ref.row] / constants_.tau_adaptation_s;  // every f kept
         break;
     }
   }
 }
 
-void ColumnNetwork::recurrent_parameter_products(const double* rate_all, const double* w_all, double* grad) {
+void ColumnNetwork::recurrent_parameter_products(const double* kept_rate_all, const double* w_all,
+                                                 double* grad) {
   // This runs at every stage of the backward pass: per row, gain x w_V of each trial once, then
   // each of the row's parameters for all trials (the index and column read once).
   const std::size_t P = weights_.parameters.size(), T = trials_, n = n_;
   double* __restrict gain_w = gain_w_.data();
+  const std::size_t m = kept_rates_.size();
   for (std::size_t r = 0; r + 1 < recurrent_group_start_.size(); ++r) {
     const std::size_t row = recurrent_group_row_[r];
     for (std::size_t t = 0; t < T; ++t) gain_w[t] = input_gain_ * w_all[3 * n * t + row];
     for (std::size_t e = recurrent_group_start_[r]; e < recurrent_group_start_[r + 1]; ++e) {
       const IndexColumn c = recurrent_entries_[e];
-      for (std::size_t t = 0; t < T; ++t) grad[t * P + c.index] += gain_w[t] * rate_all[n * t + c.column];
+      for (std::size_t t = 0; t < T; ++t) grad[t * P + c.index] += gain_w[t] * kept_rate_all[m * t + c.kept];
     }
   }
 }
@@ -291,18 +327,18 @@ void ColumnNetwork::parameter_transpose_vector(double t, std::size_t segment, co
   if (P == 0) return;
   // dF/dtau = -F/tau for the time constants (R held fixed): they need the field itself.
   if (has_scalar_parameters_) rhs(t, segment, y_all, field_.data());
-  evaluate_rates(y_all);
-  recurrent_parameter_products(rates(), w_all, grad);
-  for (std::size_t trial = 0; trial < trials_; ++trial) {
-    const std::size_t off = 3 * n_ * trial;
-    parameter_product_of_trial(trial, segment, rates() + n_ * trial, w_all + off, grad + trial * P);
-  }
+  const double* kept = record_linearisation(y_all) + n_ * trials_;
+  const std::size_t m = kept_rates_.size();
+  recurrent_parameter_products(kept, w_all, grad);
+  for (std::size_t trial = 0; trial < trials_; ++trial)
+    parameter_product_of_trial(trial, segment, kept + m * trial, w_all + 3 * n_ * trial, grad + trial * P);
 }
 
 void ColumnNetwork::vector_jacobian_products(double t, std::size_t segment, const double* y_all,
                                              const double* w_all, double* out_all, double* grad) {
-  evaluate_rates(y_all);  // rate and slope once for both products, in the linearisation's layout
-  vector_jacobian_products_from_linearisation(t, segment, y_all, linearisation_.data(), w_all, out_all, grad);
+  // Rate and slope once for both products, in the linearisation's layout.
+  vector_jacobian_products_from_linearisation(t, segment, y_all, record_linearisation(y_all), w_all, out_all,
+                                              grad);
 }
 
 void ColumnNetwork::vector_jacobian_products_from_linearisation(double t, std::size_t segment,
@@ -312,12 +348,13 @@ void ColumnNetwork::vector_jacobian_products_from_linearisation(double t, std::s
                                                                 double* grad) {
   const std::size_t P = weights_.parameters.size();
   if (has_scalar_parameters_) rhs_from_linearisation(t, segment, y_all, linearisation, field_.data());
-  transpose_product_of_block(linearisation + n_ * trials_, w_all, out_all);
+  transpose_product_of_block(linearisation, w_all, out_all);
   if (P == 0) return;
-  recurrent_parameter_products(linearisation, w_all, grad);
+  const double* kept = linearisation + n_ * trials_;
+  const std::size_t m = kept_rates_.size();
+  recurrent_parameter_products(kept, w_all, grad);
   for (std::size_t trial = 0; trial < trials_; ++trial)
-    parameter_product_of_trial(trial, segment, linearisation + n_ * trial, w_all + 3 * n_ * trial,
-                               grad + trial * P);
+    parameter_product_of_trial(trial, segment, kept + m * trial, w_all + 3 * n_ * trial, grad + trial * P);
 }
 
 void ColumnNetwork::jacobian_entries(double, std::size_t, const double* y_all,

@@ -4,6 +4,7 @@
 ///   dV/dt = (-V + R I) / tau_m,  da/dt = (-a + kappa f(V - a)) / tau_a,  dr/dt = (-r + f(V - a)) / tau_s
 /// State of one trial: [V(N), a(N), r(N)]; trials are laid end to end. All derivative products are
 /// matrix-free; dF/dW (N x N^2) is never formed.
+#include <cstdint>
 #include <vector>
 
 #include "models/column_parameters.hpp"
@@ -45,8 +46,13 @@ class ColumnNetwork final : public Model {
                                   double* grad) override;
   void vector_jacobian_products(double t, std::size_t segment, const double* y, const double* w, double* out,
                                 double* grad) override;
-  /// Linearisation: f at every trial's V - a (trials x n values, trial-major), then f' likewise.
-  std::size_t linearisation_size() const override { return 2 * n_ * trials_; }
+  /// Linearisation: f' at every trial's V - a (trials x n values, trial-major), then f of the
+  /// populations whose rates the parameter products read (trials x kept_rates().size(), trial-major):
+  /// the sources of the trainable recurrent weights, or every population when time constants or
+  /// adaptation strengths are trainable. A gradient's trajectory store holds one per stage, so
+  /// what is not needed is not kept.
+  std::size_t linearisation_size() const override { return (n_ + kept_rates_.size()) * trials_; }
+  const std::vector<std::uint32_t>& kept_rates() const { return kept_rates_; }
   void rhs_recording(double t, std::size_t segment, const double* y, double* dydt,
                      double* linearisation) override;
   void rhs_from_linearisation(double t, std::size_t segment, const double* y, const double* linearisation,
@@ -76,10 +82,14 @@ class ColumnNetwork final : public Model {
   /// f and f' of every population of every trial (trial-major) into rate and slope.
   void evaluate_rates(const double* y_all, double* rate, double* slope);
   void evaluate_rates(const double* y_all) {
-    evaluate_rates(y_all, linearisation_.data(), linearisation_.data() + n_ * trials_);
+    evaluate_rates(y_all, rates_and_slopes_.data(), rates_and_slopes_.data() + n_ * trials_);
   }
-  const double* rates() const { return linearisation_.data(); }
-  const double* slopes() const { return linearisation_.data() + n_ * trials_; }
+  const double* rates() const { return rates_and_slopes_.data(); }
+  const double* slopes() const { return rates_and_slopes_.data() + n_ * trials_; }
+  /// The linearisation's part after f': f of the kept populations of every trial.
+  void keep_rates(const double* rate_all, double* kept) const;
+  /// The linearisation at y into recorded_, through rates_and_slopes_.
+  const double* record_linearisation(const double* y_all);
   /// F of one trial at its state y with its rates `rate` already evaluated there.
   void field_of_trial(std::size_t trial, std::size_t segment, const double* y, const double* rate,
                       double* dydt);
@@ -95,11 +105,12 @@ class ColumnNetwork final : public Model {
   void transpose_product_of_block(const double* slope, const double* w_all, double* out_all);
   /// (dF/dy)^T w of one trial with the slopes f' at its state.
   void transpose_product_of_trial(const double* slope, const double* w, double* out);
-  /// Adds (dF/dW_ij)^T w of every trial for the trainable recurrent weights, with the rates f of
-  /// all trials (trial-major), into grad (trials x parameters).
+  /// Adds (dF/dW_ij)^T w of every trial for the trainable recurrent weights, with the kept rates f
+  /// of all trials (the linearisation's layout), into grad (trials x parameters).
   void recurrent_parameter_products(const double* rate_all, const double* w_all, double* grad);
   /// Adds (dF/dp)^T w of one trial for the other parameters (input weights, and time constants and
-  /// adaptation strengths with field_ evaluated) with the rates f at its state.
+  /// adaptation strengths with field_ evaluated) with its kept rates f (all of them whenever an
+  /// adaptation strength is trainable).
   void parameter_product_of_trial(std::size_t trial, std::size_t segment, const double* rate, const double* w,
                                   double* g);
   void update_drive();
@@ -122,9 +133,9 @@ class ColumnNetwork final : public Model {
   struct InverseTimeConstants {
     double membrane, adaptation, synapse;  ///< 1/tau_m, 1/tau_a, 1/tau_s
   } inverse_tau_{};
-  // Scratch, sized once: V - a of every population of every trial; their rates f then slopes f'
-  // (the layout of rhs_recording's linearisation); work_ is one trial's.
-  std::vector<double> x_, linearisation_, work_, field_;
+  // Scratch, sized once: V - a of every population of every trial; their rates f then slopes f';
+  // a linearisation (linearisation_size()); work_ is one trial's.
+  std::vector<double> x_, rates_and_slopes_, recorded_, work_, field_;
   // W^T, its rows in the order of W's rows (see trial_batched_product), and where each of its
   // entries sits in W.
   SparseMatrix recurrent_transpose_;
@@ -142,8 +153,10 @@ class ColumnNetwork final : public Model {
   /// recurrent_entries_[recurrent_group_start_[r] .. [r + 1]), all in row recurrent_group_row_[r],
   /// so that gain x w_row is formed once per row and trial. gain_w_ is its scratch (one per trial).
   struct IndexColumn {
-    std::uint32_t index, column;
+    std::uint32_t index, kept;  ///< the parameter, and its column's place among kept_rates_
   };
+  std::vector<std::uint32_t> kept_rates_;  ///< populations whose f the linearisation keeps, ascending
+  bool all_rates_kept_ = false;
   std::vector<IndexColumn> recurrent_entries_;
   std::vector<std::size_t> recurrent_group_start_, recurrent_group_row_;
   std::vector<double> gain_w_;

@@ -306,12 +306,25 @@ TEST(KeptStagesIdentities, StatesOnlyWhereNeededGiveTheSameGradient) {
 }
 
 // The column model's linearised products are its plain ones: the same arithmetic on the same f, f'.
+// The linearisation keeps f' of every population and f only of those the products read: the sources
+// of the trainable recurrent weights, or all with trainable time constants and adaptation strengths.
 TEST(KeptStagesModel, ColumnNetworkProductsFromTheLinearisationAreItsOwn) {
   for (bool scalars : {false, true}) {
     auto p = testing::random_network_problem(9, 3, scalars);
     auto& model = *p.model;
     const std::size_t n = model.state_size(), P = model.parameter_size();
-    ASSERT_EQ(model.linearisation_size(), 2 * n / 3);
+    const std::size_t populations = model.populations();
+    std::vector<bool> source(populations, false);
+    for (const auto& ref : model.weights().parameters)
+      if (ref.matrix == models::ParameterRef::Matrix::recurrent) source[ref.column] = true;
+    std::vector<std::uint32_t> expected_kept;
+    for (std::size_t i = 0; i < populations; ++i)
+      if (scalars || source[i]) expected_kept.push_back(static_cast<std::uint32_t>(i));
+    EXPECT_EQ(model.kept_rates(), expected_kept);
+    if (!scalars) {
+      EXPECT_LT(expected_kept.size(), populations);
+    }
+    ASSERT_EQ(model.linearisation_size(), (populations + expected_kept.size()) * 3);
     EXPECT_EQ(model.linearised_products_read_state(), scalars);
     std::vector<double> y(n), w(n);
     for (std::size_t i = 0; i < n; ++i) {
