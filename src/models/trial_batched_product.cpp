@@ -85,7 +85,10 @@ NEURODE_INLINE void multiply_dense_one(const DenseColumns& D, const double* in, 
 
 NEURODE_INLINE void multiply_all(const SparseMatrix& A, const DenseColumns* dense, const double* in,
                                  std::size_t trials, double* out) {
+  // As many trials per pass over A as fit in registers beside the rest: its entries (value, column)
+  // are read once per pass.
   std::size_t first = 0;
+  for (; first + 16 <= trials; first += 16) multiply_lanes<4>(A, in, trials, first, out);
   for (; first + 8 <= trials; first += 8) multiply_lanes<2>(A, in, trials, first, out);
   if (first + 4 <= trials) {
     multiply_lanes<1>(A, in, trials, first, out);
