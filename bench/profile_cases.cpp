@@ -63,6 +63,7 @@ void run_profile_case(const std::string& name) {
     g.method = euler ? solvers::GradientMethod::backprop_euler : solvers::GradientMethod::discrete;
     const auto solver = settings(euler ? "euler" : "rk4", false);
     g.adjoint_solver = solver;
+    g.keep_forward_states = false;
     solvers::GradientSolver gradient(*p.model, solver, g);
     twice([&] { gradient.compute(0.0, p.y0, p.times, *p.loss); });
   } else if (name.rfind("neurode_", 0) == 0) {
@@ -72,6 +73,7 @@ void run_profile_case(const std::string& name) {
       auto p = wta_problem(1);
       solvers::GradientSettings g;
       g.method = solvers::GradientMethod::discrete;
+      g.keep_forward_states = false;
       solvers::GradientSolver gradient(*p.model, solver, g);
       twice([&] { gradient.compute(0.0, p.y0, p.times, *p.loss); });
     } else {

@@ -2,7 +2,8 @@
 // PyTorch baseline is compared against (WTA and XOR, batch 1 and 16, Euler and RK4 at dt = 1e-4).
 // The Integrator / GradientSolver is built once outside the timed loop, as training reuses it, so
 // the time is that of solve() / compute(): PETSc TS stepping, callbacks, the model, the trajectory
-// store and the adjoint sweep.
+// store and the adjoint sweep. As in a training, the gradients keep only the forward states their
+// loss reads (GradientSettings::keep_forward_states).
 #include <benchmark/benchmark.h>
 
 #include <stdexcept>
@@ -73,6 +74,7 @@ void BM_Gradient(benchmark::State& state, GradientCase c) {
   neurode::solvers::GradientSettings settings;
   settings.method = c.method;
   settings.adjoint_solver = c.solver;
+  settings.keep_forward_states = false;
   neurode::solvers::GradientSolver gradient(*p.model, c.solver, settings);
   neurode::solvers::GradientResult result;
   for (auto _ : state) {

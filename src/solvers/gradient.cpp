@@ -1,8 +1,10 @@
 #include "solvers/gradient.hpp"
 
+#include <memory>
 #include <stdexcept>
 
 #include "solvers/continuous_adjoint.hpp"
+#include "solvers/observed_rows_cost.hpp"
 #include "solvers/rk_discrete_adjoint.hpp"
 #include "solvers/trajectory_store.hpp"
 
@@ -92,12 +94,21 @@ GradientSolver::GradientSolver(models::Model& model, const SolverSettings& solve
 GradientSolver::~GradientSolver() = default;
 
 GradientResult GradientSolver::compute(double t0, const std::vector<double>& y0,
-                                       const std::vector<double>& output_times, const ObservationCost& cost) {
+                                       const std::vector<double>& output_times,
+                                       const ObservationCost& full_cost) {
   Impl& s = *impl_;
   GradientResult result;
-  result.forward = s.integrator->solve(t0, y0, output_times, &s.store);
+  // Without the forward states, the outputs keep what the loss reads (for a batch of WTA trials
+  // observed every step, 2 of 48 components), and the loss sees them spread back into a state.
+  const std::vector<std::size_t>* observed = full_cost.observed_components();
+  const bool compact = !s.settings.keep_forward_states && observed != nullptr;
+  const std::vector<std::size_t> no_components;
+  result.forward = s.integrator->solve(t0, y0, output_times, &s.store, compact ? *observed : no_components);
   result.trajectory_bytes = s.store.bytes();
   if (!result.forward.ok()) return result;
+  std::unique_ptr<ObservedRowsCost> spread_cost;
+  if (compact) spread_cost = std::make_unique<ObservedRowsCost>(full_cost, *observed, s.model.state_size());
+  const ObservationCost& cost = compact ? *spread_cost : full_cost;
   result.loss_per_trial.assign(s.model.trial_count(), 0.0);
   for (std::size_t k = 0; k < output_times.size(); ++k)
     cost.add_value(k, result.forward.state(k), result.loss_per_trial);

@@ -30,6 +30,11 @@ struct GradientSettings {
   /// that the backward pass does not evaluate the model's expensive part again (docs/gradients.md).
   bool keep_stage_linearisations = true;
   SolverSettings adjoint_solver{};  ///< backward TS of the continuous adjoint (options prefix "adjoint_")
+  /// Keep the whole state at every output time in GradientResult::forward. Off (a training): the
+  /// forward pass keeps only the components the loss reads, when the loss says which
+  /// (ObservationCost::observed_components), and Solution::components lists them. Loss and gradient
+  /// are bitwise the same either way.
+  bool keep_forward_states = true;
 };
 
 struct GradientResult {

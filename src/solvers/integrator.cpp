@@ -476,18 +476,32 @@ struct Integrator::Impl {
     });
   }
 
+  // An output row: the whole state, or the solution's components of it.
+  void write_row(const double* y, double* row) const {
+    const auto& c = out->components;
+    if (c.empty())
+      std::copy(y, y + n, row);
+    else
+      for (std::size_t j = 0; j < c.size(); ++j) row[j] = y[c[j]];
+  }
+
   // Outputs reached by the step [step_start, t]: exact at the step's end, linear inside it.
   void record_outputs(double t, const double* y) {
     const auto& times = out->times;
     while (next_output < times.size() && (times[next_output] < t || same_time(times[next_output], t))) {
-      double* row = &out->states[next_output * n];
+      double* row = &out->states[next_output * out->state_size];
       if (same_time(times[next_output], t)) {
-        std::copy(y, y + n, row);
+        write_row(y, row);
       } else {
         if (!previous_state_kept)
           throw std::logic_error("integrator: an output inside a step whose start was not kept");
         const double theta = (times[next_output] - step_start) / (t - step_start);
-        for (std::size_t i = 0; i < n; ++i) row[i] = (1.0 - theta) * previous_state[i] + theta * y[i];
+        const auto& c = out->components;
+        if (c.empty())
+          for (std::size_t i = 0; i < n; ++i) row[i] = (1.0 - theta) * previous_state[i] + theta * y[i];
+        else
+          for (std::size_t j = 0; j < c.size(); ++j)
+            row[j] = (1.0 - theta) * previous_state[c[j]] + theta * y[c[j]];
       }
       out->valid_rows = ++next_output;
     }
@@ -523,7 +537,7 @@ std::string Integrator::method_description() const { return impl_->describe(); }
 bool Integrator::is_fixed_step() const { return impl_->fixed_step; }
 
 Solution Integrator::solve(double t0, const std::vector<double>& y0, const std::vector<double>& output_times,
-                           StepObserver* observer) {
+                           StepObserver* observer, const std::vector<std::size_t>& output_components) {
   Impl& s = *impl_;
   if (y0.size() != s.n)
     throw std::invalid_argument("initial state has " + std::to_string(y0.size()) + " values, the model " +
@@ -533,18 +547,24 @@ Solution Integrator::solve(double t0, const std::vector<double>& y0, const std::
       std::adjacent_find(output_times.begin(), output_times.end()) != output_times.end())
     throw std::invalid_argument("output times must be increasing and not before the start time");
   const auto wall_start = std::chrono::steady_clock::now();
+  for (std::size_t c : output_components)
+    if (c >= s.n)
+      throw std::invalid_argument("output component " + std::to_string(c) + " of a state of " +
+                                  std::to_string(s.n));
   Solution solution;
-  solution.state_size = s.n;
+  solution.components = output_components;
+  solution.state_size = output_components.empty() ? s.n : output_components.size();
   solution.times = output_times;
-  solution.states.resize(output_times.size() * s.n);
+  solution.states.resize(output_times.size() * solution.state_size);
   solution.method = s.describe();
+  s.out = &solution;
   const double t_end = output_times.back();
 
   // Merge outputs and breakpoints into the list of stops after t0.
   s.stops.clear();
   s.next_output = 0;
   if (output_times.front() == t0) {
-    std::copy(y0.begin(), y0.end(), solution.states.begin());
+    s.write_row(y0.data(), solution.states.data());
     solution.valid_rows = 1;
     s.next_output = 1;
   }

@@ -25,9 +25,10 @@ class Integrator {
   Integrator& operator=(const Integrator&) = delete;
 
   /// Integrates from (t0, y0) and returns the states at `output_times` (increasing, >= t0; the last
-  /// one is the end time). An output time equal to t0 returns y0.
+  /// one is the end time). An output time equal to t0 returns y0. Non-empty `output_components`
+  /// (state indices): each output row keeps only these (Solution::components).
   Solution solve(double t0, const std::vector<double>& y0, const std::vector<double>& output_times,
-                 StepObserver* observer = nullptr);
+                 StepObserver* observer = nullptr, const std::vector<std::size_t>& output_components = {});
 
   /// The PETSc method after options, e.g. "rk/5dp, adaptive (basic)".
   std::string method_description() const;

@@ -13,6 +13,10 @@ class ObservationCost {
   virtual void add_value(std::size_t k, const double* y, std::vector<double>& per_trial) const = 0;
   /// Adds d(total loss)/dy at observation k to `dl_dy` (size = state size).
   virtual void add_cotangent(std::size_t k, const double* y, double* dl_dy) const = 0;
+  /// The state components that add_value, add_cotangent and add_parameter_gradient read, ascending;
+  /// nullptr: any. A gradient solver that does not keep the forward states then stores only these
+  /// at the observations (GradientSettings::keep_forward_states).
+  virtual const std::vector<std::size_t>* observed_components() const { return nullptr; }
   /// Trainable parameters of the loss itself (e.g. read-out weights); they follow the model's
   /// parameters in every gradient.
   virtual std::size_t parameter_size() const { return 0; }

@@ -52,10 +52,13 @@ struct SolverStatistics {
 };
 
 struct Solution {
-  std::size_t state_size = 0;
-  std::vector<double> times;  ///< the output times
+  std::size_t state_size = 0;  ///< the width of a row: the model's state size, or components.size()
+  std::vector<double> times;   ///< the output times
   /// times x state_size, row-major; only the first valid_rows rows hold values
   std::vector<double, UninitialisedAllocator<double>> states;
+  /// Empty: each row is the whole state. Otherwise each row holds only these state components, in
+  /// this order (a gradient's forward pass keeps what its loss reads: ObservationCost).
+  std::vector<std::size_t> components;
   std::size_t valid_rows = 0;  ///< outputs reached before the solve ended
   SolveStatus status = SolveStatus::success;
   std::string message;  ///< empty on success; what happened and what to try otherwise

@@ -93,7 +93,10 @@ std::pair<double, std::vector<double>> Trainer::loss_and_gradient(
   std::string message;
   for (const auto& group : groups_of_this_rank(samples)) {
     BatchProblem problem = task_.make_problem(Split::training, group, parameters);
-    solvers::GradientSolver solver(*problem.model, settings_.solver, settings_.gradient);
+    // A training step needs the loss and its gradient, not the forward states.
+    solvers::GradientSettings gradient_settings = settings_.gradient;
+    gradient_settings.keep_forward_states = false;
+    solvers::GradientSolver solver(*problem.model, settings_.solver, gradient_settings);
     const auto result =
         solver.compute(problem.t0, problem.initial_state, problem.observation_times, *problem.loss);
     for (std::size_t b = 0; b < group.size(); ++b) {

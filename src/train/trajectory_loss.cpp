@@ -43,6 +43,22 @@ TrajectoryLoss::TrajectoryLoss(TrajectoryLossSpec spec) : spec_(std::move(spec))
     throw std::invalid_argument("loss: one trial weight per trial is needed");
   if (!(spec_.rate_limit >= 0) || !(spec_.rate_limit_weight >= 0))
     throw std::invalid_argument("loss: the rate limit and its weight must be >= 0");
+  // What readout() and the activity bound read, per trial (state layout [V, a, r] x populations).
+  const std::size_t n = spec_.populations;
+  std::vector<bool> read(3 * n, false);
+  for (auto p : spec_.loss_populations) {
+    if (spec_.readout == Readout::state_rate) {
+      read[2 * n + p] = true;
+    } else {
+      read[p] = true;
+      read[n + p] = true;
+    }
+  }
+  if (rate_limited())
+    for (std::size_t p = 0; p < n; ++p) read[2 * n + p] = true;
+  for (std::size_t trial = 0; trial < spec_.trials; ++trial)
+    for (std::size_t i = 0; i < 3 * n; ++i)
+      if (read[i]) observed_.push_back(3 * n * trial + i);
 }
 
 double TrajectoryLoss::readout(const double* y, std::size_t p, double* slope) const {

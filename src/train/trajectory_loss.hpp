@@ -58,6 +58,7 @@ class TrajectoryLoss final : public solvers::ObservationCost {
     return spec_.readout_trainable ? spec_.readout_weights.size() : 0;
   }
   void add_parameter_gradient(std::size_t k, const double* y, double* grad) const override;
+  const std::vector<std::size_t>* observed_components() const override { return &observed_; }
   /// The weighted output of trial `trial` (readout_weights set) at state y (all trials).
   double output(const double* y, std::size_t trial) const;
   const TrajectoryLossSpec& spec() const { return spec_; }
@@ -73,6 +74,7 @@ class TrajectoryLoss final : public solvers::ObservationCost {
 
   TrajectoryLossSpec spec_;
   models::TransferFunction transfer_;
+  std::vector<std::size_t> observed_;
 };
 
 }  // namespace neurode::train
