@@ -7,12 +7,34 @@
 namespace neurode::solvers {
 namespace {
 
-// Asks the memory system for `count` doubles from `data` (a no-op for nullptr), one request per
-// 64-byte line.
-void prefetch(const double* data, std::size_t count) {
-  if (data == nullptr) return;
-  for (std::size_t i = 0; i < count; i += 8) __builtin_prefetch(data + i, 0, 0);
-}
+// Requests for a block of memory issued a few 64-byte lines at a time, between the sweep's own
+// state-sized loops, rather than in one burst: a burst fills the core's few outstanding-miss
+// buffers and stalls the loads that follow it.
+class SpreadPrefetch {
+ public:
+  void start(const double* data, std::size_t count, std::size_t pieces) {
+    next_ = reinterpret_cast<const char*>(data);
+    end_ = data == nullptr ? next_ : reinterpret_cast<const char*>(data + count);
+    const std::size_t lines = (count + 7) / 8;
+    per_piece_ = pieces == 0 ? lines : (lines + pieces - 1) / pieces;
+  }
+  void piece() { issue(per_piece_); }
+  void rest() { issue(static_cast<std::size_t>(-1)); }
+
+ private:
+  void issue(std::size_t lines) {
+    // Into the outer caches (prefetcht2 on x86), not non-temporal: the line is read steps later,
+    // after the steps' working sets have passed through L1 (where a non-temporal line would be
+    // evicted and fetched from memory again).
+    for (; lines > 0 && next_ < end_; --lines, next_ += 64) __builtin_prefetch(next_, 0, 1);
+  }
+  const char* next_ = nullptr;
+  const char* end_ = nullptr;
+  std::size_t per_piece_ = 0;
+};
+
+constexpr std::size_t kPieceSize = 128;    // doubles of a state-sized loop between two prefetch pieces
+constexpr std::size_t kPrefetchSteps = 3;  // how many steps ahead of the sweep the requests run
 
 }  // namespace
 
@@ -91,6 +113,13 @@ __attribute__((target_clones("avx2", "default"))) AdjointResult RkDiscreteAdjoin
   const bool linearised = stride == 1 && L > 0 && store.recorded_steps() > 0 &&
                           store.stage_count() == needed_count_ && store.linearisation_size() == L;
   const bool read_state = model_.linearised_products_read_state();
+  SpreadPrefetch prefetcher;
+  const std::size_t pieces_per_step = (needed_count_ + 1) * ((n_ + kPieceSize - 1) / kPieceSize);
+  struct Term {
+    double coefficient;
+    const double* W;
+  };
+  std::vector<Term> terms(static_cast<std::size_t>(s));
 
   auto add_cotangent = [&](std::size_t k, double weight, std::vector<double>& target) {
     // An observation at a step end (every step when outputs are dense) adds straight into the
@@ -125,8 +154,13 @@ __attribute__((target_clones("avx2", "default"))) AdjointResult RkDiscreteAdjoin
     const double* stages = linearised ? store.stage_linearisations(m) : nullptr;
     // The sweep walks the stored steps backwards, each step's block of linearisations once
     // (megabytes in all: they come from memory, not cache). The hardware prefetcher follows the
-    // ascending reads within a block but not the jump back to the previous one: ask for it now.
-    if (linearised && m > 0) prefetch(store.stage_linearisations(m - 1), store.stage_count() * L);
+    // ascending reads within a block but not the jumps back: ask for the block kPrefetchSteps
+    // steps back now, spread over this step's state loops (u = b lambda + ..., lambda += W).
+    if (linearised && m >= kPrefetchSteps)
+      prefetcher.start(store.stage_linearisations(m - kPrefetchSteps), store.stage_count() * L,
+                       pieces_per_step);
+    else
+      prefetcher.start(nullptr, 0, 0);
     // The state at the start of step m (stored, or recomputed from its checkpoint), unless the
     // step's kept stages suffice: the store may not have kept it then.
     const bool needs_state = stages == nullptr || read_state;
@@ -153,13 +187,23 @@ __attribute__((target_clones("avx2", "default"))) AdjointResult RkDiscreteAdjoin
     // Reverse sweep over the stages: u_i is the cotangent of slope K_i, W_i that of stage state Y_i.
     for (int i = s - 1; i >= 0; --i) {
       if (!needed_[static_cast<std::size_t>(i)]) continue;
+      // u_i = h b_i lambda + sum_j>i h a_ji W_j, one pass over the state a piece at a time (the
+      // piece stays in L1 while its terms are added, in the same order: the same bits).
       const double bi = h * tableau_.b[static_cast<std::size_t>(i)];
-      for (std::size_t q = 0; q < n_; ++q) u_[q] = bi * lambda_[q];
+      std::size_t term_count = 0;
       for (int j = i + 1; j < s; ++j) {
         const double coefficient = h * tableau_.a(j, i);
         if (coefficient == 0.0 || !needed_[static_cast<std::size_t>(j)]) continue;
-        const double* Wj = &W_[static_cast<std::size_t>(j) * n_];
-        for (std::size_t q = 0; q < n_; ++q) u_[q] += coefficient * Wj[q];
+        terms[term_count++] = {coefficient, &W_[static_cast<std::size_t>(j) * n_]};
+      }
+      for (std::size_t q0 = 0; q0 < n_; q0 += kPieceSize) {
+        const std::size_t q1 = std::min(n_, q0 + kPieceSize);
+        for (std::size_t q = q0; q < q1; ++q) u_[q] = bi * lambda_[q];
+        for (std::size_t t = 0; t < term_count; ++t) {
+          const auto [coefficient, Wj] = terms[t];
+          for (std::size_t q = q0; q < q1; ++q) u_[q] += coefficient * Wj[q];
+        }
+        prefetcher.piece();
       }
       const double ti = rec.t_start + tableau_.c[static_cast<std::size_t>(i)] * h;
       double* Wi = &W_[static_cast<std::size_t>(i) * n_];
@@ -174,11 +218,17 @@ __attribute__((target_clones("avx2", "default"))) AdjointResult RkDiscreteAdjoin
       }
       ++result.transpose_products;
     }
-    for (int i = 0; i < s; ++i) {
-      if (!needed_[static_cast<std::size_t>(i)]) continue;
-      const double* Wi = &W_[static_cast<std::size_t>(i) * n_];
-      for (std::size_t q = 0; q < n_; ++q) lambda_[q] += Wi[q];
+    // lambda += W_i for every stage, likewise a piece at a time.
+    for (std::size_t q0 = 0; q0 < n_; q0 += kPieceSize) {
+      const std::size_t q1 = std::min(n_, q0 + kPieceSize);
+      for (int i = 0; i < s; ++i) {
+        if (!needed_[static_cast<std::size_t>(i)]) continue;
+        const double* Wi = &W_[static_cast<std::size_t>(i) * n_];
+        for (std::size_t q = q0; q < q1; ++q) lambda_[q] += Wi[q];
+      }
+      prefetcher.piece();
     }
+    prefetcher.rest();
     if (pending_used) {
       for (std::size_t q = 0; q < n_; ++q) lambda_[q] += pending_[q];
       std::fill(pending_.begin(), pending_.end(), 0.0);

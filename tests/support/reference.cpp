@@ -16,10 +16,25 @@ std::string reference_path(const std::string& name) {
   return base + "/" + name;
 }
 
+namespace {
+
+// One scratch directory per test process, removed when the process exits so
+// that repeated suite runs do not fill the temporary directory.
+struct ScratchDirectory {
+  std::filesystem::path path =
+      std::filesystem::temp_directory_path() / ("neurode-test-" + std::to_string(::getpid()));
+  ScratchDirectory() { std::filesystem::create_directories(path); }
+  ~ScratchDirectory() {
+    std::error_code ignored;
+    std::filesystem::remove_all(path, ignored);
+  }
+};
+
+}  // namespace
+
 std::string temporary_path(const std::string& name) {
-  const auto dir = std::filesystem::temp_directory_path() / ("neurode-test-" + std::to_string(::getpid()));
-  std::filesystem::create_directories(dir);
-  return (dir / name).string();
+  static const ScratchDirectory scratch;
+  return (scratch.path / name).string();
 }
 
 double max_relative_error(const std::vector<double>& a, const std::vector<double>& b) {
