@@ -243,6 +243,22 @@ def main():
     md += [table(["case", "trials", "states", "ms", "forward ms", "backward ms", "steps", "backward rhs",
                   "backward J^T v", "trajectory MB", "peak RSS MB"], rows), ""]
 
+    # One training iteration per task and batch (bench/training_bench.cpp).
+    md += ["## One training iteration (inputs/train_*.yaml as configured, one rank)", "",
+           "The batch's mean loss and gradient, then the optimiser's update, from the task's initial "
+           "weights; the batch is one block system (XOR cycles its 4 patterns to fill 16).", ""]
+    rows = []
+    for name in [n for n in b if n.startswith("BM_TrainingStep/")]:
+        r = b[name]
+        if "error" in r:
+            rows.append([name, r["error"]] + [None] * 5)
+            continue
+        batch = r.get("batch")
+        rows.append([name.split("/", 1)[1], r.get("label", ""), batch, r.get("parameters"), r["cpu_s"] * 1e3,
+                     batch and r["cpu_s"] * 1e3 / batch, r["rss_MB"]])
+    md += [table(["case", "task, config", "batch", "parameters", "ms per iteration", "ms per sample",
+                  "peak RSS MB"], rows), ""]
+
     # Model products.
     md += ["## Column model products (ns per call)", ""]
     rows = []
