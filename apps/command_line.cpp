@@ -11,7 +11,7 @@ const char* usage() {
   neurode simulate --network FILE.h5 -o OUT.h5 [PETSc options]
   neurode gradient --network FILE.h5 -o OUT.h5 [--gradient discrete|continuous|backprop-euler]
                    [--checkpoint-every K] [PETSc options]
-  neurode train CONFIG.yaml [-o OUT.h5] [PETSc options]
+  neurode train CONFIG.yaml [-o OUT.h5] [--seed N] [PETSc options]
 PETSc options override the config's solver, e.g. -ts_type rk -ts_rk_type 4 -ts_adapt_type none -ts_dt 1e-4,
 -ts_rtol 1e-8 -ts_atol 1e-8, -ts_monitor. Exit codes: 0 success, 2 bad input, 3 integration failed.)";
 }
@@ -46,6 +46,13 @@ CommandLine parse_command_line(int argc, char** argv) {
       }
       if (cl.checkpoint_every == 0)
         throw UsageError("--checkpoint-every: expected a whole number >= 1, got 0");
+    } else if (arg == "--seed") {
+      const std::string v = value("--seed");
+      // stoul accepts "-1" (as a huge number) and "3x": only plain digits are a seed.
+      const bool digits =
+          !v.empty() && v.size() <= 19 && v.find_first_not_of("0123456789") == std::string::npos;
+      if (!digits) throw UsageError("--seed: expected a whole number >= 0, got '" + v + "'");
+      cl.seed = std::stoul(v);
     } else if (!arg.empty() && arg[0] == '-') {
       // A PETSc option; skip its value when the next word is not an option itself.
       if (i + 1 < argc && argv[i + 1][0] != '-') ++i;
@@ -59,6 +66,7 @@ CommandLine parse_command_line(int argc, char** argv) {
   if (cl.command.empty()) throw UsageError("no command given");
   if (cl.command != "simulate" && cl.command != "gradient" && cl.command != "train")
     throw UsageError("unknown command '" + cl.command + "'");
+  if (cl.seed && cl.command != "train") throw UsageError("--seed is an option of train only");
   if (cl.network.empty() && cl.inputs.size() != 1)
     throw UsageError(cl.command + " needs one CONFIG.yaml (or --network FILE.h5)");
   if (!cl.network.empty() && !cl.inputs.empty())

@@ -1,6 +1,7 @@
 #pragma once
 // Parsing of neurode's own arguments; everything that starts with '-' and is not neurode's is a
 // PETSc option (-ts_type, -ts_dt, ...) and is left to PETSc's options database.
+#include <optional>
 #include <stdexcept>
 #include <string>
 #include <vector>
@@ -14,6 +15,7 @@ struct CommandLine {
   std::string network;                // --network FILE.h5
   std::string gradient = "discrete";  // --gradient discrete|continuous|backprop-euler
   std::size_t checkpoint_every = 1;   // --checkpoint-every K
+  std::optional<unsigned long> seed;  // --seed N (train): the config's seed replaced, e.g. per array task
   bool help = false;
   std::string text;  // the whole command line, for provenance
 };

@@ -34,7 +34,7 @@ std::string progress_line(const train::Task& task, const train::EpochRecord& r, 
 
 int run_train(const CommandLine& cl) {
   // 1. Config, task and trainer (every rank reads the same file).
-  const io::TrainingConfig config = io::load_training_config(cl.inputs.front());
+  const io::TrainingConfig config = io::load_training_config(cl.inputs.front(), cl.seed);
   const std::string output = cl.output.empty() ? config.output_file : cl.output;
   const std::string checkpoint = output + ".checkpoint";
   const auto task = train::make_task(config.task);

@@ -2,6 +2,7 @@
 
 #include <cmath>
 #include <filesystem>
+#include <string_view>
 
 #include "io/config_reader.hpp"
 #include "io/simulation_config.hpp"
@@ -171,8 +172,36 @@ void read_optimizer(const ConfigNode& node, train::OptimizerSettings& o, int epo
 
 }  // namespace
 
-TrainingConfig load_training_config(const std::string& path) {
-  return parse_training_config(read_config_text(path), path);
+TrainingConfig load_training_config(const std::string& path, std::optional<unsigned long> seed) {
+  const std::string text = read_config_text(path);
+  return parse_training_config(seed ? with_seed(text, *seed) : text, path);
+}
+
+std::string with_seed(const std::string& text, unsigned long seed) {
+  const std::string line = "seed: " + std::to_string(seed);
+  std::string out;
+  bool replaced = false;
+  std::size_t start = 0;
+  while (start < text.size()) {
+    std::size_t end = text.find('\n', start);
+    if (end == std::string::npos) end = text.size();
+    const std::string_view current(text.data() + start, end - start);
+    // Top level only: no indentation (a nested `seed:` belongs to another mapping).
+    const bool is_seed = current.rfind("seed:", 0) == 0 || current.rfind("seed :", 0) == 0;
+    if (is_seed && !replaced) {
+      out += line;
+      replaced = true;
+    } else {
+      out += current;
+    }
+    if (end < text.size()) out += '\n';
+    start = end + 1;
+  }
+  if (!replaced) {
+    if (!out.empty() && out.back() != '\n') out += '\n';
+    out += line + '\n';
+  }
+  return out;
 }
 
 TrainingConfig parse_training_config(const std::string& text, const std::string& path) {

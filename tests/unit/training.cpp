@@ -318,5 +318,27 @@ TEST(TrainingConfig, ExamplesParseAndBadOnesAreRefused) {
   }
 }
 
+TEST(TrainingConfig, SeedFromTheCommandLineReplacesTheTopLevelSeedOnly) {
+  // Replaced in place (line numbers of errors stay right), an indented (nested) seed untouched.
+  EXPECT_EQ(io::with_seed("# sweep\nseed: 3\nother:\n  seed: 9\n", 17),
+            "# sweep\nseed: 17\nother:\n  seed: 9\n");
+  const std::string seeded = io::with_seed("# sweep\nseed: 3\ntask: {type: xor}\n", 17);
+  EXPECT_EQ(seeded, "# sweep\nseed: 17\ntask: {type: xor}\n");
+  EXPECT_EQ(io::parse_training_config(seeded, "s.yaml").training.seed, 17u);
+  EXPECT_EQ(io::parse_training_config(seeded, "s.yaml").task.column.seed, 17u);
+  // Without a seed line, one is added at the end (a text without a final newline too).
+  EXPECT_EQ(io::with_seed("task: {type: xor}", 5), "task: {type: xor}\nseed: 5\n");
+  EXPECT_EQ(io::parse_training_config(io::with_seed("task: {type: xor}\n", 5), "s.yaml").training.seed, 5u);
+  // The seed changes what is trained: the initial jitter is keyed by it.
+  const std::string jittered = "task: {type: xor}\ninitial_jitter: 0.2\n";
+  auto initial = [](const std::string& t) {
+    const auto config = io::parse_training_config(t, "s.yaml");
+    const auto task = train::make_task(config.task);
+    return train::Trainer(*task, config.training).initial_state().parameters;
+  };
+  EXPECT_NE(initial(io::with_seed(jittered, 1)), initial(io::with_seed(jittered, 2)));
+  EXPECT_EQ(initial(io::with_seed(jittered, 2)), initial("seed: 2\n" + jittered));
+}
+
 }  // namespace
 }  // namespace neurode

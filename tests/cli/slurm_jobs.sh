@@ -1,0 +1,110 @@
+#!/usr/bin/env bash
+# The job scripts of jobs/ under a real single-node Slurm (tools/local-slurm.sh):
+# - jobs/train.sbatch trains on 2 MPI ranks, is requeued part-way (as a preempted or failed node's
+#   job is), resumes from its checkpoint and ends with the result of an uninterrupted run, bit for
+#   bit, and its plots;
+# - jobs/submit_seed_sweep.sh runs one training per seed as a job array, then the summary job,
+#   which tabulates every seed.
+# Skipped (exit 77) where Slurm is not installed (tools/install-slurm.sh; tools/test.sh installs it).
+set -u
+neurode=$1
+source_dir=$2
+for program in munged slurmctld slurmd sbatch scontrol squeue; do
+  command -v $program >/dev/null || { echo "skipped: $program not installed (bash tools/install-slurm.sh)"; exit 77; }
+done
+tmp=$(mktemp -d)
+chmod 755 "$tmp"  # munge's socket lives below it
+port=$((30000 + $$ % 10000 * 2))
+cleanup() {
+  bash "$source_dir/tools/local-slurm.sh" stop "$tmp/slurm" >/dev/null 2>&1
+  rm -rf "$tmp"
+}
+trap cleanup EXIT
+passed=0 failed=0
+result() { if [ "$1" -eq 0 ]; then passed=$((passed + 1)); else failed=$((failed + 1)); echo "FAILED: $2"; fi; }
+give_up() { echo "FAILED: $1"; echo "$passed passed, $((failed + 1)) failed"; exit 1; }
+field() { scontrol show job "$1" 2>/dev/null | tr ' ' '\n' | sed -n "s/^$2=//p" | head -1; }
+# Waits (at most $2 seconds) until job $1 has left the queue; every wait has a limit (an
+# impossible request would otherwise pend silently).
+wait_gone() {
+  for _ in $(seq $(($2 * 5))); do
+    [ -z "$(squeue -h -j "$1" 2>/dev/null)" ] && return 0
+    sleep 0.2
+  done
+  return 1
+}
+
+start=$(bash "$source_dir/tools/local-slurm.sh" start "$tmp/slurm" $port 2>"$tmp/slurm.err") ||
+  give_up "local Slurm did not start: $(tail -3 "$tmp/slurm.err")"
+eval "$start"
+NEURODE_BUILD_DIR=$(dirname "$(dirname "$neurode")")  # the scripts run $NEURODE_BUILD_DIR/apps/neurode
+export NEURODE_ROOT=$source_dir NEURODE_BUILD_DIR
+cd "$tmp" || give_up "cd $tmp"
+
+# 1. A training requeued part-way resumes to the uninterrupted result.
+config=$source_dir/tests/data/train_xor_requeue.yaml
+"$neurode" train "$config" -o "$tmp/uninterrupted.h5" >"$tmp/uninterrupted.log" 2>&1 ||
+  give_up "uninterrupted run: $(tail -2 "$tmp/uninterrupted.log")"
+job=$(sbatch --parsable --ntasks=2 "$source_dir/jobs/train.sbatch" "$config" "$tmp/requeued.h5") ||
+  give_up "sbatch jobs/train.sbatch"
+log=$tmp/neurode-train-$job.log
+for _ in $(seq 600); do
+  grep -q "^epoch    5/" "$log" 2>/dev/null && break
+  sleep 0.1
+done
+grep -q "^epoch    5/" "$log" 2>/dev/null || give_up "job $job did not reach epoch 5 in 60 s: $(tail -2 "$log" 2>&1)"
+scontrol requeue "$job" || give_up "scontrol requeue $job"
+# A requeued job waits two minutes before it may start again; let it start now.
+for _ in $(seq 300); do
+  [ "$(field "$job" JobState)" = PENDING ] && scontrol update JobId="$job" StartTime=now 2>/dev/null && break
+  sleep 0.1
+done
+wait_gone "$job" 120 || give_up "job $job still queued after 120 s: $(field "$job" JobState) $(field "$job" Reason)"
+[ "$(field "$job" JobState)" = COMPLETED ]
+result $? "requeued job completed (state $(field "$job" JobState), exit $(field "$job" ExitCode))"
+[ "$(field "$job" Restarts)" = 1 ]; result $? "the job ran twice (restarts: $(field "$job" Restarts))"
+grep -q "resuming from $tmp/requeued.h5.checkpoint after epoch" "$log"
+result $? "second attempt resumed from the checkpoint ($(grep -c '^neurode job' "$log") attempts in the log)"
+/usr/bin/python3 - "$tmp/uninterrupted.h5" "$tmp/requeued.h5" >"$tmp/same.log" 2>&1 <<'PY'
+import sys, h5py, numpy as np
+a, b = h5py.File(sys.argv[1]), h5py.File(sys.argv[2])
+names = []
+a.visititems(lambda n, o: names.append(n) if isinstance(o, h5py.Dataset) else None)
+names = [n for n in names if n.startswith(("training", "parameters", "evaluation")) and "seconds" not in n]
+assert len(names) > 10, names
+assert a["/training/loss"].shape == (200,), a["/training/loss"].shape
+for n in names:
+    x, y = np.asarray(a[n][()]), np.asarray(b[n][()])
+    assert x.shape == y.shape and (np.array_equal(x.view(np.uint64), y.view(np.uint64)) if x.dtype.kind == "f"
+                                   else np.array_equal(x, y)), n
+print(len(names), "datasets bitwise equal")
+PY
+result $? "requeued result equals the uninterrupted one ($(tail -1 "$tmp/same.log"))"
+[ -s "$tmp/requeued-loss.png" ] && [ -s "$tmp/requeued-task.png" ]; result $? "plots written by the job"
+[ ! -e "$tmp/requeued.h5.checkpoint" ]; result $? "checkpoint removed after success"
+
+# 2. A seed sweep: a job array of trainings, then the summary.
+submitted=$(bash "$source_dir/jobs/submit_seed_sweep.sh" "$source_dir/tests/data/train_xor_tiny.yaml" 1-2 \
+  "$tmp/sweep") || give_up "submit_seed_sweep.sh"
+array=$(echo "$submitted" | sed -n 's/^trainings: job array \([0-9]*\).*/\1/p')
+summary=$(echo "$submitted" | sed -n 's/.*summary: job \([0-9]*\).*/\1/p')
+[ -n "$array" ] && [ -n "$summary" ] || give_up "job IDs not printed: $submitted"
+wait_gone "$summary" 180 || give_up "summary job $summary still queued after 180 s: $(field "$summary" Reason)"
+[ "$(field "$summary" JobState)" = COMPLETED ]
+result $? "summary job completed after the array ($(cat "$tmp"/neurode-summary-*.log 2>/dev/null | tail -1))"
+/usr/bin/python3 - "$tmp/sweep" >"$tmp/sweep.log" 2>&1 <<'PY'
+import csv, sys, h5py, numpy as np
+d = sys.argv[1]
+rows = list(csv.DictReader(open(f"{d}/train_xor_tiny-seeds.csv")))
+assert [r["status"] for r in rows] == ["ok", "ok"], rows
+assert [r["seed"] for r in rows] == ["1", "2"], rows
+assert all(r["epochs"] == "4" and float(r["heldout_loss"]) > 0 for r in rows), rows
+one, two = (h5py.File(f"{d}/train_xor_tiny-seed{s}.h5") for s in (1, 2))
+assert b"seed: 2" in two["/config/text"][()] or "seed: 2" in str(two["/config/text"][()])
+# The seed keys the initial jitter: the two trainings start from different weights.
+assert not np.array_equal(one["/parameters/initial"][()], two["/parameters/initial"][()])
+print("2 seeds tabulated")
+PY
+result $? "sweep results and table ($(tail -1 "$tmp/sweep.log"))"
+echo "$passed passed, $failed failed"
+[ "$failed" -eq 0 ]

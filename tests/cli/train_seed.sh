@@ -1,0 +1,54 @@
+#!/usr/bin/env bash
+# `neurode train --seed N` (one run of a seed sweep) is the config with `seed: N`: the same training,
+# bit for bit, and the same stored config text; a bad --seed is refused before any work (exit 2,
+# a line naming --seed, no output file).
+set -u
+neurode=$1
+source_dir=$2
+tmp=$(mktemp -d)
+trap 'rm -rf "$tmp"' EXIT
+passed=0 failed=0
+result() { if [ "$1" -eq 0 ]; then passed=$((passed + 1)); else failed=$((failed + 1)); echo "FAILED: $2"; fi; }
+config=$source_dir/tests/data/train_xor_tiny.yaml
+sed 's/^seed: .*/seed: 2/' "$config" >"$tmp/seed2.yaml"
+"$neurode" train "$config" --seed 2 -o "$tmp/flag.h5" >"$tmp/log" 2>&1; result $? "train --seed 2 ($(tail -1 "$tmp/log"))"
+"$neurode" train "$tmp/seed2.yaml" -o "$tmp/config.h5" >"$tmp/log" 2>&1; result $? "train seed: 2 ($(tail -1 "$tmp/log"))"
+"$neurode" train "$config" -o "$tmp/seed3.h5" >"$tmp/log" 2>&1; result $? "train seed: 3 ($(tail -1 "$tmp/log"))"
+/usr/bin/python3 - "$tmp" >"$tmp/log" 2>&1 <<'PY'
+import sys, h5py, numpy as np
+d = sys.argv[1]
+flag, config, seed3 = (h5py.File(f"{d}/{n}.h5") for n in ("flag", "config", "seed3"))
+assert flag["/config/text"][()] == config["/config/text"][()], (flag["/config/text"][()], config["/config/text"][()])
+names = [n for n in ("training/loss", "parameters/initial", "parameters/final", "evaluation/trajectories")]
+for n in names:
+    assert np.array_equal(flag[n][()].view(np.uint64), config[n][()].view(np.uint64)), n
+assert not np.array_equal(flag["parameters/initial"][()], seed3["parameters/initial"][()])
+print("--seed 2 equals seed: 2, differs from seed: 3")
+PY
+result $? "same training as the config's seed ($(tail -1 "$tmp/log"))"
+# The sweep's table: a finished run's seed and results, and a run that did not finish.
+/usr/bin/python3 "$source_dir/tools/summarise_trainings.py" "$tmp/table.csv" "$tmp/flag.h5" "$tmp/never.h5" \
+  >"$tmp/log" 2>&1
+code=$?
+/usr/bin/python3 - "$tmp/table.csv" >>"$tmp/log" 2>&1 <<'PY'
+import csv, sys
+rows = list(csv.DictReader(open(sys.argv[1])))
+assert [(r["status"], r["seed"]) for r in rows] == [("ok", "2"), ("missing", "")], rows
+assert rows[0]["epochs"] == "4" and float(rows[0]["correct"]) >= 0 and float(rows[0]["heldout_loss"]) > 0, rows
+PY
+[ $? -eq 0 ] && [ $code -eq 1 ]; result $? "summary table with a missing run (exit $code: $(tail -1 "$tmp/log"))"
+check_refused() {  # expected-text, arguments...
+  local expected=$1
+  shift
+  "$neurode" "$@" -o "$tmp/refused.h5" >"$tmp/out" 2>"$tmp/err"
+  local code=$?
+  [ $code -eq 2 ] && grep -q -- "$expected" "$tmp/err" && [ "$(grep -c '^neurode:' "$tmp/err")" -eq 1 ] &&
+    [ ! -e "$tmp/refused.h5" ]
+  result $? "neurode $* refused (exit $code: $(grep '^neurode:' "$tmp/err"))"
+}
+check_refused "expected a whole number >= 0, got '-1'" train "$config" --seed -1
+check_refused "expected a whole number >= 0, got '3x'" train "$config" --seed 3x
+check_refused "expected a whole number >= 0, got '99999999999999999999'" train "$config" --seed 99999999999999999999
+check_refused "option of train only" simulate "$source_dir/inputs/wta_two_columns.yaml" --seed 1
+echo "$passed passed, $failed failed"
+[ "$failed" -eq 0 ]

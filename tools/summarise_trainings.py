@@ -1,0 +1,84 @@
+#!/usr/bin/python3
+"""One table of several `neurode train` results (e.g. the seeds of a sweep), printed and written as CSV.
+
+    /usr/bin/python3 tools/summarise_trainings.py OUT.csv RESULT.h5 [RESULT.h5 ...]
+
+Per file: the seed (from the stored config), epochs trained, the last training loss, the held-out
+loss and the mean of every held-out metric. A file that does not exist (a training that did not
+finish) is a row marked missing. The CSV is written atomically (a temporary file, then renamed).
+Exit code 0 when every file was read, 1 when some are missing or unreadable, 2 for bad usage.
+"""
+import csv
+import os
+import re
+import sys
+import tempfile
+
+import h5py
+import numpy as np
+
+# Datasets of /evaluation that are not per-sample metrics.
+NOT_METRICS = {"loss", "times", "targets", "trajectories", "components"}
+
+
+def config_seed(config_text):
+    # The top-level seed line, as `neurode train --seed` writes it; 1 is the config's default.
+    match = re.search(r"^seed\s*:\s*(\d+)\s*$", config_text, re.MULTILINE)
+    return int(match.group(1)) if match else 1
+
+
+def summarise(path):
+    row = {"file": path}
+    if not os.path.exists(path):
+        row["status"] = "missing"
+        return row
+    try:
+        with h5py.File(path, "r") as f:
+            text = f["/config/text"][()]
+            row["seed"] = config_seed(text.decode() if isinstance(text, bytes) else str(text))
+            row["task"] = f["/training"].attrs.get("task", "")
+            loss = f["/training/loss"][()]
+            row["epochs"] = int(loss.shape[0])
+            row["training_loss"] = float(loss[-1]) if loss.shape[0] else float("nan")
+            row["heldout_loss"] = float(np.asarray(f["/evaluation/loss"][()]).mean())
+            for name, dataset in f["/evaluation"].items():
+                if name not in NOT_METRICS and isinstance(dataset, h5py.Dataset) and "mean" in dataset.attrs:
+                    row[name] = float(dataset.attrs["mean"])
+        row["status"] = "ok"
+    except (OSError, KeyError) as error:
+        row["status"] = f"unreadable: {error}"
+    return row
+
+
+def main(argv):
+    if len(argv) < 3 or not argv[1].endswith(".csv"):
+        print(__doc__.strip().splitlines()[2].strip(), file=sys.stderr)
+        return 2
+    out, files = argv[1], argv[2:]
+    rows = [summarise(p) for p in files]
+    metrics = sorted({k for r in rows for k in r} - {"file", "status", "seed", "task", "epochs", "training_loss",
+                                                     "heldout_loss"})
+    columns = ["file", "status", "seed", "task", "epochs", "training_loss", "heldout_loss"] + metrics
+    directory = os.path.dirname(os.path.abspath(out))
+    with tempfile.NamedTemporaryFile("w", newline="", dir=directory, suffix=".tmp", delete=False) as tmp:
+        writer = csv.DictWriter(tmp, fieldnames=columns)
+        writer.writeheader()
+        writer.writerows(rows)
+    os.replace(tmp.name, out)
+
+    def cell(value):
+        return f"{value:.6g}" if isinstance(value, float) else str(value)
+
+    shown = ["seed", "status", "epochs", "training_loss", "heldout_loss"] + metrics
+    print("  ".join(f"{c:>14}" for c in shown))
+    for r in rows:
+        print("  ".join(f"{cell(r.get(c, '')):>14}" for c in shown))
+    bad = [r["file"] for r in rows if r["status"] != "ok"]
+    print(f"{len(rows) - len(bad)} of {len(rows)} results read; table in {out}")
+    for path in bad:
+        print(f"  not read: {path}", file=sys.stderr)
+    return 1 if bad else 0
+
+
+if __name__ == "__main__":
+    sys.exit(main(sys.argv))
