@@ -1,8 +1,8 @@
 #!/usr/bin/env bash
 # The job scripts of jobs/ under a real single-node Slurm (tools/local-slurm.sh):
-# - jobs/train.sbatch trains on 2 MPI ranks, is requeued part-way (as a preempted or failed node's
-#   job is), resumes from its checkpoint and ends with the result of an uninterrupted run, bit for
-#   bit, and its plots;
+# - jobs/train.sbatch trains on 2 MPI ranks, is requeued part-way (from outside, as a preempted or
+#   failed node's job is, and by itself on the time-limit signal), resumes from its checkpoint and
+#   ends with the result of an uninterrupted run, bit for bit, and its plots;
 # - jobs/submit_seed_sweep.sh runs one training per seed as a job array, then the summary job,
 #   which tabulates every seed.
 # Skipped (exit 77) where Slurm is not installed (tools/install-slurm.sh; tools/test.sh installs it).
@@ -41,31 +41,36 @@ NEURODE_BUILD_DIR=$(dirname "$(dirname "$neurode")")  # the scripts run $NEURODE
 export NEURODE_ROOT=$source_dir NEURODE_BUILD_DIR
 cd "$tmp" || give_up "cd $tmp"
 
-# 1. A training requeued part-way resumes to the uninterrupted result.
+# 1. A training interrupted part-way resumes to the uninterrupted result: requeued from outside
+#    (as a preempted job or one on a failed node is), and by itself on the time-limit signal
+#    (--signal=B:USR1, sent here at once rather than 5 minutes before a limit).
 config=$source_dir/tests/data/train_xor_requeue.yaml
 "$neurode" train "$config" -o "$tmp/uninterrupted.h5" >"$tmp/uninterrupted.log" 2>&1 ||
   give_up "uninterrupted run: $(tail -2 "$tmp/uninterrupted.log")"
-job=$(sbatch --parsable --ntasks=2 "$source_dir/jobs/train.sbatch" "$config" "$tmp/requeued.h5") ||
-  give_up "sbatch jobs/train.sbatch"
-log=$tmp/neurode-train-$job.log
-for _ in $(seq 600); do
-  grep -q "^epoch    5/" "$log" 2>/dev/null && break
-  sleep 0.1
-done
-grep -q "^epoch    5/" "$log" 2>/dev/null || give_up "job $job did not reach epoch 5 in 60 s: $(tail -2 "$log" 2>&1)"
-scontrol requeue "$job" || give_up "scontrol requeue $job"
-# A requeued job waits two minutes before it may start again; let it start now.
-for _ in $(seq 300); do
-  [ "$(field "$job" JobState)" = PENDING ] && scontrol update JobId="$job" StartTime=now 2>/dev/null && break
-  sleep 0.1
-done
-wait_gone "$job" 120 || give_up "job $job still queued after 120 s: $(field "$job" JobState) $(field "$job" Reason)"
-[ "$(field "$job" JobState)" = COMPLETED ]
-result $? "requeued job completed (state $(field "$job" JobState), exit $(field "$job" ExitCode))"
-[ "$(field "$job" Restarts)" = 1 ]; result $? "the job ran twice (restarts: $(field "$job" Restarts))"
-grep -q "resuming from $tmp/requeued.h5.checkpoint after epoch" "$log"
-result $? "second attempt resumed from the checkpoint ($(grep -c '^neurode job' "$log") attempts in the log)"
-/usr/bin/python3 - "$tmp/uninterrupted.h5" "$tmp/requeued.h5" >"$tmp/same.log" 2>&1 <<'PY'
+interrupted_run() {  # name, then the command that interrupts job $job
+  local name=$1 job
+  shift
+  job=$(sbatch --parsable --ntasks=2 "$source_dir/jobs/train.sbatch" "$config" "$tmp/$name.h5") ||
+    give_up "sbatch jobs/train.sbatch"
+  local log=$tmp/neurode-train-$job.log
+  for _ in $(seq 600); do
+    grep -q "^epoch    5/" "$log" 2>/dev/null && break
+    sleep 0.1
+  done
+  grep -q "^epoch    5/" "$log" 2>/dev/null || give_up "job $job did not reach epoch 5 in 60 s: $(tail -2 "$log" 2>&1)"
+  "$@" "$job" || give_up "$* $job"
+  # A requeued job waits two minutes before it may start again; let it start now.
+  for _ in $(seq 300); do
+    [ "$(field "$job" JobState)" = PENDING ] && scontrol update JobId="$job" StartTime=now 2>/dev/null && break
+    sleep 0.1
+  done
+  wait_gone "$job" 120 || give_up "job $job still queued after 120 s: $(field "$job" JobState) $(field "$job" Reason)"
+  [ "$(field "$job" JobState)" = COMPLETED ]
+  result $? "$name: job completed (state $(field "$job" JobState), exit $(field "$job" ExitCode))"
+  [ "$(field "$job" Restarts)" = 1 ]; result $? "$name: the job ran twice (restarts: $(field "$job" Restarts))"
+  grep -q "resuming from $tmp/$name.h5.checkpoint after epoch" "$log"
+  result $? "$name: second attempt resumed from the checkpoint ($(grep -c '^neurode job .*attempt' "$log") attempts)"
+  /usr/bin/python3 - "$tmp/uninterrupted.h5" "$tmp/$name.h5" >"$tmp/same.log" 2>&1 <<'PY'
 import sys, h5py, numpy as np
 a, b = h5py.File(sys.argv[1]), h5py.File(sys.argv[2])
 names = []
@@ -79,9 +84,14 @@ for n in names:
                                    else np.array_equal(x, y)), n
 print(len(names), "datasets bitwise equal")
 PY
-result $? "requeued result equals the uninterrupted one ($(tail -1 "$tmp/same.log"))"
-[ -s "$tmp/requeued-loss.png" ] && [ -s "$tmp/requeued-task.png" ]; result $? "plots written by the job"
-[ ! -e "$tmp/requeued.h5.checkpoint" ]; result $? "checkpoint removed after success"
+  result $? "$name: result equals the uninterrupted one ($(tail -1 "$tmp/same.log"))"
+  [ -s "$tmp/$name-loss.png" ] && [ -s "$tmp/$name-task.png" ]; result $? "$name: plots written by the job"
+  [ ! -e "$tmp/$name.h5.checkpoint" ]; result $? "$name: checkpoint removed after success"
+  LAST_LOG=$log
+}
+interrupted_run requeued scontrol requeue
+interrupted_run time_limit scancel --batch --signal=USR1
+grep -q "time limit near, requeued" "$LAST_LOG"; result $? "time_limit: the job requeued itself on the signal"
 
 # 2. A seed sweep: a job array of trainings, then the summary.
 submitted=$(bash "$source_dir/jobs/submit_seed_sweep.sh" "$source_dir/tests/data/train_xor_tiny.yaml" 1-2 \
