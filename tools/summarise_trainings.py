@@ -5,8 +5,9 @@
 
 Per file: the seed (from the stored config), epochs trained, the last training loss, the held-out
 loss and the mean of every held-out metric. A file that does not exist (a training that did not
-finish) is a row marked missing. The CSV is written atomically (a temporary file, then renamed).
-Exit code 0 when every file was read, 1 when some are missing or unreadable, 2 for bad usage.
+finish) is a row marked missing. Beside OUT.csv, OUT-loss.png: every run's training loss per
+epoch. Both are written atomically (a temporary file, then renamed). Exit code 0 when every file
+was read, 1 when some are missing or unreadable, 2 for bad usage.
 """
 import csv
 import os
@@ -15,7 +16,11 @@ import sys
 import tempfile
 
 import h5py
+import matplotlib
 import numpy as np
+
+matplotlib.use("Agg")
+import matplotlib.pyplot as plt
 
 # Datasets of /evaluation that are not per-sample metrics.
 NOT_METRICS = {"loss", "times", "targets", "trajectories", "components"}
@@ -36,8 +41,10 @@ def summarise(path):
         with h5py.File(path, "r") as f:
             text = f["/config/text"][()]
             row["seed"] = config_seed(text.decode() if isinstance(text, bytes) else str(text))
-            row["task"] = f["/training"].attrs.get("task", "")
+            task = f["/training"].attrs.get("task", "")
+            row["task"] = task.decode() if isinstance(task, bytes) else str(task)
             loss = f["/training/loss"][()]
+            row["loss_history"] = loss
             row["epochs"] = int(loss.shape[0])
             row["training_loss"] = float(loss[-1]) if loss.shape[0] else float("nan")
             row["heldout_loss"] = float(np.asarray(f["/evaluation/loss"][()]).mean())
@@ -50,6 +57,24 @@ def summarise(path):
     return row
 
 
+def plot_losses(rows, path):
+    fig, ax = plt.subplots(figsize=(6, 4))
+    for r in rows:
+        history = r.get("loss_history")
+        if history is not None and len(history):
+            ax.semilogy(np.arange(1, len(history) + 1), history, label=f"seed {r['seed']}")
+    ax.set_xlabel("epoch")
+    ax.set_ylabel("training loss")
+    finished = sum(r["status"] == "ok" for r in rows)
+    ax.set_title(f"training loss of {finished} of {len(rows)} runs" + (" (the others missing)" if finished < len(rows) else ""))
+    if len(rows) <= 12:
+        ax.legend(fontsize="small")
+    fig.tight_layout()
+    tmp = path + ".tmp.png"
+    fig.savefig(tmp, dpi=110)
+    os.replace(tmp, path)
+
+
 def main(argv):
     if len(argv) < 3 or not argv[1].endswith(".csv"):
         print(__doc__.strip().splitlines()[2].strip(), file=sys.stderr)
@@ -57,14 +82,15 @@ def main(argv):
     out, files = argv[1], argv[2:]
     rows = [summarise(p) for p in files]
     metrics = sorted({k for r in rows for k in r} - {"file", "status", "seed", "task", "epochs", "training_loss",
-                                                     "heldout_loss"})
+                                                     "heldout_loss", "loss_history"})
     columns = ["file", "status", "seed", "task", "epochs", "training_loss", "heldout_loss"] + metrics
     directory = os.path.dirname(os.path.abspath(out))
     with tempfile.NamedTemporaryFile("w", newline="", dir=directory, suffix=".tmp", delete=False) as tmp:
-        writer = csv.DictWriter(tmp, fieldnames=columns)
+        writer = csv.DictWriter(tmp, fieldnames=columns, extrasaction="ignore")
         writer.writeheader()
         writer.writerows(rows)
     os.replace(tmp.name, out)
+    plot_losses(rows, out[: -len(".csv")] + "-loss.png")
 
     def cell(value):
         return f"{value:.6g}" if isinstance(value, float) else str(value)

@@ -113,7 +113,9 @@ one, two = (h5py.File(f"{d}/train_xor_tiny-seed{s}.h5") for s in (1, 2))
 assert b"seed: 2" in two["/config/text"][()] or "seed: 2" in str(two["/config/text"][()])
 # The seed keys the initial jitter: the two trainings start from different weights.
 assert not np.array_equal(one["/parameters/initial"][()], two["/parameters/initial"][()])
-print("2 seeds tabulated")
+import os
+assert os.path.getsize(f"{d}/train_xor_tiny-seeds-loss.png") > 0
+print("2 seeds tabulated and plotted")
 PY
 result $? "sweep results and table ($(tail -1 "$tmp/sweep.log"))"
 echo "$passed passed, $failed failed"

@@ -36,7 +36,8 @@ rows = list(csv.DictReader(open(sys.argv[1])))
 assert [(r["status"], r["seed"]) for r in rows] == [("ok", "2"), ("missing", "")], rows
 assert rows[0]["epochs"] == "4" and float(rows[0]["correct"]) >= 0 and float(rows[0]["heldout_loss"]) > 0, rows
 PY
-[ $? -eq 0 ] && [ $code -eq 1 ]; result $? "summary table with a missing run (exit $code: $(tail -1 "$tmp/log"))"
+[ $? -eq 0 ] && [ $code -eq 1 ] && [ -s "$tmp/table-loss.png" ]
+result $? "summary table and loss plot with a missing run (exit $code: $(tail -1 "$tmp/log"))"
 check_refused() {  # expected-text, arguments...
   local expected=$1
   shift
