@@ -8,8 +8,8 @@
 #
 # Needs slurmctld, slurmd, slurm-client and munge (tools/install-slurm.sh), and root: Slurm runs
 # its daemons as the user that starts them here. DIR and the directories above it must be
-# searchable by all (munge's rule for its socket; mktemp -d makes a directory that is not). PORT (default 6817) and PORT + 1 are Slurm's
-# controller and node ports.
+# searchable by all (munge's rule for its socket; mktemp -d makes a directory that is not).
+# PORT (default 6817) and PORT + 1 are Slurm's controller and node ports.
 set -euo pipefail
 
 usage() {

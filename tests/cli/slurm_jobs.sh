@@ -70,20 +70,8 @@ interrupted_run() {  # name, then the command that interrupts job $job
   [ "$(field "$job" Restarts)" = 1 ]; result $? "$name: the job ran twice (restarts: $(field "$job" Restarts))"
   grep -q "resuming from $tmp/$name.h5.checkpoint after epoch" "$log"
   result $? "$name: second attempt resumed from the checkpoint ($(grep -c '^neurode job .*attempt' "$log") attempts)"
-  /usr/bin/python3 - "$tmp/uninterrupted.h5" "$tmp/$name.h5" >"$tmp/same.log" 2>&1 <<'PY'
-import sys, h5py, numpy as np
-a, b = h5py.File(sys.argv[1]), h5py.File(sys.argv[2])
-names = []
-a.visititems(lambda n, o: names.append(n) if isinstance(o, h5py.Dataset) else None)
-names = [n for n in names if n.startswith(("training", "parameters", "evaluation")) and "seconds" not in n]
-assert len(names) > 10, names
-assert a["/training/loss"].shape == (200,), a["/training/loss"].shape
-for n in names:
-    x, y = np.asarray(a[n][()]), np.asarray(b[n][()])
-    assert x.shape == y.shape and (np.array_equal(x.view(np.uint64), y.view(np.uint64)) if x.dtype.kind == "f"
-                                   else np.array_equal(x, y)), n
-print(len(names), "datasets bitwise equal")
-PY
+  /usr/bin/python3 "$source_dir/tests/support/same_training.py" "$tmp/uninterrupted.h5" "$tmp/$name.h5" \
+    >"$tmp/same.log" 2>&1
   result $? "$name: result equals the uninterrupted one ($(tail -1 "$tmp/same.log"))"
   [ -s "$tmp/$name-loss.png" ] && [ -s "$tmp/$name-task.png" ]; result $? "$name: plots written by the job"
   [ ! -e "$tmp/$name.h5.checkpoint" ]; result $? "$name: checkpoint removed after success"

@@ -10,21 +10,7 @@ mpirun=(bash "$source_dir/tools/mpirun.sh")
 passed=0 failed=0
 result() { if [ "$1" -eq 0 ]; then passed=$((passed + 1)); else failed=$((failed + 1)); echo "FAILED: $2"; fi; }
 same() {  # a.h5 b.h5: every training dataset bitwise equal (wall times excluded)
-  /usr/bin/python3 - "$1" "$2" <<'PY'
-import sys, h5py, numpy as np
-a, b = h5py.File(sys.argv[1]), h5py.File(sys.argv[2])
-names = []
-a.visititems(lambda n, o: names.append(n) if isinstance(o, h5py.Dataset) else None)
-names = [n for n in names if n.startswith(("training", "parameters", "evaluation")) and "seconds" not in n]
-assert len(names) > 10, names
-for n in names:
-    x, y = np.asarray(a[n][()]), np.asarray(b[n][()])
-    if x.dtype.kind == "f":
-        assert x.shape == y.shape and np.array_equal(x.view(np.uint64), y.view(np.uint64)), n
-    else:
-        assert np.array_equal(x, y), n
-print(len(names), "datasets bitwise equal")
-PY
+  /usr/bin/python3 "$source_dir/tests/support/same_training.py" "$1" "$2"
 }
 for config in train_xor_tiny train_wta_tiny; do
   for np in 1 2 3 4; do
