@@ -14,7 +14,9 @@ for program in munged slurmctld slurmd sbatch scontrol squeue; do
 done
 tmp=$(mktemp -d)
 chmod 755 "$tmp"  # munge's socket lives below it
-port=$((30000 + $$ % 10000 * 2))
+# Below the kernel's range for outgoing connections (from 32768), which could hold any port above
+# it; tools/local-slurm.sh moves on when another program holds this one.
+port=$((20000 + $$ % 5000 * 2))
 cleanup() {
   bash "$source_dir/tools/local-slurm.sh" stop "$tmp/slurm" >/dev/null 2>&1
   rm -rf "$tmp"
@@ -23,12 +25,14 @@ trap cleanup EXIT
 passed=0 failed=0
 result() { if [ "$1" -eq 0 ]; then passed=$((passed + 1)); else failed=$((failed + 1)); echo "FAILED: $2"; fi; }
 give_up() { echo "FAILED: $1"; echo "$passed passed, $((failed + 1)) failed"; exit 1; }
-field() { scontrol show job "$1" 2>/dev/null | tr ' ' '\n' | sed -n "s/^$2=//p" | head -1; }
+# Every Slurm client call has a time limit: with a controller gone, each would retry for minutes.
+field() { timeout 20 scontrol show job "$1" 2>/dev/null | tr ' ' '\n' | sed -n "s/^$2=//p" | head -1; }
 # Waits (at most $2 seconds) until job $1 has left the queue; every wait has a limit (an
 # impossible request would otherwise pend silently).
 wait_gone() {
-  for _ in $(seq $(($2 * 5))); do
-    [ -z "$(squeue -h -j "$1" 2>/dev/null)" ] && return 0
+  local deadline=$((SECONDS + $2))
+  while [ $SECONDS -lt $deadline ]; do
+    [ -z "$(timeout 20 squeue -h -j "$1" 2>/dev/null)" ] && return 0
     sleep 0.2
   done
   return 1
@@ -50,7 +54,7 @@ config=$source_dir/tests/data/train_xor_requeue.yaml
 interrupted_run() {  # name, then the command that interrupts job $job
   local name=$1 job
   shift
-  job=$(sbatch --parsable --ntasks=2 "$source_dir/jobs/train.sbatch" "$config" "$tmp/$name.h5") ||
+  job=$(timeout 60 sbatch --parsable --ntasks=2 "$source_dir/jobs/train.sbatch" "$config" "$tmp/$name.h5") ||
     give_up "sbatch jobs/train.sbatch"
   local log=$tmp/neurode-train-$job.log
   for _ in $(seq 600); do
@@ -58,13 +62,14 @@ interrupted_run() {  # name, then the command that interrupts job $job
     sleep 0.1
   done
   grep -q "^epoch    5/" "$log" 2>/dev/null || give_up "job $job did not reach epoch 5 in 60 s: $(tail -2 "$log" 2>&1)"
-  "$@" "$job" || give_up "$* $job"
+  timeout 30 "$@" "$job" || give_up "$* $job"
   # A requeued job waits two minutes before it may start again; let it start now.
-  for _ in $(seq 300); do
-    [ "$(field "$job" JobState)" = PENDING ] && scontrol update JobId="$job" StartTime=now 2>/dev/null && break
+  local deadline=$((SECONDS + 30))
+  while [ $SECONDS -lt $deadline ]; do
+    [ "$(field "$job" JobState)" = PENDING ] && timeout 20 scontrol update JobId="$job" StartTime=now 2>/dev/null && break
     sleep 0.1
   done
-  wait_gone "$job" 120 || give_up "job $job still queued after 120 s: $(field "$job" JobState) $(field "$job" Reason)"
+  wait_gone "$job" 90 || give_up "job $job still queued after 90 s: $(field "$job" JobState) $(field "$job" Reason)"
   [ "$(field "$job" JobState)" = COMPLETED ]
   result $? "$name: job completed (state $(field "$job" JobState), exit $(field "$job" ExitCode))"
   [ "$(field "$job" Restarts)" = 1 ]; result $? "$name: the job ran twice (restarts: $(field "$job" Restarts))"
@@ -82,12 +87,12 @@ interrupted_run time_limit scancel --batch --signal=USR1
 grep -q "time limit near, requeued" "$LAST_LOG"; result $? "time_limit: the job requeued itself on the signal"
 
 # 2. A seed sweep: a job array of trainings, then the summary.
-submitted=$(bash "$source_dir/jobs/submit_seed_sweep.sh" "$source_dir/tests/data/train_xor_tiny.yaml" 1-2 \
+submitted=$(timeout 120 bash "$source_dir/jobs/submit_seed_sweep.sh" "$source_dir/tests/data/train_xor_tiny.yaml" 1-2 \
   "$tmp/sweep") || give_up "submit_seed_sweep.sh"
 array=$(echo "$submitted" | sed -n 's/^trainings: job array \([0-9]*\).*/\1/p')
 summary=$(echo "$submitted" | sed -n 's/.*summary: job \([0-9]*\).*/\1/p')
 [ -n "$array" ] && [ -n "$summary" ] || give_up "job IDs not printed: $submitted"
-wait_gone "$summary" 180 || give_up "summary job $summary still queued after 180 s: $(field "$summary" Reason)"
+wait_gone "$summary" 120 || give_up "summary job $summary still queued after 120 s: $(field "$summary" Reason)"
 [ "$(field "$summary" JobState)" = COMPLETED ]
 result $? "summary job completed after the array ($(cat "$tmp"/neurode-summary-*.log 2>/dev/null | tail -1))"
 /usr/bin/python3 - "$tmp/sweep" >"$tmp/sweep.log" 2>&1 <<'PY'
