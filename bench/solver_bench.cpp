@@ -6,8 +6,10 @@
 // loss reads (GradientSettings::keep_forward_states).
 #include <benchmark/benchmark.h>
 
+#include <numeric>
 #include <stdexcept>
 
+#include "models/additive_noise.hpp"
 #include "problems.hpp"
 #include "solvers/gradient.hpp"
 #include "solvers/integrator.hpp"
@@ -66,16 +68,30 @@ struct GradientCase {
   std::size_t trials;
   SolverSettings solver;
   GradientMethod method;
+  double noise_sigma = 0.0;  ///< > 0: a stochastic run, noise on V on a grid of the solver's dt
 };
 
 void BM_Gradient(benchmark::State& state, GradientCase c) {
   auto p =
       c.task == Task::wta ? neurode::bench::wta_problem(c.trials) : neurode::bench::xor_problem(c.trials);
+  std::unique_ptr<neurode::models::Model> model = std::move(p.model);
+  if (c.noise_sigma > 0) {
+    // Each solve draws its paths again, as a training step does: the normals are part of the cost.
+    const std::size_t n = model->state_size() / (3 * c.trials);
+    std::vector<std::size_t> membrane(n);
+    std::iota(membrane.begin(), membrane.end(), std::size_t{0});
+    std::vector<neurode::models::RandomStream> paths;
+    for (std::size_t b = 0; b < c.trials; ++b)
+      paths.emplace_back(1, neurode::models::RandomDomain::brownian_path, b);
+    model = std::make_unique<neurode::models::AdditiveNoise>(
+        std::move(model), neurode::models::NoiseSettings{c.noise_sigma, c.solver.dt}, membrane, paths, 0.0,
+        p.times.back());
+  }
   neurode::solvers::GradientSettings settings;
   settings.method = c.method;
   settings.adjoint_solver = c.solver;
   settings.keep_forward_states = false;
-  neurode::solvers::GradientSolver gradient(*p.model, c.solver, settings);
+  neurode::solvers::GradientSolver gradient(*model, c.solver, settings);
   neurode::solvers::GradientResult result;
   for (auto _ : state) {
     result = gradient.compute(0.0, p.y0, p.times, *p.loss);
@@ -85,7 +101,7 @@ void BM_Gradient(benchmark::State& state, GradientCase c) {
     }
     benchmark::DoNotOptimize(result.gradient.data());
   }
-  state.counters["states"] = static_cast<double>(p.model->state_size());
+  state.counters["states"] = static_cast<double>(model->state_size());
   state.counters["trials"] = static_cast<double>(c.trials);
   state.counters["steps"] = static_cast<double>(result.forward.statistics.steps);
   state.counters["rhs_evals"] = static_cast<double>(result.forward.statistics.rhs_evaluations);
@@ -134,3 +150,13 @@ NEURODE_BENCHMARK_CAPTURE(BM_Gradient, xor_b16_backprop_euler,
     ->Unit(benchmark::kMillisecond);
 
 }  // namespace
+// Stochastic XOR (noise on V, sigma = 10, the prototype's): Euler-Maruyama with back-propagation
+// and RK4 on the same 0.1 ms grid, against the deterministic pair above.
+NEURODE_BENCHMARK_CAPTURE(BM_Gradient, xor_b16_backprop_euler_noise,
+                          GradientCase{Task::xor_net, 16, solver("euler", false),
+                                       GradientMethod::backprop_euler, 10.0})
+    ->Unit(benchmark::kMillisecond);
+NEURODE_BENCHMARK_CAPTURE(BM_Gradient, xor_b16_discrete_rk4_noise,
+                          GradientCase{Task::xor_net, 16, solver("rk4", false), GradientMethod::discrete,
+                                       10.0})
+    ->Unit(benchmark::kMillisecond);

@@ -34,7 +34,7 @@ void BM_TrainingStep(benchmark::State& state, const std::string& task_name, std:
   double loss = 0;
   for (auto _ : state) {
     auto parameters = initial;
-    auto [batch_loss, gradient] = trainer.loss_and_gradient(parameters, samples);
+    auto [batch_loss, gradient] = trainer.loss_and_gradient(parameters, samples, 0);
     optimizer.step(parameters, std::move(gradient), 0);
     loss = batch_loss;
     benchmark::DoNotOptimize(parameters.data());

@@ -451,6 +451,15 @@ void read_model_section(const ConfigNode& model, const std::string& config_path,
 
 solvers::SolverSettings read_solver_section(const ConfigNode& node) { return read_solver(node); }
 
+models::NoiseSettings read_noise_section(const ConfigNode& node) {
+  models::NoiseSettings noise;
+  if (!node.present()) return noise;
+  node.check_keys({"sigma", "resolution"});
+  noise.sigma = node.require("sigma").as<double>(Bounds::non_negative());
+  noise.resolution_s = node.get_or("resolution", noise.resolution_s, Bounds::positive());
+  return noise;
+}
+
 models::ColumnParameters load_column_parameters(const std::string& path) {
   return parse_column_parameters(parse_config_text(read_config_text(path), path));
 }

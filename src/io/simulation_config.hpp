@@ -7,6 +7,7 @@
 
 #include "io/config_error.hpp"
 #include "io/config_reader.hpp"
+#include "models/additive_noise.hpp"
 #include "models/column_parameters.hpp"
 #include "models/network_builder.hpp"
 #include "models/piecewise_drive.hpp"
@@ -42,6 +43,8 @@ struct SimulationConfig {
 void read_model_section(const ConfigNode& model, const std::string& config_path, SimulationConfig& config);
 /// The `solver:` section; shared with training configs.
 solvers::SolverSettings read_solver_section(const ConfigNode& node);
+/// The `noise:` section (sigma, resolution) of a stochastic run; absent: deterministic.
+models::NoiseSettings read_noise_section(const ConfigNode& node);
 
 /// Reads and validates a simulation config. Throws ConfigError (file, key path, line, expectation).
 SimulationConfig load_simulation_config(const std::string& path);

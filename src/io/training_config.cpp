@@ -207,7 +207,7 @@ std::string with_seed(const std::string& text, unsigned long seed) {
 TrainingConfig parse_training_config(const std::string& text, const std::string& path) {
   const ConfigNode root = parse_config_text(text, path);
   root.check_keys({"seed", "task", "model", "constraints", "loss", "initial_jitter", "initial_parameters",
-                   "solver", "gradient", "training", "optimizer", "output"});
+                   "noise", "solver", "gradient", "training", "optimizer", "output"});
   TrainingConfig config;
   config.path = path;
   config.source_text = text;
@@ -215,6 +215,11 @@ TrainingConfig parse_training_config(const std::string& text, const std::string&
   read_task(root.require("task"), root.child("model"), path, config.task);
   config.task.column.seed = config.training.seed;
   config.task.hopf.seed = config.training.seed;
+  config.task.column.noise = read_noise_section(root.child("noise"));
+  if (config.task.column.noise.enabled() && config.task.type == "hopf")
+    root.child("noise").fail(
+        "expected no noise section for the hopf task: noise drives the column tasks' "
+        "membrane potentials (wta, xor, parity)");
   read_constraints(root.child("constraints"), config.task.column);
   read_loss(root.child("loss"), config.task.column);
   config.task.column.initial_jitter =

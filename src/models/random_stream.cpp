@@ -56,11 +56,14 @@ std::uint64_t RandomStream::bits(std::uint64_t index) const { return first_half(
 
 double RandomStream::uniform(std::uint64_t index) const { return to_unit(bits(index)); }
 
-double RandomStream::normal(std::uint64_t index) const {
+double RandomStream::normal(std::uint64_t index) const { return normal_pair(index).first; }
+
+std::pair<double, double> RandomStream::normal_pair(std::uint64_t index) const {
   const auto b = block(index);
   // 1 - u lies in (0, 1], so the logarithm is finite; the largest |normal| is sqrt(2 ln 2^53) ~ 8.6.
   const double radius = std::sqrt(-2.0 * std::log(1.0 - to_unit(first_half(b))));
-  return radius * std::cos(2.0 * std::numbers::pi * to_unit(second_half(b)));
+  const double angle = 2.0 * std::numbers::pi * to_unit(second_half(b));
+  return {radius * std::cos(angle), radius * std::sin(angle)};
 }
 
 }  // namespace neurode::models

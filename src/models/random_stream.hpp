@@ -11,6 +11,7 @@
 /// never give the same block.
 #include <array>
 #include <cstdint>
+#include <utility>
 
 namespace neurode::models {
 
@@ -21,10 +22,11 @@ std::array<std::uint32_t, 4> philox4x32_10(std::array<std::uint32_t, 4> counter,
 /// Who draws from a stream. Separate domains keep, e.g., a sample's stimulus pair independent of
 /// its noise path even though both are keyed by the same (seed, sample index).
 enum class RandomDomain : std::uint16_t {
-  stimulus_pair = 1,    ///< sample_stimulus_pair (stimulus_pairs.hpp)
-  wong_wang_noise = 2,  ///< background noise of the Euler target run (wong_wang.hpp)
-  brownian_path = 3,    ///< reserved for the solvers' Brownian paths
-  initial_weights = 4,  ///< jitter of initial trainable weights (train/column_task.cpp)
+  stimulus_pair = 1,           ///< sample_stimulus_pair (stimulus_pairs.hpp)
+  wong_wang_noise = 2,         ///< background noise of the Euler target run (wong_wang.hpp)
+  brownian_path = 3,           ///< Wiener paths of stochastic runs and training draws (additive_noise.hpp)
+  initial_weights = 4,         ///< jitter of initial trainable weights (train/column_task.cpp)
+  held_out_brownian_path = 5,  ///< Wiener paths of held-out evaluation samples (one per sample)
 };
 
 /// Stream id of (domain, sample index): the domain in the top 16 bits, the sample index below.
@@ -50,6 +52,9 @@ class RandomStream {
   /// Standard normal from the whole of block(index) (Box-Muller, cosine branch). uniform(k) and
   /// normal(k) share a block, so a consumer draws one kind per index (or uses separate streams).
   double normal(std::uint64_t index) const;
+  /// Two independent standard normals from block(index): Box-Muller's cosine branch (= normal(index))
+  /// and its sine branch.
+  std::pair<double, double> normal_pair(std::uint64_t index) const;
 
  private:
   std::uint64_t seed_;

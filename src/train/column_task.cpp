@@ -2,8 +2,10 @@
 
 #include <algorithm>
 #include <cmath>
+#include <numeric>
 #include <stdexcept>
 
+#include "models/additive_noise.hpp"
 #include "models/random_stream.hpp"
 
 namespace neurode::train {
@@ -67,8 +69,22 @@ void ColumnTask::project(std::vector<double>& parameters) const {
   }
 }
 
+std::vector<models::RandomStream> ColumnTask::wiener_paths(Split split,
+                                                           const std::vector<std::size_t>& indices,
+                                                           std::uint64_t epoch) const {
+  std::vector<models::RandomStream> paths;
+  const std::uint64_t per_epoch = samples(Split::training);
+  for (std::size_t index : indices)
+    paths.push_back(
+        split == Split::training
+            ? models::RandomStream(settings_.seed, models::RandomDomain::brownian_path,
+                                   epoch * per_epoch + index)
+            : models::RandomStream(settings_.seed, models::RandomDomain::held_out_brownian_path, index));
+  return paths;
+}
+
 BatchProblem ColumnTask::make_problem(Split split, const std::vector<std::size_t>& indices,
-                                      const std::vector<double>& parameters) const {
+                                      const std::vector<double>& parameters, std::uint64_t epoch) const {
   std::vector<models::PiecewiseDrive> drives;
   for (std::size_t index : indices) drives.push_back(drive(split, index));
   BatchProblem problem;
@@ -77,9 +93,18 @@ BatchProblem ColumnTask::make_problem(Split split, const std::vector<std::size_t
   model->set_parameters(
       std::vector<double>(parameters.begin(), parameters.begin() + static_cast<std::ptrdiff_t>(P)));
   problem.initial_state.assign(model->state_size(), 0.0);
-  problem.model = std::move(model);
   problem.observation_times = observation_times();
   problem.t0 = 0.0;
+  if (settings_.noise.enabled()) {
+    // Noise on the membrane potentials V, the first n components of each trial's block.
+    std::vector<std::size_t> membrane(populations());
+    std::iota(membrane.begin(), membrane.end(), std::size_t{0});
+    problem.model = std::make_unique<models::AdditiveNoise>(
+        std::move(model), settings_.noise, std::move(membrane), wiener_paths(split, indices, epoch),
+        problem.t0, problem.observation_times.back());
+  } else {
+    problem.model = std::move(model);
+  }
   TrajectoryLossSpec spec;
   spec.populations = populations();
   spec.trials = indices.size();

@@ -7,6 +7,7 @@
 #include <string>
 #include <vector>
 
+#include "models/additive_noise.hpp"
 #include "models/column_network.hpp"
 #include "train/task.hpp"
 #include "train/trajectory_loss.hpp"
@@ -35,6 +36,8 @@ struct ColumnTaskSettings {
   /// with the network when output_trainable (kind "output" for constraints).
   bool output_readout = false;
   bool output_trainable = true;
+  /// Stochastic runs: additive noise on every membrane potential (the config's `noise` section).
+  models::NoiseSettings noise;
 };
 
 class ColumnTask : public Task {
@@ -45,7 +48,7 @@ class ColumnTask : public Task {
   std::vector<std::string> parameter_labels() const override;
   void project(std::vector<double>& parameters) const override;
   BatchProblem make_problem(Split split, const std::vector<std::size_t>& indices,
-                            const std::vector<double>& parameters) const override;
+                            const std::vector<double>& parameters, std::uint64_t epoch) const override;
 
   /// The loss targets, which the column tasks record as their output trajectories.
   std::vector<double> recorded_targets(Split split, std::size_t index) const override {
@@ -78,6 +81,10 @@ class ColumnTask : public Task {
     return solution.state(k)[3 * populations() * b + 2 * populations() + p];
   }
 
+  /// One Wiener path per sample: a training sample's is new in every epoch, a held-out sample's is
+  /// its own for the whole training.
+  std::vector<models::RandomStream> wiener_paths(Split split, const std::vector<std::size_t>& indices,
+                                                 std::uint64_t epoch) const;
   /// The last column's read-out populations (output_mask), in population order.
   std::vector<std::size_t> readout_populations() const;
 

@@ -151,7 +151,7 @@ std::vector<std::string> HopfTask::parameter_labels() const {
 }
 
 BatchProblem HopfTask::make_problem(Split split, const std::vector<std::size_t>& indices,
-                                    const std::vector<double>& parameters) const {
+                                    const std::vector<double>& parameters, std::uint64_t) const {
   models::MuForcing forcing;
   forcing.angular_frequency = settings_.angular_frequency;
   BatchProblem problem;

@@ -107,7 +107,7 @@ class HopfTask final : public Task {
   std::vector<std::string> parameter_labels() const override;
   /// One MlpVectorField over the samples `indices` (mu not held), started at their starts.
   BatchProblem make_problem(Split split, const std::vector<std::size_t>& indices,
-                            const std::vector<double>& parameters) const override;
+                            const std::vector<double>& parameters, std::uint64_t epoch) const override;
   std::vector<std::string> metric_names() const override { return {"mse", "correct_behaviour"}; }
   /// Per sample: the MSE of `solution` against the truth, and the frozen-mu behaviour verdict
   /// of the field with `parameters` (one extra solve per sample).

@@ -3,6 +3,7 @@
 /// (seed, sample index), never by rank), builds the model and the loss for any group of samples,
 /// and scores solutions. The Trainer only sees this interface, so a new task touches one folder.
 #include <cstddef>
+#include <cstdint>
 #include <memory>
 #include <string>
 #include <vector>
@@ -34,9 +35,11 @@ class Task {
   virtual std::vector<std::string> parameter_labels() const = 0;
   /// Projection after each optimiser step (sign constraints, masks); default: none.
   virtual void project(std::vector<double>& parameters) const { (void)parameters; }
-  /// The model and loss of samples `indices` of `split`, with `parameters` set.
+  /// The model and loss of samples `indices` of `split`, with `parameters` set. In a stochastic run,
+  /// a training sample's noise is drawn anew for every `epoch` (0-based) and a held-out sample keeps
+  /// one realisation whatever the epoch; both are keyed by sample, never by rank.
   virtual BatchProblem make_problem(Split split, const std::vector<std::size_t>& indices,
-                                    const std::vector<double>& parameters) const = 0;
+                                    const std::vector<double>& parameters, std::uint64_t epoch) const = 0;
   /// Names of the task's metrics, in the order score() returns them (e.g. "accuracy").
   virtual std::vector<std::string> metric_names() const = 0;
   /// Metric values of each solved sample: samples x metrics, row-major; the trainer averages them

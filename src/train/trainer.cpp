@@ -85,14 +85,16 @@ std::vector<std::vector<std::size_t>> Trainer::groups_of_this_rank(
   return mine;
 }
 
-std::pair<double, std::vector<double>> Trainer::loss_and_gradient(
-    const std::vector<double>& parameters, const std::vector<std::size_t>& samples) const {
+std::pair<double, std::vector<double>> Trainer::loss_and_gradient(const std::vector<double>& parameters,
+                                                                  const std::vector<std::size_t>& samples,
+                                                                  int epoch) const {
   const std::size_t P = parameters.size();
   const std::size_t width = 1 + P;
   std::vector<double> rows;
   std::string message;
   for (const auto& group : groups_of_this_rank(samples)) {
-    BatchProblem problem = task_.make_problem(Split::training, group, parameters);
+    BatchProblem problem =
+        task_.make_problem(Split::training, group, parameters, static_cast<std::uint64_t>(epoch));
     // A training step needs the loss and its gradient, not the forward states.
     solvers::GradientSettings gradient_settings = settings_.gradient;
     gradient_settings.keep_forward_states = false;
@@ -136,7 +138,7 @@ Evaluation Trainer::evaluate(const std::vector<double>& parameters, bool keep_tr
   std::string message;
   std::size_t width = 0;
   for (const auto& group : groups_of_this_rank(samples)) {
-    BatchProblem problem = task_.make_problem(Split::evaluation, group, parameters);
+    BatchProblem problem = task_.make_problem(Split::evaluation, group, parameters, 0);
     out.times = problem.observation_times;
     solvers::Integrator integrator(*problem.model, settings_.solver);
     const auto solution = integrator.solve(problem.t0, problem.initial_state, problem.observation_times);
@@ -200,7 +202,7 @@ void Trainer::run(TrainingState& state,
     double loss_sum = 0;
     std::size_t samples = 0;
     for (const auto& batch : epoch_batches(state.epoch)) {
-      auto [loss, gradient] = loss_and_gradient(state.parameters, batch);
+      auto [loss, gradient] = loss_and_gradient(state.parameters, batch, state.epoch);
       record.gradient_norm = optimizer.step(state.parameters, std::move(gradient), state.epoch);
       task_.project(state.parameters);
       loss_sum += loss * static_cast<double>(batch.size());

@@ -79,9 +79,11 @@ class Trainer {
            const std::function<void(const TrainingState&, const EpochRecord&)>& after_epoch);
   /// Forward solves of the held-out set (collective).
   Evaluation evaluate(const std::vector<double>& parameters, bool keep_trajectories) const;
-  /// Mean loss and mean gradient over `samples` of the training split (collective).
+  /// Mean loss and mean gradient over `samples` of the training split in epoch `epoch` (0-based,
+  /// which picks a stochastic run's noise draw) (collective).
   std::pair<double, std::vector<double>> loss_and_gradient(const std::vector<double>& parameters,
-                                                           const std::vector<std::size_t>& samples) const;
+                                                           const std::vector<std::size_t>& samples,
+                                                           int epoch) const;
   /// The training samples of each optimiser step of epoch `epoch` (0-based).
   std::vector<std::vector<std::size_t>> epoch_batches(int epoch) const;
   const TrainingSettings& settings() const { return settings_; }

@@ -183,7 +183,7 @@ TEST(HopfTraining, AdamLowersTheLoss) {
   std::vector<std::size_t> batch(8);
   std::iota(batch.begin(), batch.end(), 0);
   auto loss_and_gradient = [&](std::vector<double>* gradient) {
-    auto problem = task.make_problem(Split::training, batch, parameters);
+    auto problem = task.make_problem(Split::training, batch, parameters, 0);
     solvers::GradientSolver gs(*problem.model, solver, solvers::GradientSettings{});
     const auto r = gs.compute(problem.t0, problem.initial_state, problem.observation_times, *problem.loss);
     EXPECT_TRUE(r.forward.ok()) << r.forward.message;
@@ -209,7 +209,7 @@ TEST(HopfTraining, AdamLowersTheLoss) {
   // Held-out: the "mse" metric equals the loss of the same solve; behaviour is 0 or 1.
   std::vector<std::size_t> held_out(8);
   std::iota(held_out.begin(), held_out.end(), 0);
-  auto problem = task.make_problem(Split::evaluation, held_out, parameters);
+  auto problem = task.make_problem(Split::evaluation, held_out, parameters, 0);
   solvers::Integrator integrator(*problem.model, solver);
   const auto solution = integrator.solve(problem.t0, problem.initial_state, problem.observation_times);
   ASSERT_TRUE(solution.ok()) << solution.message;

@@ -123,7 +123,7 @@ TEST(ParityTask, CurriculumWeighsOnlyPatternsWithTheTrainedInputCounts) {
   EXPECT_EQ(task->samples(train::Split::evaluation), 16u);
   const auto parameters = task->initial_parameters();
   auto loss_of = [&](train::Split split, std::size_t pattern) {
-    auto problem = task->make_problem(split, {pattern}, parameters);
+    auto problem = task->make_problem(split, {pattern}, parameters, 0);
     solvers::Integrator integrator(*problem.model, solvers::SolverSettings{});
     const auto solution = integrator.solve(problem.t0, problem.initial_state, problem.observation_times);
     std::vector<double> per_trial(1, 0.0);
@@ -147,7 +147,7 @@ TEST(ParityTask, PeakRateIsTheHighestRateStateOfItsOwnTrial) {
   const auto task = train::make_task(config);
   const auto parameters = task->initial_parameters();
   const std::vector<std::size_t> patterns{0b0000, 0b1111};
-  auto problem = task->make_problem(train::Split::evaluation, patterns, parameters);
+  auto problem = task->make_problem(train::Split::evaluation, patterns, parameters, 0);
   solvers::Integrator integrator(*problem.model, solvers::SolverSettings{});
   const auto solution = integrator.solve(problem.t0, problem.initial_state, problem.observation_times);
   ASSERT_TRUE(solution.ok());
@@ -204,14 +204,14 @@ TEST(Trainer, GradientIsTheFiniteDifferenceOfTheMeanLoss) {
   s.solver.adaptive = false;
   s.solver.dt = 1e-3;
   train::Trainer fixed(*task, s);
-  const auto [loss, gradient] = fixed.loss_and_gradient(p, samples);
+  const auto [loss, gradient] = fixed.loss_and_gradient(p, samples, 0);
   for (std::size_t k : {0u, 5u, 17u, 23u}) {
     const double h = 1e-4 * std::max(1.0, std::abs(p[k]));
     auto plus = p, minus = p;
     plus[k] += h;
     minus[k] -= h;
     const double fd =
-        (fixed.loss_and_gradient(plus, samples).first - fixed.loss_and_gradient(minus, samples).first) /
+        (fixed.loss_and_gradient(plus, samples, 0).first - fixed.loss_and_gradient(minus, samples, 0).first) /
         (2 * h);
     EXPECT_NEAR(gradient[k], fd, 1e-5 * std::max(std::abs(fd), 1e-3 * std::abs(loss))) << "parameter " << k;
   }
@@ -338,6 +338,67 @@ TEST(TrainingConfig, SeedFromTheCommandLineReplacesTheTopLevelSeedOnly) {
   };
   EXPECT_NE(initial(io::with_seed(jittered, 1)), initial(io::with_seed(jittered, 2)));
   EXPECT_EQ(initial(io::with_seed(jittered, 2)), initial("seed: 2\n" + jittered));
+}
+
+}  // namespace
+}  // namespace neurode
+
+namespace neurode {
+namespace {
+
+// Final V of every population of an XOR pattern's problem built for `split` in `epoch`.
+std::vector<double> xor_final_potentials(const train::Task& task, train::Split split, std::uint64_t epoch) {
+  const auto parameters = task.initial_parameters();
+  auto problem = task.make_problem(split, {3}, parameters, epoch);
+  solvers::Integrator integrator(*problem.model, solvers::SolverSettings{});
+  const auto solution = integrator.solve(problem.t0, problem.initial_state, problem.observation_times);
+  EXPECT_TRUE(solution.ok()) << solution.message;
+  const double* last = solution.state(solution.times.size() - 1);
+  return std::vector<double>(last, last + problem.model->state_size() / 3);
+}
+
+TEST(StochasticTraining, TrainingDrawsANewPathEachEpochAndHeldOutSamplesKeepTheirs) {
+  train::TaskConfig config;
+  config.type = "xor";
+  config.column = train::default_column_settings("xor");
+  config.xor_settings.observations = 11;
+  const auto deterministic = train::make_task(config);
+  config.column.noise = models::NoiseSettings{10.0, 1e-3};
+  const auto noisy = train::make_task(config);
+  const auto quiet = xor_final_potentials(*deterministic, train::Split::training, 0);
+  const auto epoch0 = xor_final_potentials(*noisy, train::Split::training, 0);
+  EXPECT_NE(epoch0, quiet);
+  EXPECT_EQ(xor_final_potentials(*noisy, train::Split::training, 0), epoch0);  // reproducible
+  EXPECT_NE(xor_final_potentials(*noisy, train::Split::training, 1), epoch0);
+  const auto held_out = xor_final_potentials(*noisy, train::Split::evaluation, 0);
+  EXPECT_EQ(xor_final_potentials(*noisy, train::Split::evaluation, 7), held_out);
+  EXPECT_NE(held_out, epoch0);
+  // The noise moves V by millivolts (sigma sqrt(tau_m / 2) = 1 mV), not more.
+  double largest = 0;
+  for (std::size_t i = 0; i < quiet.size(); ++i) largest = std::max(largest, std::abs(epoch0[i] - quiet[i]));
+  EXPECT_GT(largest, 0.1);
+  EXPECT_LT(largest, 20.0);
+}
+
+TEST(TrainingConfig, NoiseSectionIsCheckedAndRefusedForHopf) {
+  const std::string base = "task: {type: xor}\n";
+  const auto config = io::parse_training_config(base + "noise: {sigma: 10, resolution: 0.001}\n", "n.yaml");
+  EXPECT_EQ(config.task.column.noise.sigma, 10.0);
+  EXPECT_EQ(config.task.column.noise.resolution_s, 0.001);
+  EXPECT_FALSE(io::parse_training_config(base, "n.yaml").task.column.noise.enabled());
+  auto message = [](const std::string& text) {
+    try {
+      io::parse_training_config(text, "bad.yaml");
+    } catch (const io::ConfigError& e) {
+      return std::string(e.what());
+    }
+    return std::string("accepted");
+  };
+  EXPECT_NE(message(base + "noise: {sigma: -1}\n").find("noise.sigma"), std::string::npos);
+  EXPECT_NE(message(base + "noise: {sigma: 1, resolution: 0}\n").find("noise.resolution"), std::string::npos);
+  EXPECT_NE(message(base + "noise: {resolution: 0.001}\n").find("noise.sigma"), std::string::npos);
+  EXPECT_NE(message(base + "noise: {sigma: 1, dt: 0.1}\n").find("dt"), std::string::npos);
+  EXPECT_NE(message("task: {type: hopf}\nnoise: {sigma: 1}\n").find("column tasks"), std::string::npos);
 }
 
 }  // namespace
