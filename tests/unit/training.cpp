@@ -358,10 +358,7 @@ std::vector<double> xor_final_potentials(const train::Task& task, train::Split s
 }
 
 TEST(StochasticTraining, TrainingDrawsANewPathEachEpochAndHeldOutSamplesKeepTheirs) {
-  train::TaskConfig config;
-  config.type = "xor";
-  config.column = train::default_column_settings("xor");
-  config.xor_settings.observations = 11;
+  train::TaskConfig config = xor_config();
   const auto deterministic = train::make_task(config);
   config.column.noise = models::NoiseSettings{10.0, 1e-3};
   const auto noisy = train::make_task(config);
