@@ -2,26 +2,29 @@
 // the trajectories, the config, the solver statistics and the provenance to one HDF5 file.
 #include <petscsys.h>
 
+#include <numeric>
 #include "commands.hpp"
 #include "io/hdf5_file.hpp"
 #include "io/network_file.hpp"
 #include "io/provenance.hpp"
 #include "io/simulation_config.hpp"
 #include "io/trajectory_output.hpp"
+
+#include "models/additive_noise.hpp"
 #include "models/column_network.hpp"
 #include "mpi/world.hpp"
 #include "petsc/session.hpp"
+#include "simulation_ensemble.hpp"
 #include "solvers/integrator.hpp"
 
 namespace neurode::app {
 namespace {
 
 struct Problem {
-  std::unique_ptr<models::ColumnNetwork> model;
-  std::vector<double> initial_state;
-  double t_start = 0;
-  std::vector<double> output_times;
-  solvers::SolverSettings solver;
+  EnsembleSpec ensemble;
+  std::size_t populations = 0;
+  std::size_t trials = 1;        ///< the config's trials (stimuli)
+  std::size_t realisations = 1;  ///< Wiener paths per trial
   std::vector<std::string> variables{"V", "a", "r"};
   std::string config_text;
   std::string output;
@@ -30,15 +33,21 @@ struct Problem {
 Problem from_network_file(const std::string& path) {
   const io::NetworkFile net = io::load_network_file(path);
   Problem p;
-  p.model = std::make_unique<models::ColumnNetwork>(net.weights, net.constants, std::vector{net.drive});
-  p.initial_state = net.initial_state;
-  p.t_start = net.times.front();
-  p.output_times = net.times;
+  p.populations = net.weights.populations;
+  auto& e = p.ensemble;
+  e.states_per_run = 3 * p.populations;
+  e.initial_state = net.initial_state;
+  e.t_start = net.times.front();
+  e.output_times = net.times;
   // Reference-grade defaults: adaptive Dormand-Prince at rtol = atol = 1e-10 (options override).
-  p.solver.method = "dopri5";
-  p.solver.adaptive = true;
-  p.solver.rtol = p.solver.atol = 1e-10;
-  p.solver.dt = 1e-6;
+  e.solver.method = "dopri5";
+  e.solver.adaptive = true;
+  e.solver.rtol = e.solver.atol = 1e-10;
+  e.solver.dt = 1e-6;
+  e.block_model = [net](std::size_t, std::size_t) -> std::unique_ptr<models::Model> {
+    return std::make_unique<models::ColumnNetwork>(net.weights, net.constants, std::vector{net.drive});
+  };
+  e.describe_run = [](std::size_t) { return std::string("the network"); };
   p.config_text = "network file: " + path;
   return p;
 }
@@ -47,17 +56,42 @@ Problem from_config(const std::string& path) {
   const io::SimulationConfig config = io::load_simulation_config(path);
   Problem p;
   const auto weights = models::build_network(config.parameters, config.network);
-  p.model = std::make_unique<models::ColumnNetwork>(weights, models::ColumnConstants::from(config.parameters),
-                                                    config.trials);
-  const std::size_t per_trial = 3 * weights.populations;
-  p.initial_state.assign(per_trial * config.trials.size(), 0.0);
-  if (!config.initial_state.empty())
-    for (std::size_t b = 0; b < config.trials.size(); ++b)
-      std::copy(config.initial_state.begin(), config.initial_state.end(),
-                p.initial_state.begin() + b * per_trial);
-  p.t_start = config.t_start;
-  p.output_times = config.output_times;
-  p.solver = config.solver;
+  const auto constants = models::ColumnConstants::from(config.parameters);
+  p.populations = weights.populations;
+  p.trials = config.trials.size();
+  p.realisations = config.realisations;
+  auto& e = p.ensemble;
+  e.runs = p.trials * p.realisations;
+  e.block_size = config.block_size;
+  e.states_per_run = 3 * p.populations;
+  e.initial_state =
+      config.initial_state.empty() ? std::vector<double>(e.states_per_run, 0.0) : config.initial_state;
+  e.t_start = config.t_start;
+  e.output_times = config.output_times;
+  e.solver = config.solver;
+  // Run k is realisation k % R of trial k / R. Its Wiener path is keyed by (seed, realisation x
+  // trials + trial): adding realisations or trials keeps the paths of the runs already there.
+  const std::size_t R = p.realisations, trials = p.trials, n = p.populations;
+  e.block_model = [config, weights, constants, R, trials, n](
+                      std::size_t first, std::size_t count) -> std::unique_ptr<models::Model> {
+    std::vector<models::PiecewiseDrive> drives;
+    std::vector<models::RandomStream> paths;
+    for (std::size_t run = first; run < first + count; ++run) {
+      drives.push_back(config.trials[run / R]);
+      paths.emplace_back(config.seed, models::RandomDomain::brownian_path, (run % R) * trials + run / R);
+    }
+    auto model = std::make_unique<models::ColumnNetwork>(weights, constants, std::move(drives));
+    if (!config.noise.enabled()) return model;
+    std::vector<std::size_t> membrane(n);
+    std::iota(membrane.begin(), membrane.end(), std::size_t{0});
+    return std::make_unique<models::AdditiveNoise>(std::move(model), config.noise, std::move(membrane),
+                                                   std::move(paths), config.t_start,
+                                                   config.output_times.back());
+  };
+  e.describe_run = [R](std::size_t run) {
+    return R == 1 ? "trial " + std::to_string(run)
+                  : "trial " + std::to_string(run / R) + " realisation " + std::to_string(run % R);
+  };
   p.variables = config.output.variables;
   p.config_text = config.source_text;
   p.output = config.output.file;
@@ -72,34 +106,35 @@ int run_simulate(const CommandLine& cl) {
   const std::string output = !cl.output.empty() ? cl.output : problem.output;
   if (output.empty()) throw UsageError("no output file: give -o OUT.h5");
 
-  // 2. Integrate on rank 0 (a single network is not split over ranks; batches are, in training).
-  const bool root = mpi::is_root();
-  solvers::Solution solution;
-  if (root) {
-    solvers::Integrator integrator(*problem.model, problem.solver);
-    solution = integrator.solve(problem.t_start, problem.initial_state, problem.output_times);
-  }
-  int ok = root ? (solution.ok() ? 1 : 0) : 1;
-  MPI_Bcast(&ok, 1, MPI_INT, 0, MPI_COMM_WORLD);
-  if (!ok) {
-    if (root) throw IntegrationFailure(solution.message);
-    return 3;
-  }
+  // 2. Every run, in blocks spread over the ranks, gathered on rank 0.
+  const solvers::Solution solution = simulate_ensemble(problem.ensemble);
+  if (!solution.ok()) return 3;  // the rank whose block failed has said why
 
   // 3. Write atomically: a temporary file renamed into place when complete.
-  if (root) {
+  if (mpi::is_root()) {
     io::AtomicOutput out(output);
     auto& file = out.file();
-    io::write_trajectory(file, solution, problem.model->populations(), problem.model->trial_count(),
-                         problem.variables);
+    io::write_trajectory(file, solution, problem.populations, problem.ensemble.runs, problem.variables);
+    if (problem.realisations > 1) {
+      // Which trial and which Wiener path each run (the trajectories' first index) is.
+      std::vector<double> trial, realisation;
+      for (std::size_t run = 0; run < problem.ensemble.runs; ++run) {
+        trial.push_back(static_cast<double>(run / problem.realisations));
+        realisation.push_back(static_cast<double>(run % problem.realisations));
+      }
+      file.write("/trajectory/trial", trial);
+      file.write("/trajectory/realisation", realisation);
+    }
     io::write_solver_statistics(file, "/solver", solution);
     file.write_string("/config/text", problem.config_text);
     io::write_provenance(file, io::current_provenance(cl.text));
     out.commit();
     const auto& s = solution.statistics;
-    std::printf("neurode simulate: %s\n  %ld steps (%ld rejected), %ld RHS evaluations, %.3f s\n  wrote %s\n",
-                solution.method.c_str(), s.steps, s.rejected_steps, s.rhs_evaluations, s.wall_time_s,
-                output.c_str());
+    std::printf(
+        "neurode simulate: %s\n  %zu run(s) on %d rank(s): %ld steps (%ld rejected), %ld RHS evaluations, "
+        "%.3f s\n  wrote %s\n",
+        solution.method.c_str(), problem.ensemble.runs, mpi::size(), s.steps, s.rejected_steps,
+        s.rhs_evaluations, s.wall_time_s, output.c_str());
   }
   return 0;
 }

@@ -1,5 +1,8 @@
 #!/usr/bin/python3
-"""Plot the L2/3e rates (and every population's rate) of a neurode simulation file.
+"""Plot the L2/3e rates (and every population's rate) of a neurode simulation file. A stochastic
+run with several noise realisations gets, per column, every population's rate averaged over the
+first trial's realisations, with the L2/3e rate's +- 1 standard deviation band and a few single
+realisations.
 
 usage: /usr/bin/python3 tools/plot_simulation.py OUT.h5 OUT.png
 """
@@ -19,7 +22,13 @@ def main(source, target):
         t = f["/trajectory/t"][()]
         r = f["/trajectory/r"][()]
         method = f["/solver"].attrs.get("method", "")
-    if r.ndim == 3:  # a batch: plot the first trial
+        trial = f["/trajectory/trial"][()] if "trial" in f["/trajectory"] else None
+    paths = None
+    if trial is not None:  # realisations: the first trial's, averaged
+        paths = r[trial == 0]
+        r = paths.mean(axis=0)
+        method = f"{method}; mean of {len(paths)} noise realisations of trial 0"
+    elif r.ndim == 3:  # a batch: plot the first trial
         r = r[0]
     columns = r.shape[1] // 8
     fig, axes = plt.subplots(columns, 1, figsize=(8, 2.6 * columns), sharex=True, squeeze=False)
@@ -27,6 +36,11 @@ def main(source, target):
         ax = axes[c, 0]
         for p in range(8):
             ax.plot(t * 1e3, r[:, 8 * c + p], lw=2.0 if p == 0 else 0.8, label=NAMES[p])
+        if paths is not None:
+            spread = paths[:, :, 8 * c].std(axis=0)
+            ax.fill_between(t * 1e3, r[:, 8 * c] - spread, r[:, 8 * c] + spread, color="C0", alpha=0.2)
+            for path in paths[:3]:
+                ax.plot(t * 1e3, path[:, 8 * c], color="C0", lw=0.4, alpha=0.6)
         ax.set_ylabel(f"column {c}\nrate r (Hz)")
     axes[0, 0].legend(ncol=4, fontsize=7)
     axes[0, 0].set_title(f"{source}\n{method}", fontsize=8)

@@ -255,7 +255,8 @@ std::vector<double> read_increasing(const ConfigNode& node, const std::string& n
 }
 
 void read_simulation(const ConfigNode& simulation, SimulationConfig& config) {
-  simulation.check_keys({"t_start", "t_end", "output_times", "initial_state"});
+  simulation.check_keys({"t_start", "t_end", "output_times", "initial_state", "block_size"});
+  config.block_size = simulation.get_or<unsigned long>("block_size", 0, Bounds::non_negative());
   const double t_start = config.t_start = simulation.get_or("t_start", 0.0);
   const ConfigNode output_times = simulation.child("output_times");
   const ConfigNode t_end_node = simulation.child("t_end");
@@ -451,10 +452,11 @@ void read_model_section(const ConfigNode& model, const std::string& config_path,
 
 solvers::SolverSettings read_solver_section(const ConfigNode& node) { return read_solver(node); }
 
-models::NoiseSettings read_noise_section(const ConfigNode& node) {
+models::NoiseSettings read_noise_section(const ConfigNode& node, std::vector<std::string> extra_keys) {
   models::NoiseSettings noise;
   if (!node.present()) return noise;
-  node.check_keys({"sigma", "resolution"});
+  extra_keys.insert(extra_keys.end(), {"sigma", "resolution"});
+  node.check_keys(extra_keys);
   noise.sigma = node.require("sigma").as<double>(Bounds::non_negative());
   noise.resolution_s = node.get_or("resolution", noise.resolution_s, Bounds::positive());
   return noise;
@@ -470,7 +472,7 @@ SimulationConfig load_simulation_config(const std::string& path) {
 
 SimulationConfig parse_simulation_config(const std::string& text, const std::string& path) {
   const ConfigNode root = parse_config_text(text, path);
-  root.check_keys({"seed", "model", "stimulus", "trials", "simulation", "solver", "output"});
+  root.check_keys({"seed", "model", "stimulus", "trials", "noise", "simulation", "solver", "output"});
   SimulationConfig config;
   config.path = path;
   config.source_text = text;
@@ -481,6 +483,12 @@ SimulationConfig parse_simulation_config(const std::string& text, const std::str
   read_trials(root.child("stimulus"), root.child("trials"), config);
   config.solver = read_solver(root.child("solver"));
   config.output = read_output(root.child("output"));
+  const ConfigNode noise = root.child("noise");
+  config.noise = read_noise_section(noise, {"realisations"});
+  config.realisations = noise.get_or<unsigned long>("realisations", 1, Bounds::at_least(1));
+  if (config.realisations > 1 && !config.noise.enabled())
+    noise.child("realisations")
+        .fail("expected 1 for a deterministic run (noise.sigma = 0): every path is the same");
   return config;
 }
 

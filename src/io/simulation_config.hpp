@@ -36,6 +36,11 @@ struct SimulationConfig {
   std::vector<double> output_times;  ///< increasing, first >= t_start; the last is the end time
   solvers::SolverSettings solver;
   OutputSettings output;
+  /// Stochastic runs: noise on V, and `realisations` Wiener paths per trial (trial-major runs).
+  models::NoiseSettings noise;
+  std::size_t realisations = 1;
+  /// Runs integrated together as one block system (0: all); blocks are spread over MPI ranks.
+  std::size_t block_size = 0;
 };
 
 /// The `model:` section (parameters and network) into config.parameters / config.network; shared
@@ -43,8 +48,9 @@ struct SimulationConfig {
 void read_model_section(const ConfigNode& model, const std::string& config_path, SimulationConfig& config);
 /// The `solver:` section; shared with training configs.
 solvers::SolverSettings read_solver_section(const ConfigNode& node);
-/// The `noise:` section (sigma, resolution) of a stochastic run; absent: deterministic.
-models::NoiseSettings read_noise_section(const ConfigNode& node);
+/// The `noise:` section (sigma, resolution) of a stochastic run; absent: deterministic. `extra_keys`
+/// are further keys the caller reads itself.
+models::NoiseSettings read_noise_section(const ConfigNode& node, std::vector<std::string> extra_keys = {});
 
 /// Reads and validates a simulation config. Throws ConfigError (file, key path, line, expectation).
 SimulationConfig load_simulation_config(const std::string& path);

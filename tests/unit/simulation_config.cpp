@@ -283,7 +283,7 @@ const BadCase kBadCases[] = {
     {"unknown_solver_key", "model: {areas: [{name: mt}]}\nsimulation: {t_end: 1}\nsolver:\n  rtl: 1e-6\n",
      "solver.rtl", 4, "unknown key 'rtl' (allowed: method, adaptive, dt, rtol, atol, theta"},
     {"unknown_section", "model: {areas: [{name: mt}]}\nsimulation: {t_end: 1}\nsolvers: {}\n", "solvers", 3,
-     "unknown key 'solvers' (allowed: seed, model, stimulus, trials, simulation, solver, output)"},
+     "unknown key 'solvers' (allowed: seed, model, stimulus, trials, noise, simulation, solver, output)"},
     {"rtol_not_a_number", "model: {areas: [{name: mt}]}\nsimulation: {t_end: 1}\nsolver:\n  rtol: abc\n",
      "solver.rtol", 4, "expected a number > 0, got 'abc'"},
     {"negative_atol", "model: {areas: [{name: mt}]}\nsimulation: {t_end: 1}\nsolver: {atol: -1}\n",

@@ -1,0 +1,104 @@
+#include "simulation_ensemble.hpp"
+
+#include <algorithm>
+
+#include "commands.hpp"
+#include "mpi/world.hpp"
+#include "solvers/integrator.hpp"
+
+namespace neurode::app {
+namespace {
+
+// Each block travels as a header (success flag, then the statistics) and its T x block-state rows.
+constexpr std::size_t kHeader = 8;
+
+void write_header(const solvers::Solution& s, double* out) {
+  const auto& st = s.statistics;
+  const double values[kHeader] = {s.ok() ? 1.0 : 0.0,
+                                  static_cast<double>(st.steps),
+                                  static_cast<double>(st.rejected_steps),
+                                  static_cast<double>(st.rhs_evaluations),
+                                  static_cast<double>(st.jacobian_evaluations),
+                                  static_cast<double>(st.nonlinear_iterations),
+                                  static_cast<double>(st.linear_iterations),
+                                  st.wall_time_s};
+  std::copy(values, values + kHeader, out);
+}
+
+void add_header(const double* in, solvers::SolverStatistics& total) {
+  total.steps += static_cast<long>(in[1]);
+  total.rejected_steps += static_cast<long>(in[2]);
+  total.rhs_evaluations += static_cast<long>(in[3]);
+  total.jacobian_evaluations += static_cast<long>(in[4]);
+  total.nonlinear_iterations += static_cast<long>(in[5]);
+  total.linear_iterations += static_cast<long>(in[6]);
+  total.wall_time_s += in[7];
+}
+
+}  // namespace
+
+solvers::Solution simulate_ensemble(const EnsembleSpec& spec) {
+  const std::size_t block = spec.block_size == 0 ? spec.runs : std::min(spec.block_size, spec.runs);
+  const std::size_t blocks = (spec.runs + block - 1) / block;
+  const std::size_t T = spec.output_times.size();
+  auto runs_in = [&](std::size_t b) { return std::min(block, spec.runs - b * block); };
+
+  // 1. This rank's blocks.
+  const auto [first, last] = mpi::block_range(blocks, mpi::rank(), mpi::size());
+  std::vector<double> local;
+  std::string failure, method;
+  for (std::size_t b = first; b < last; ++b) {
+    const std::size_t count = runs_in(b);
+    auto model = spec.block_model(b * block, count);
+    std::vector<double> y0;
+    for (std::size_t r = 0; r < count; ++r)
+      y0.insert(y0.end(), spec.initial_state.begin(), spec.initial_state.end());
+    solvers::Integrator integrator(*model, spec.solver);
+    const auto s = integrator.solve(spec.t_start, y0, spec.output_times);
+    method = s.method;
+    const std::size_t offset = local.size();
+    local.resize(offset + kHeader + T * count * spec.states_per_run, 0.0);
+    write_header(s, &local[offset]);
+    if (s.ok())
+      std::copy(s.states.begin(), s.states.begin() + static_cast<std::ptrdiff_t>(T * s.state_size),
+                local.begin() + static_cast<std::ptrdiff_t>(offset + kHeader));
+    else if (failure.empty())
+      failure = "runs " + spec.describe_run(b * block) + " to " + spec.describe_run(b * block + count - 1) +
+                " (one block): " + s.message;
+  }
+
+  // 2. Every block, in block order (gathered on every rank: each rank learns whether one failed).
+  const auto all = mpi::allgather_concatenated(local);
+  solvers::Solution out;
+  out.times = spec.output_times;
+  out.method = method;
+  bool ok = true;
+  const std::size_t width = spec.runs * spec.states_per_run;
+  const bool root = mpi::is_root();
+  if (root) {
+    out.state_size = width;
+    out.states.resize(T * width);
+  }
+  std::size_t at = 0;
+  for (std::size_t b = 0; b < blocks; ++b) {
+    const std::size_t count = runs_in(b), block_width = count * spec.states_per_run;
+    ok = ok && all[at] == 1.0;
+    add_header(&all[at], out.statistics);
+    if (root)
+      for (std::size_t k = 0; k < T; ++k)
+        std::copy(&all[at + kHeader + k * block_width], &all[at + kHeader + (k + 1) * block_width],
+                  &out.states[k * width + b * block * spec.states_per_run]);
+    at += kHeader + T * block_width;
+  }
+  if (!failure.empty()) throw IntegrationFailure(failure);
+  if (!ok) {
+    out.status = solvers::SolveStatus::diverged;
+    return out;
+  }
+  out.valid_rows = T;
+  out.time_reached = spec.output_times.back();
+  if (!root) out = solvers::Solution{};
+  return out;
+}
+
+}  // namespace neurode::app

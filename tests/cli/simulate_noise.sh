@@ -1,0 +1,65 @@
+#!/usr/bin/env bash
+# Stochastic `neurode simulate`: noise realisations spread over 1, 2 and 3 MPI ranks give the same
+# file contents bit for bit, with the trial and realisation of every run; different realisations
+# differ, a deterministic run of the same config equals sigma = 0, and the noise is on V only.
+set -u
+neurode=$1
+source_dir=$2
+tmp=$(mktemp -d)
+trap 'rm -rf "$tmp"' EXIT
+mpirun=(bash "$source_dir/tools/mpirun.sh")
+passed=0 failed=0
+result() { if [ "$1" -eq 0 ]; then passed=$((passed + 1)); else failed=$((failed + 1)); echo "FAILED: $2"; fi; }
+
+# Two trials (stimuli) x 3 realisations, blocks of 2 runs: blocks straddle trials and ranks.
+base=$(cat <<'YAML'
+seed: 4
+model: {small_network: true, areas: [{name: mt, columns: 2}]}
+stimulus:
+  times: [0.0, 0.01]
+  segments: [[], [{column: 0, populations: [L4e, L4i], rate: 20}]]
+trials:
+  - {}
+  - segments: [[], [{column: 1, populations: [L4e, L4i], rate: 30}]]
+simulation: {t_end: 0.03, output_times: {count: 31}, block_size: 2}
+solver: {method: dopri5, rtol: 1.0e-6, atol: 1.0e-6}
+YAML
+)
+printf '%s\nnoise: {sigma: 10, resolution: 1.0e-4, realisations: 3}\n' "$base" >"$tmp/noisy.yaml"
+printf '%s\nnoise: {sigma: 0}\n' "$base" >"$tmp/quiet.yaml"
+printf '%s\n' "$base" >"$tmp/deterministic.yaml"
+for np in 1 2 3; do
+  "${mpirun[@]}" -np $np "$neurode" simulate "$tmp/noisy.yaml" -o "$tmp/noisy-$np.h5" >"$tmp/log" 2>&1
+  result $? "noisy on $np ranks ($(tail -2 "$tmp/log"))"
+done
+"$neurode" simulate "$tmp/quiet.yaml" -o "$tmp/quiet.h5" >"$tmp/log" 2>&1; result $? "sigma 0 ($(tail -1 "$tmp/log"))"
+"$neurode" simulate "$tmp/deterministic.yaml" -o "$tmp/deterministic.h5" >"$tmp/log" 2>&1
+result $? "deterministic ($(tail -1 "$tmp/log"))"
+/usr/bin/python3 - "$tmp" >"$tmp/check" 2>&1 <<'PY'
+import sys, h5py, numpy as np
+tmp = sys.argv[1]
+def read(name):
+    with h5py.File(f"{tmp}/{name}.h5", "r") as f:
+        return {k: f["/trajectory/" + k][()] for k in f["/trajectory"]}
+one, two, three = read("noisy-1"), read("noisy-2"), read("noisy-3")
+problems = []
+for k in one:
+    if not (np.array_equal(one[k], two[k]) and np.array_equal(one[k], three[k])):
+        problems.append(f"{k} differs between rank counts")
+if one["V"].shape != (6, 31, 16): problems.append(f"V shape {one['V'].shape}, expected (6, 31, 16)")
+if list(one["trial"]) != [0, 0, 0, 1, 1, 1] or list(one["realisation"]) != [0, 1, 2, 0, 1, 2]:
+    problems.append(f"trial {one['trial']}, realisation {one['realisation']}")
+V = one["V"]
+if np.array_equal(V[0], V[1]) or np.array_equal(V[0], V[3]): problems.append("realisations share a path")
+quiet, det = read("quiet"), read("deterministic")
+if np.max(np.abs(quiet["V"] - det["V"])) > 1e-9 * np.max(np.abs(det["V"])): problems.append("sigma 0 != deterministic")
+# V moves by millivolts; a and r only through V (smaller, smoother changes than V's).
+dV = np.abs(V[0] - det["V"][0]).max()
+if not 0.01 < dV < 50: problems.append(f"noise moved V by {dV} mV")
+if not np.array_equal(one["a"][:, 0], det["a"][[0, 0, 0, 1, 1, 1], 0]): problems.append("t = 0 differs")
+print("; ".join(problems) if problems else f"ok (V moved by up to {dV:.2f} mV)")
+sys.exit(1 if problems else 0)
+PY
+result $? "contents ($(tail -1 "$tmp/check"))"
+echo "$passed passed, $failed failed"
+[ "$failed" -eq 0 ]
