@@ -3,8 +3,10 @@
 // trials 768. These are the inner kernels of every solver and gradient method.
 #include <benchmark/benchmark.h>
 
+#include <tuple>
 #include <vector>
 
+#include "models/normal_pairs.hpp"
 #include "models/transfer_function.hpp"
 
 #include "problems.hpp"
@@ -82,5 +84,30 @@ void BM_TransferFunction(benchmark::State& state) {
   state.SetItemsProcessed(state.iterations() * static_cast<long>(x.size()));
 }
 BENCHMARK(BM_TransferFunction)->Apply([](benchmark::internal::Benchmark* b) { neurode::bench::with_min(b); });
+
+// The Wiener paths' normals (models/normal_pairs.hpp): 384 pairs (one window of 32 noise intervals
+// of a 24-population trial), by the vector code, by its portable twin (the same bits) and by libm's
+// Box-Muller (RandomStream::normal_pair, which the paths used before).
+enum class NormalCode { vector, portable, libm };
+void BM_NormalPairs(benchmark::State& state, NormalCode code) {
+  const neurode::models::RandomStream stream(1, neurode::models::RandomDomain::brownian_path, 0);
+  std::vector<double> out(768);
+  std::uint64_t first = 0;
+  for (auto _ : state) {
+    if (code == NormalCode::vector)
+      neurode::models::normal_pairs(stream, first, 384, out.data());
+    else if (code == NormalCode::portable)
+      neurode::models::detail::normal_pairs_portable(stream, first, 384, out.data());
+    else
+      for (std::size_t i = 0; i < 384; ++i)
+        std::tie(out[2 * i], out[2 * i + 1]) = stream.normal_pair(first + i);
+    first += 384;
+    benchmark::DoNotOptimize(out.data());
+  }
+  state.SetItemsProcessed(state.iterations() * 768);
+}
+NEURODE_BENCHMARK_CAPTURE(BM_NormalPairs, vector, NormalCode::vector);
+NEURODE_BENCHMARK_CAPTURE(BM_NormalPairs, portable, NormalCode::portable);
+NEURODE_BENCHMARK_CAPTURE(BM_NormalPairs, libm, NormalCode::libm);
 
 }  // namespace

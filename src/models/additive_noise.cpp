@@ -1,5 +1,7 @@
 #include "models/additive_noise.hpp"
 
+#include "models/normal_pairs.hpp"
+
 #include <algorithm>
 #include <cmath>
 #include <stdexcept>
@@ -21,20 +23,24 @@ WienerForcing::WienerForcing(NoiseSettings settings, std::size_t components, std
   if (coarsening == 0) throw std::invalid_argument("noise: coarsening must be >= 1");
 }
 
-void WienerForcing::interval(const RandomStream& stream, std::uint64_t k, double* out) const {
-  std::fill(out, out + components_, 0.0);
-  // Base interval q holds blocks [q B, (q + 1) B): component j is half j % 2 of block q B + j / 2.
-  // A coarse interval sums its base increments in order, so a coarser view of the path is the same
-  // path.
-  for (std::size_t c = 0; c < coarsening_; ++c) {
-    const std::uint64_t first_block = (k * coarsening_ + c) * blocks_per_interval_;
-    for (std::size_t j = 0; j < components_; j += 2) {
-      const auto [even, odd] = stream.normal_pair(first_block + j / 2);
-      out[j] += even;
-      if (j + 1 < components_) out[j + 1] += odd;
+void WienerForcing::intervals(const RandomStream& stream, std::uint64_t k, std::size_t count,
+                              double* out) const {
+  // Base interval q holds blocks [q B, (q + 1) B): component j is normal j of the pairs drawn from
+  // block q B on. A coarse interval sums its base increments in order, so a coarser view of the path
+  // is the same path.
+  const std::size_t base_intervals = count * coarsening_, per_base = 2 * blocks_per_interval_;
+  normals_.resize(base_intervals * per_base);
+  normal_pairs(stream, k * coarsening_ * blocks_per_interval_, base_intervals * blocks_per_interval_,
+               normals_.data());
+  for (std::size_t i = 0; i < count; ++i) {
+    double* row = out + i * components_;
+    std::fill(row, row + components_, 0.0);
+    for (std::size_t c = 0; c < coarsening_; ++c) {
+      const double* base = &normals_[(i * coarsening_ + c) * per_base];
+      for (std::size_t j = 0; j < components_; ++j) row[j] += base[j];
     }
+    for (std::size_t j = 0; j < components_; ++j) row[j] *= scale_;
   }
-  for (std::size_t j = 0; j < components_; ++j) out[j] *= scale_;
 }
 
 AdditiveNoise::AdditiveNoise(std::unique_ptr<Model> inner, NoiseSettings settings,
@@ -73,25 +79,27 @@ AdditiveNoise::AdditiveNoise(std::unique_ptr<Model> inner, NoiseSettings setting
     inner_segment_.push_back(segment_at(own, start));
     interval_of_segment_.push_back(std::min(segment_at(grid, start), intervals_ - 1));
   }
-  forcing_.resize(trials * noisy_.size());
+  forcing_.resize(trials * kWindow * noisy_.size());
 }
 
-const std::vector<double>& AdditiveNoise::forcing(std::size_t k) {
-  if (k != forcing_interval_) {
-    const std::size_t m = noisy_.size();
-    for (std::size_t trial = 0; trial < streams_.size(); ++trial)
-      wiener_.interval(streams_[trial], k, forcing_.data() + trial * m);
-    forcing_interval_ = k;
+const double* AdditiveNoise::forcing(std::size_t k, std::size_t trial) {
+  const std::size_t m = noisy_.size();
+  if (k < window_start_ || k >= window_start_ + window_size_) {
+    // Forward: a window from k on; backward (k before the window): a window that ends at k.
+    const bool backward = window_size_ > 0 && k < window_start_;
+    window_start_ = backward ? (k + 1 >= kWindow ? k + 1 - kWindow : 0) : k;
+    window_size_ = std::min(kWindow, intervals_ - window_start_);
+    for (std::size_t b = 0; b < streams_.size(); ++b)
+      wiener_.intervals(streams_[b], window_start_, window_size_, &forcing_[b * kWindow * m]);
   }
-  return forcing_;
+  return &forcing_[(trial * kWindow + (k - window_start_)) * m];
 }
 
 void AdditiveNoise::add_forcing(std::size_t segment, double* dydt) {
-  const std::vector<double>& f = forcing(interval_of_segment_[segment]);
-  const std::size_t m = noisy_.size();
+  const std::size_t k = interval_of_segment_[segment], m = noisy_.size();
   for (std::size_t trial = 0; trial < streams_.size(); ++trial) {
     double* block = dydt + trial * trial_block_;
-    const double* row = f.data() + trial * m;
+    const double* row = forcing(k, trial);
     for (std::size_t j = 0; j < m; ++j) block[noisy_[j]] += row[j];
   }
 }

@@ -32,13 +32,15 @@ struct NoiseSettings {
 };
 
 /// The forcing of one trial's Wiener path: sigma dW / h on each interval of length h = coarsening x
-/// resolution, where dW sums `coarsening` increments of the base grid. coarsening > 1 gives the same
-/// path seen at a coarser resolution (the strong-convergence test).
+/// resolution, where dW sums `coarsening` increments of the base grid, each sqrt(resolution) times a
+/// standard normal from normal_pairs.hpp (vector code, the same bits on any CPU). coarsening > 1 gives the
+/// same path seen at a coarser resolution (the strong-convergence test).
 class WienerForcing {
  public:
   WienerForcing(NoiseSettings settings, std::size_t components, std::size_t coarsening = 1);
-  /// sigma dW_k / h of every component on interval k of `stream` into out (components values).
-  void interval(const RandomStream& stream, std::uint64_t k, double* out) const;
+  /// sigma dW / h of every component on intervals [k, k + count) of `stream` into out (count rows of
+  /// components values). Consecutive intervals are consecutive random blocks, drawn in one go.
+  void intervals(const RandomStream& stream, std::uint64_t k, std::size_t count, double* out) const;
   double interval_length() const { return interval_length_; }
   std::size_t components() const { return components_; }
 
@@ -48,7 +50,8 @@ class WienerForcing {
   std::size_t coarsening_;
   std::size_t blocks_per_interval_;  ///< random blocks of one base interval (two normals each)
   double interval_length_;
-  double scale_;  ///< sigma sqrt(resolution) / h: a base increment's normal -> forcing
+  double scale_;                         ///< sigma sqrt(resolution) / h: a base increment's normal -> forcing
+  mutable std::vector<double> normals_;  ///< scratch of intervals() (not thread-safe)
 };
 
 class AdditiveNoise final : public Model {
@@ -106,8 +109,8 @@ class AdditiveNoise final : public Model {
   void set_parameters(const std::vector<double>& values) override { inner_->set_parameters(values); }
 
   Model& inner() { return *inner_; }
-  /// The forcing of every trial on grid interval k (trials x noisy components, trial-major).
-  const std::vector<double>& forcing(std::size_t k);
+  /// The forcing of trial `trial` on grid interval k (one value per noisy component).
+  const double* forcing(std::size_t k, std::size_t trial);
   std::size_t intervals() const { return intervals_; }
 
  private:
@@ -122,10 +125,13 @@ class AdditiveNoise final : public Model {
   std::size_t intervals_;
   std::vector<double> breakpoints_;
   std::vector<std::size_t> inner_segment_, interval_of_segment_;
-  // The last interval's forcing: the forward solve walks the intervals in order, so each is drawn
-  // once; a solve that comes back to an interval draws it again, to the same bits.
+  // The forcing of a window of kWindow intervals, [trial][interval - window start][component]. The
+  // forward solve walks the intervals in order, so each is drawn once, kWindow at a time (long runs
+  // of random blocks for the vector code); a backward walk draws windows that end at the interval
+  // it asks for. An interval drawn again has the same bits.
+  static constexpr std::size_t kWindow = 32;
   std::vector<double> forcing_;
-  std::size_t forcing_interval_ = static_cast<std::size_t>(-1);
+  std::size_t window_start_ = 0, window_size_ = 0;
 };
 
 }  // namespace neurode::models
