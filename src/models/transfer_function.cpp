@@ -36,168 +36,89 @@ inline void s_over_expm1_series(double s, double& q, double& dq) {
 
 #pragma GCC diagnostic push
 #pragma GCC diagnostic ignored "-Wpsabi"
-#define NEURODE_AVX2 __attribute__((target("avx2,fma")))
+// GCC 12's AVX-512 intrinsics start from _mm512_undefined_pd(), which it then reports as possibly
+// uninitialised (a false positive of the header, not of this code).
+#pragma GCC diagnostic ignored "-Wmaybe-uninitialized"
 
-// Horner's scheme: poly(z, a_k, a_{k-1}, ..., a_0) = sum a_j z^j, from the highest power down.
-NEURODE_AVX2 inline __m256d poly(__m256d, __m256d acc) { return acc; }
-template <class... Rest>
-NEURODE_AVX2 inline __m256d poly(__m256d z, __m256d acc, double next, Rest... rest) {
-  return poly(z, _mm256_fmadd_pd(acc, z, _mm256_set1_pd(next)), rest...);
-}
-
-struct VectorConstants {
-  __m256d one, two, sign_bit, limit_s, c, gain, threshold, minus_d_over_c, c_over_d, inverse_d, dw_dx;
-};
-
-// The vector code works on G groups of 4 points at once, statement by statement over the groups:
-// each point is a long chain of dependent operations (expm1, a division, expm1, a division), and
-// interleaving G independent chains in program order keeps the floating-point units busy where
-// one chain would leave them waiting (G = 4: 1.8x the throughput of G = 1 on this machine,
-// bench/ BM_TransferFunction).
-template <int G>
-struct Lanes {
-  __m256d v[G];
-};
-
-#define NEURODE_EACH(j) _Pragma("GCC unroll 4") for (int j = 0; j < G; ++j)
-
-// a + b r
-NEURODE_AVX2 inline __m256d pair(__m256d r, double a, double b) {
-  return _mm256_fmadd_pd(_mm256_set1_pd(b), r, _mm256_set1_pd(a));
-}
-
-// expm1 on 4 lanes per group, |x| <= 128: x = k ln2 + r with |r| <= ln2 / 2 (ln2 in two parts, so
-// that r is exact to rounding), expm1(r) = r + r^2 P(r) with P(r) = sum_j r^j / (j + 2)! for
-// j <= 11 (the next term is < 2e-17 of the result), then expm1(x) = 2^k expm1(r) + (2^k - 1).
-// Within 2 ulp, and exactly expm1(r) for |x| < ln2 / 2, where the relative accuracy of small
-// results matters. P by Estrin's scheme (pairs, then powers r^2, r^4, r^8): 5 dependent steps
-// instead of Horner's 11.
-template <int G>
-NEURODE_AVX2 inline Lanes<G> expm1_lanes(const Lanes<G>& x) {
-  Lanes<G> out;
-  NEURODE_EACH(j) {
-    const __m256d k = _mm256_round_pd(_mm256_mul_pd(x.v[j], _mm256_set1_pd(1.4426950408889634)),
-                                      _MM_FROUND_TO_NEAREST_INT | _MM_FROUND_NO_EXC);
-    __m256d r = _mm256_fnmadd_pd(k, _mm256_set1_pd(0x1.62e42fefa39efp-1), x.v[j]);
-    r = _mm256_fnmadd_pd(k, _mm256_set1_pd(0x1.abc9e3b39803fp-56), r);
-    const __m256d r2 = _mm256_mul_pd(r, r), r4 = _mm256_mul_pd(r2, r2), r8 = _mm256_mul_pd(r4, r4);
-    const __m256d b0 = _mm256_fmadd_pd(pair(r, 1.0 / 24, 1.0 / 120), r2, pair(r, 1.0 / 2, 1.0 / 6));
-    const __m256d b1 =
-        _mm256_fmadd_pd(pair(r, 1.0 / 40320, 1.0 / 362880), r2, pair(r, 1.0 / 720, 1.0 / 5040));
-    const __m256d b2 = _mm256_fmadd_pd(pair(r, 1.0 / 479001600, 1.0 / 6227020800), r2,
-                                       pair(r, 1.0 / 3628800, 1.0 / 39916800));
-    const __m256d P = _mm256_fmadd_pd(b2, r8, _mm256_fmadd_pd(b1, r4, b0));
-    const __m256d p = _mm256_fmadd_pd(r2, P, r);
+// ---- AVX2 + FMA: 4 lanes. ----
+#pragma GCC push_options
+#pragma GCC target("avx2,fma")
+namespace avx2 {
+struct Ops {
+  using V = __m256d;
+  using M = __m256d;
+  static constexpr std::size_t width = 4;
+  static V set1(double a) { return _mm256_set1_pd(a); }
+  static V add(V a, V b) { return _mm256_add_pd(a, b); }
+  static V sub(V a, V b) { return _mm256_sub_pd(a, b); }
+  static V mul(V a, V b) { return _mm256_mul_pd(a, b); }
+  static V div(V a, V b) { return _mm256_div_pd(a, b); }
+  static V fmadd(V a, V b, V c) { return _mm256_fmadd_pd(a, b, c); }
+  static V fnmadd(V a, V b, V c) { return _mm256_fnmadd_pd(a, b, c); }
+  static V min(V a, V b) { return _mm256_min_pd(a, b); }
+  static V max(V a, V b) { return _mm256_max_pd(a, b); }
+  static V abs(V a) { return _mm256_andnot_pd(_mm256_set1_pd(-0.0), a); }
+  static V round_nearest(V a) { return _mm256_round_pd(a, _MM_FROUND_TO_NEAREST_INT | _MM_FROUND_NO_EXC); }
+  static V two_to(V k) {  // k integral, |k| < 1023
     const __m256i biased =
         _mm256_add_epi64(_mm256_cvtepi32_epi64(_mm256_cvtpd_epi32(k)), _mm256_set1_epi64x(1023));
-    const __m256d two_k = _mm256_castsi256_pd(_mm256_slli_epi64(biased, 52));
-    out.v[j] = _mm256_fmadd_pd(two_k, p, _mm256_sub_pd(two_k, _mm256_set1_pd(1.0)));
+    return _mm256_castsi256_pd(_mm256_slli_epi64(biased, 52));
   }
-  return out;
-}
+  static M less(V a, V b) { return _mm256_cmp_pd(a, b, _CMP_LT_OQ); }
+  static bool any(M m) { return _mm256_movemask_pd(m) != 0; }
+  static V select(M m, V a, V b) { return _mm256_blendv_pd(a, b, m); }
+  static V load(const double* p) { return _mm256_loadu_pd(p); }
+  static void store(double* p, V a) { _mm256_storeu_pd(p, a); }
+};
+#include "models/transfer_lanes.inc"
+}  // namespace avx2
+#pragma GCC pop_options
 
-// Near the singular point (|s| < 0.1 in some lane): f and df/dw from the series, selected in those
-// lanes. Rarely needed, so kept out of line.
-NEURODE_AVX2 __attribute__((noinline)) void blend_series(const VectorConstants& k, __m256d w, __m256d t,
-                                                         __m256d s, __m256d s_small, __m256d& rate,
-                                                         __m256d& df_dw) {
-  const __m256d w2 = _mm256_mul_pd(w, w);
-  const __m256d h = poly(w2, _mm256_set1_pd(2.0 / 93555), -1.0 / 4725, 2.0 / 945, -1.0 / 45, 1.0 / 3, 1.0);
-  const __m256d dh =
-      _mm256_mul_pd(w, poly(w2, _mm256_set1_pd(20.0 / 93555), -8.0 / 4725, 12.0 / 945, -4.0 / 45, 2.0 / 3));
-  const __m256d s2 = _mm256_mul_pd(s, s);
-  const __m256d q =
-      _mm256_fmadd_pd(s2, poly(s2, _mm256_set1_pd(-1.0 / 1209600), 1.0 / 30240, -1.0 / 720, 1.0 / 12),
-                      _mm256_fnmadd_pd(_mm256_set1_pd(0.5), s, k.one));
-  const __m256d dq = _mm256_fmadd_pd(
-      s, poly(s2, _mm256_set1_pd(-8.0 / 1209600), 6.0 / 30240, -4.0 / 720, 1.0 / 6), _mm256_set1_pd(-0.5));
-  const __m256d ds_dw = _mm256_mul_pd(k.c, _mm256_fnmadd_pd(t, t, k.one));
-  const __m256d rate_series = _mm256_mul_pd(k.inverse_d, _mm256_mul_pd(h, q));
-  const __m256d df_dw_series = _mm256_mul_pd(
-      k.inverse_d, _mm256_add_pd(_mm256_mul_pd(dh, q), _mm256_mul_pd(h, _mm256_mul_pd(dq, ds_dw))));
-  rate = _mm256_blendv_pd(rate, rate_series, s_small);
-  df_dw = _mm256_blendv_pd(df_dw, df_dw_series, s_small);
-}
-
-template <int G>
-NEURODE_AVX2 inline void rate_and_slope_lanes(const VectorConstants& k, const Lanes<G>& x, Lanes<G>& rate,
-                                              Lanes<G>& slope) {
-  Lanes<G> w, two_w, t, s;
-  NEURODE_EACH(j) {
-    w.v[j] = _mm256_mul_pd(k.minus_d_over_c, _mm256_sub_pd(_mm256_mul_pd(k.gain, x.v[j]), k.threshold));
-    // tanh w = E / (E + 2) with E = expm1(2 w); beyond |w| = 20, tanh w rounds to +-1, and the
-    // clamp keeps E finite for any x.
-    two_w.v[j] = _mm256_max_pd(_mm256_set1_pd(-40.0),
-                               _mm256_min_pd(_mm256_set1_pd(40.0), _mm256_add_pd(w.v[j], w.v[j])));
+// ---- AVX-512 (F + DQ): 8 lanes, the same operations lane by lane. ----
+#pragma GCC push_options
+#pragma GCC target("avx512f,avx512dq,avx2,fma")
+namespace avx512 {
+struct Ops {
+  using V = __m512d;
+  using M = __mmask8;
+  static constexpr std::size_t width = 8;
+  static V set1(double a) { return _mm512_set1_pd(a); }
+  static V add(V a, V b) { return _mm512_add_pd(a, b); }
+  static V sub(V a, V b) { return _mm512_sub_pd(a, b); }
+  static V mul(V a, V b) { return _mm512_mul_pd(a, b); }
+  static V div(V a, V b) { return _mm512_div_pd(a, b); }
+  static V fmadd(V a, V b, V c) { return _mm512_fmadd_pd(a, b, c); }
+  static V fnmadd(V a, V b, V c) { return _mm512_fnmadd_pd(a, b, c); }
+  static V min(V a, V b) { return _mm512_min_pd(a, b); }
+  static V max(V a, V b) { return _mm512_max_pd(a, b); }
+  static V abs(V a) { return _mm512_abs_pd(a); }
+  static V round_nearest(V a) {
+    return _mm512_roundscale_pd(a, _MM_FROUND_TO_NEAREST_INT | _MM_FROUND_NO_EXC);
   }
-  const Lanes<G> E = expm1_lanes(two_w);
-  NEURODE_EACH(j) {
-    t.v[j] = _mm256_div_pd(E.v[j], _mm256_add_pd(E.v[j], k.two));
-    s.v[j] = _mm256_mul_pd(k.c, t.v[j]);
+  static V two_to(V k) {
+    const __m512i biased =
+        _mm512_add_epi64(_mm512_cvtepi32_epi64(_mm512_cvtpd_epi32(k)), _mm512_set1_epi64(1023));
+    return _mm512_castsi512_pd(_mm512_slli_epi64(biased, 52));
   }
-  const Lanes<G> em1 = expm1_lanes(s);
-  NEURODE_EACH(j) {
-    // f = (c / d) w / expm1(s); df/dw = (c / d) / expm1(s) - f c (1 - t^2) (1 + 1 / expm1(s)).
-    const __m256d inverse_em1 = _mm256_div_pd(k.one, em1.v[j]);
-    __m256d r = _mm256_mul_pd(_mm256_mul_pd(k.c_over_d, w.v[j]), inverse_em1);
-    const __m256d ds_dw = _mm256_mul_pd(k.c, _mm256_fnmadd_pd(t.v[j], t.v[j], k.one));
-    __m256d df_dw = _mm256_sub_pd(_mm256_mul_pd(k.c_over_d, inverse_em1),
-                                  _mm256_mul_pd(_mm256_mul_pd(r, ds_dw), _mm256_add_pd(k.one, inverse_em1)));
-    const __m256d s_small = _mm256_cmp_pd(_mm256_andnot_pd(k.sign_bit, s.v[j]), k.limit_s, _CMP_LT_OQ);
-    if (_mm256_movemask_pd(s_small) != 0) blend_series(k, w.v[j], t.v[j], s.v[j], s_small, r, df_dw);
-    rate.v[j] = r;
-    slope.v[j] = _mm256_mul_pd(k.dw_dx, df_dw);
-  }
-}
-
-#undef NEURODE_EACH
-
-// rates_and_slopes on 4 lanes at a time: the arithmetic of rate_and_slope, the direct form in every
-// lane, replaced by the series in the lanes near the singular point (the direct form's 0/0 at s = 0
-// is discarded, not propagated). A tail shorter than 4 is padded, so that a point's result does not
-// depend on where it sits in the array.
-NEURODE_AVX2 void rates_and_slopes_avx2(const TransferParameters& p, double inverse_d, double dw_dx,
-                                        const double* x, std::size_t n, double* rate, double* slope) {
-  const VectorConstants k{_mm256_set1_pd(1.0),
-                          _mm256_set1_pd(2.0),
-                          _mm256_set1_pd(-0.0),
-                          _mm256_set1_pd(kSeriesLimitS),
-                          _mm256_set1_pd(p.exponent_clamp),
-                          _mm256_set1_pd(p.gain),
-                          _mm256_set1_pd(p.threshold),
-                          _mm256_set1_pd(-p.noise_factor / p.exponent_clamp),
-                          _mm256_set1_pd(p.exponent_clamp * inverse_d),
-                          _mm256_set1_pd(inverse_d),
-                          _mm256_set1_pd(dw_dx)};
-  std::size_t i = 0;
-  constexpr int G = 4;
-  for (; i + 4 * G <= n; i += 4 * G) {
-    Lanes<G> xs, r, d;
-    for (int j = 0; j < G; ++j) xs.v[j] = _mm256_loadu_pd(x + i + 4 * j);
-    rate_and_slope_lanes(k, xs, r, d);
-    for (int j = 0; j < G; ++j) {
-      _mm256_storeu_pd(rate + i + 4 * j, r.v[j]);
-      _mm256_storeu_pd(slope + i + 4 * j, d.v[j]);
-    }
-  }
-  // The rest one group of 4 at a time, the last one padded.
-  for (; i < n; i += 4) {
-    alignas(32) double xs[4] = {0, 0, 0, 0}, rs[4], ds[4];
-    const std::size_t count = std::min<std::size_t>(4, n - i);
-    std::copy(x + i, x + i + count, xs);
-    Lanes<1> in{{_mm256_load_pd(xs)}}, r, d;
-    rate_and_slope_lanes(k, in, r, d);
-    _mm256_store_pd(rs, r.v[0]);
-    _mm256_store_pd(ds, d.v[0]);
-    std::copy(rs, rs + count, rate + i);
-    std::copy(ds, ds + count, slope + i);
-  }
-}
-#undef NEURODE_AVX2
+  static M less(V a, V b) { return _mm512_cmp_pd_mask(a, b, _CMP_LT_OQ); }
+  static bool any(M m) { return m != 0; }
+  static V select(M m, V a, V b) { return _mm512_mask_blend_pd(m, a, b); }
+  static V load(const double* p) { return _mm512_loadu_pd(p); }
+  static void store(double* p, V a) { _mm512_storeu_pd(p, a); }
+};
+#include "models/transfer_lanes.inc"
+}  // namespace avx512
+#pragma GCC pop_options
 #pragma GCC diagnostic pop
 
 bool have_avx2() {
   static const bool supported = __builtin_cpu_supports("avx2") && __builtin_cpu_supports("fma");
+  return supported;
+}
+
+bool have_avx512() {
+  static const bool supported =
+      have_avx2() && __builtin_cpu_supports("avx512f") && __builtin_cpu_supports("avx512dq");
   return supported;
 }
 
@@ -235,10 +156,23 @@ RateAndSlope TransferFunction::rate_and_slope(double x_mV) const {
   return {rate, dw_dx_ * df_dw};
 }
 
+bool TransferFunction::rates_and_slopes_avx2(const double* x_mV, std::size_t n, double* rate,
+                                             double* slope) const {
+  if (!have_avx2()) return false;
+  avx2::rates_and_slopes(parameters_, inverse_d_, dw_dx_, x_mV, n, rate, slope);
+  return true;
+}
+
+bool TransferFunction::uses_avx512() { return have_avx512(); }
+
 void TransferFunction::rates_and_slopes(const double* x_mV, std::size_t n, double* rate,
                                         double* slope) const {
+  if (have_avx512()) {
+    avx512::rates_and_slopes(parameters_, inverse_d_, dw_dx_, x_mV, n, rate, slope);
+    return;
+  }
   if (have_avx2()) {
-    rates_and_slopes_avx2(parameters_, inverse_d_, dw_dx_, x_mV, n, rate, slope);
+    avx2::rates_and_slopes(parameters_, inverse_d_, dw_dx_, x_mV, n, rate, slope);
     return;
   }
   for (std::size_t i = 0; i < n; ++i) {

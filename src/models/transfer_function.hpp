@@ -30,12 +30,18 @@ class TransferFunction {
 
   double rate(double x_mV) const;
   RateAndSlope rate_and_slope(double x_mV) const;
-  /// f and f' at n points at once: rate[i] = f(x[i]), slope[i] = f'(x[i]). On CPUs with AVX2 and
-  /// FMA the points go through 4-lane vector code (neurode's own expm1, tanh from it, the series
-  /// blended in only in the lanes that need it), else through rate_and_slope; either way each point's
-  /// result does not depend on its position or on n, and agrees with rate_and_slope to ~1e-14
-  /// relative. rate and slope must not overlap x.
+  /// f and f' at n points at once: rate[i] = f(x[i]), slope[i] = f'(x[i]). On CPUs with AVX-512 the
+  /// points go through 8-lane vector code, with AVX2 and FMA through the same code on 4 lanes (the
+  /// same bits: neurode's own expm1, tanh from it, the series blended in only in the lanes that need
+  /// it), else through rate_and_slope; either way each point's result does not depend on its
+  /// position or on n, and agrees with rate_and_slope to ~1e-14 relative. rate and slope must not
+  /// overlap x.
   void rates_and_slopes(const double* x_mV, std::size_t n, double* rate, double* slope) const;
+  /// The 4-lane AVX2 code alone, on any CPU with AVX2 and FMA (tests: it must equal the 8-lane
+  /// code bit for bit). Returns false, computing nothing, where the CPU lacks them.
+  bool rates_and_slopes_avx2(const double* x_mV, std::size_t n, double* rate, double* slope) const;
+  /// Whether rates_and_slopes uses the 8-lane AVX-512 code on this CPU.
+  static bool uses_avx512();
   const TransferParameters& parameters() const { return parameters_; }
   /// Where g x = theta (20.4375 mV for the default parameters).
   double singular_point() const { return parameters_.threshold / parameters_.gain; }

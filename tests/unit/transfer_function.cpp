@@ -60,8 +60,9 @@ TEST(TransferFunction, SlopeIsTheDerivativeOfTheRate) {
 // The array version (vector code on AVX2 machines) against the scalar one: across the series
 // region (|s| < 0.1, within ~0.23 mV of the singular point) and its edges, the working range and
 // huge |x|, at every position of the array (vector lanes and the padded tail).
-TEST(TransferFunction, ArrayVersionMatchesTheScalarOne) {
-  models::TransferFunction transfer;
+// Points across the series region (|s| < 0.1, within ~0.23 mV of the singular point) and its
+// edges, the working range and huge |x|.
+std::vector<double> test_points(const models::TransferFunction& transfer) {
   const double x0 = transfer.singular_point();
   std::vector<double> x = {x0, 0.0, -0.0, 1e300, -1e300, 1e6, -1e6};
   for (double h = 1e-15; h < 1e7; h *= 1.07) {
@@ -78,6 +79,12 @@ TEST(TransferFunction, ArrayVersionMatchesTheScalarOne) {
     x.push_back(x0 + edge + h);
     x.push_back(x0 - edge + h);
   }
+  return x;
+}
+
+TEST(TransferFunction, ArrayVersionMatchesTheScalarOne) {
+  models::TransferFunction transfer;
+  const std::vector<double> x = test_points(transfer);
   const double dw_dx = 0.0089 * 48.0 / 80.0;
   for (std::size_t offset = 0; offset < 4; ++offset) {
     const std::size_t n = x.size() - offset;
@@ -99,14 +106,32 @@ TEST(TransferFunction, ArrayVersionMatchesTheScalarOne) {
       std::printf("array vs scalar, max relative difference: rate %.3g, slope %.3g\n", worst_rate,
                   worst_slope);
   }
-  // One point alone (the padded tail) gives what it gives inside a full vector.
+  // One point alone (the padded tail) gives what it gives inside a full group of vectors (32
+  // points with AVX-512, 16 with AVX2) or a single vector.
   double alone_rate, alone_slope;
-  std::vector<double> rate(8), slope(8);
-  transfer.rates_and_slopes(x.data(), 8, rate.data(), slope.data());
-  for (std::size_t i = 0; i < 8; ++i) {
+  std::vector<double> rate(40), slope(40);
+  transfer.rates_and_slopes(x.data(), 40, rate.data(), slope.data());
+  for (std::size_t i = 0; i < 40; ++i) {
     transfer.rates_and_slopes(&x[i], 1, &alone_rate, &alone_slope);
     EXPECT_EQ(alone_rate, rate[i]);
     EXPECT_EQ(alone_slope, slope[i]);
+  }
+}
+
+// The 8-lane AVX-512 code and the 4-lane AVX2 code perform the same operations lane by lane: the
+// same bits at every point, so results do not depend on the CPU's vector width (nor, through the
+// padded tails, on a point's position).
+TEST(TransferFunction, Avx512AndAvx2CodeGiveTheSameBits) {
+  models::TransferFunction transfer;
+  if (!models::TransferFunction::uses_avx512())
+    GTEST_SKIP() << "no AVX-512 on this CPU: one vector code only";
+  const std::vector<double> x = test_points(transfer);
+  std::vector<double> rate(x.size()), slope(x.size()), rate4(x.size()), slope4(x.size());
+  transfer.rates_and_slopes(x.data(), x.size(), rate.data(), slope.data());
+  ASSERT_TRUE(transfer.rates_and_slopes_avx2(x.data(), x.size(), rate4.data(), slope4.data()));
+  for (std::size_t i = 0; i < x.size(); ++i) {
+    ASSERT_EQ(rate[i], rate4[i]) << "x = " << x[i];
+    ASSERT_EQ(slope[i], slope4[i]) << "x = " << x[i];
   }
 }
 
