@@ -1,11 +1,11 @@
 #include "models/additive_noise.hpp"
 
-#include "models/normal_pairs.hpp"
-
 #include <algorithm>
 #include <cmath>
 #include <stdexcept>
 #include <string>
+
+#include "models/normal_pairs.hpp"
 
 namespace neurode::models {
 
