@@ -256,7 +256,7 @@ std::vector<double> read_increasing(const ConfigNode& node, const std::string& n
 
 void read_simulation(const ConfigNode& simulation, SimulationConfig& config) {
   simulation.check_keys({"t_start", "t_end", "output_times", "initial_state", "block_size"});
-  config.block_size = simulation.get_or<unsigned long>("block_size", 0, Bounds::non_negative());
+  config.block_size = simulation.get_or<unsigned long>("block_size", config.block_size, Bounds::at_least(1));
   const double t_start = config.t_start = simulation.get_or("t_start", 0.0);
   const ConfigNode output_times = simulation.child("output_times");
   const ConfigNode t_end_node = simulation.child("t_end");

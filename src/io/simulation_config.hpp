@@ -39,8 +39,9 @@ struct SimulationConfig {
   /// Stochastic runs: noise on V, and `realisations` Wiener paths per trial (trial-major runs).
   models::NoiseSettings noise;
   std::size_t realisations = 1;
-  /// Runs integrated together as one block system (0: all); blocks are spread over MPI ranks.
-  std::size_t block_size = 0;
+  /// Runs integrated together as one block system; the blocks are spread over the MPI ranks. 16
+  /// keeps the vector code busy and still gives every rank work in an ensemble of realisations.
+  std::size_t block_size = 16;
 };
 
 /// The `model:` section (parameters and network) into config.parameters / config.network; shared
