@@ -4,11 +4,13 @@
 #   failed node's job is, and by itself on the time-limit signal), resumes from its checkpoint and
 #   ends with the result of an uninterrupted run, bit for bit, and its plots;
 # - jobs/submit_seed_sweep.sh runs one training per seed as a job array, then the summary job,
-#   which tabulates every seed.
+#   which tabulates every seed;
+# - jobs/simulate.sbatch spreads noise realisations over 2 ranks, to the file of a 1-rank run.
 # Skipped (exit 77) where Slurm is not installed (tools/install-slurm.sh; tools/test.sh installs it).
 set -u
-neurode=$1
-source_dir=$2
+# Absolute paths: the test works in its own directory, and must find the stop script on exit.
+neurode=$(realpath "$1")
+source_dir=$(realpath "$2")
 for program in munged slurmctld slurmd sbatch scontrol squeue; do
   command -v $program >/dev/null || { echo "skipped: $program not installed (bash tools/install-slurm.sh)"; exit 77; }
 done
@@ -111,5 +113,33 @@ assert os.path.getsize(f"{d}/train_xor_tiny-seeds-loss.png") > 0
 print("2 seeds tabulated and plotted")
 PY
 result $? "sweep results and table ($(tail -1 "$tmp/sweep.log"))"
+# 3. An ensemble of noise realisations on 2 ranks equals the same simulation on 1 rank.
+cat >"$tmp/ensemble.yaml" <<'YAML'
+seed: 2
+model: {small_network: true, areas: [{name: mt, columns: 2}]}
+stimulus:
+  times: [0.0, 0.01]
+  segments: [[], [{column: 0, populations: [L4e, L4i], rate: 20}]]
+noise: {sigma: 10, resolution: 1.0e-4, realisations: 6}
+simulation: {t_end: 0.02, output_times: {count: 21}, block_size: 2}
+YAML
+"$neurode" simulate "$tmp/ensemble.yaml" -o "$tmp/ensemble-1.h5" >"$tmp/ensemble.log" 2>&1 ||
+  give_up "ensemble on 1 rank: $(tail -2 "$tmp/ensemble.log")"
+job=$(timeout 60 sbatch --parsable --ntasks=2 "$source_dir/jobs/simulate.sbatch" "$tmp/ensemble.yaml" "$tmp/ensemble-2.h5") ||
+  give_up "sbatch jobs/simulate.sbatch"
+wait_gone "$job" 120 || give_up "simulate job $job still queued after 120 s: $(field "$job" Reason)"
+[ "$(field "$job" JobState)" = COMPLETED ]
+result $? "simulate job completed ($(tail -1 "$tmp/neurode-simulate-$job.log" 2>/dev/null))"
+/usr/bin/python3 - "$tmp" >"$tmp/ensemble-check.log" 2>&1 <<'PY'
+import os, sys, h5py, numpy as np
+d = sys.argv[1]
+one, two = (h5py.File(f"{d}/ensemble-{k}.h5", "r") for k in (1, 2))
+for name in ("V", "a", "r", "realisation"):
+    assert np.array_equal(one["/trajectory/" + name][()], two["/trajectory/" + name][()]), name
+assert two["/provenance"].attrs["mpi_ranks"] == 2, two["/provenance"].attrs["mpi_ranks"]
+assert os.path.getsize(f"{d}/ensemble-2.png") > 0
+print("6 realisations on 2 ranks equal the 1-rank file")
+PY
+result $? "ensemble on 2 ranks ($(tail -1 "$tmp/ensemble-check.log"))"
 echo "$passed passed, $failed failed"
 [ "$failed" -eq 0 ]
