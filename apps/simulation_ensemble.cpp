@@ -9,7 +9,8 @@
 namespace neurode::app {
 namespace {
 
-// Each block travels as a header (success flag, then the statistics) and its T x block-state rows.
+// Each block travels as a header (success flag, then the statistics) and its T x block-state rows
+// (zeros for a failed block).
 constexpr std::size_t kHeader = 8;
 
 void write_header(const solvers::Solution& s, double* out) {
@@ -67,37 +68,35 @@ solvers::Solution simulate_ensemble(const EnsembleSpec& spec) {
                 " (one block): " + s.message;
   }
 
-  // 2. Every block, in block order (gathered on every rank: each rank learns whether one failed).
-  const auto all = mpi::allgather_concatenated(local);
+  // 2. Did every block succeed (all ranks learn it, for one exit code), then every block's rows,
+  //    in block order, on rank 0 only.
+  const bool ok = mpi::all_ranks(failure.empty());
+  const auto all = mpi::gather_concatenated(local);
   solvers::Solution out;
   out.times = spec.output_times;
   out.method = method;
-  bool ok = true;
-  const std::size_t width = spec.runs * spec.states_per_run;
-  const bool root = mpi::is_root();
-  if (root) {
+  if (ok && mpi::is_root()) {
+    const std::size_t width = spec.runs * spec.states_per_run;
     out.state_size = width;
     out.states.resize(T * width);
-  }
-  std::size_t at = 0;
-  for (std::size_t b = 0; b < blocks; ++b) {
-    const std::size_t count = runs_in(b), block_width = count * spec.states_per_run;
-    ok = ok && all[at] == 1.0;
-    add_header(&all[at], out.statistics);
-    if (root)
+    std::size_t at = 0;
+    for (std::size_t b = 0; b < blocks; ++b) {
+      const std::size_t count = runs_in(b), block_width = count * spec.states_per_run;
+      add_header(&all[at], out.statistics);
       for (std::size_t k = 0; k < T; ++k)
         std::copy(&all[at + kHeader + k * block_width], &all[at + kHeader + (k + 1) * block_width],
                   &out.states[k * width + b * block * spec.states_per_run]);
-    at += kHeader + T * block_width;
+      at += kHeader + T * block_width;
+    }
   }
   if (!failure.empty()) throw IntegrationFailure(failure);
   if (!ok) {
     out.status = solvers::SolveStatus::diverged;
     return out;
   }
+  if (!mpi::is_root()) return solvers::Solution{};
   out.valid_rows = T;
   out.time_reached = spec.output_times.back();
-  if (!root) out = solvers::Solution{};
   return out;
 }
 

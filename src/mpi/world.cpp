@@ -1,8 +1,11 @@
 #include "mpi/world.hpp"
 
 #include <algorithm>
+#include <cstdint>
 #include <cstdio>
+#include <limits>
 #include <stdexcept>
+#include <string>
 
 namespace neurode::mpi {
 
@@ -62,5 +65,29 @@ std::vector<double> allgather_concatenated(const std::vector<double>& local, MPI
   std::vector<double> all(static_cast<std::size_t>(offsets.back() + counts.back()));
   MPI_Allgatherv(local.data(), mine, MPI_DOUBLE, all.data(), counts.data(), offsets.data(), MPI_DOUBLE, comm);
   return all;
+}
+
+std::vector<double> gather_concatenated(const std::vector<double>& local, MPI_Comm comm) {
+  const int ranks = size(comm);
+  std::int64_t total = static_cast<std::int64_t>(local.size());
+  MPI_Allreduce(MPI_IN_PLACE, &total, 1, MPI_INT64_T, MPI_SUM, comm);
+  if (total > std::numeric_limits<int>::max())
+    throw std::length_error("gather: " + std::to_string(total) + " values exceed MPI's int counts");
+  int mine = static_cast<int>(local.size());
+  std::vector<int> counts(static_cast<std::size_t>(ranks)), offsets(static_cast<std::size_t>(ranks), 0);
+  MPI_Gather(&mine, 1, MPI_INT, counts.data(), 1, MPI_INT, 0, comm);
+  std::vector<double> all;
+  if (is_root(comm)) {
+    for (std::size_t r = 1; r < counts.size(); ++r) offsets[r] = offsets[r - 1] + counts[r - 1];
+    all.resize(static_cast<std::size_t>(total));
+  }
+  MPI_Gatherv(local.data(), mine, MPI_DOUBLE, all.data(), counts.data(), offsets.data(), MPI_DOUBLE, 0, comm);
+  return all;
+}
+
+bool all_ranks(bool flag, MPI_Comm comm) {
+  int value = flag ? 1 : 0;
+  MPI_Allreduce(MPI_IN_PLACE, &value, 1, MPI_INT, MPI_MIN, comm);
+  return value == 1;
 }
 }  // namespace neurode::mpi

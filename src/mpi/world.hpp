@@ -30,4 +30,9 @@ std::vector<double> gather_rows(const std::vector<double>& local_rows, std::size
 namespace neurode::mpi {
 /// Concatenates every rank's `local` values in rank order, on every rank (sizes may differ).
 std::vector<double> allgather_concatenated(const std::vector<double>& local, MPI_Comm comm = MPI_COMM_WORLD);
+/// The same on rank 0 only (empty elsewhere): results too large to hold on every rank. Throws
+/// std::length_error when the total exceeds MPI's int counts.
+std::vector<double> gather_concatenated(const std::vector<double>& local, MPI_Comm comm = MPI_COMM_WORLD);
+/// Whether `flag` holds on every rank (collective).
+bool all_ranks(bool flag, MPI_Comm comm = MPI_COMM_WORLD);
 }  // namespace neurode::mpi

@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # Stochastic `neurode simulate`: noise realisations spread over 1, 2 and 3 MPI ranks give the same
 # file contents bit for bit, with the trial and realisation of every run; different realisations
-# differ, a deterministic run of the same config equals sigma = 0, and the noise is on V only.
+# differ, a deterministic run of the same config equals sigma = 0, and the noise is on V only; a
+# run that fails on one rank fails the command with exit code 3 and no file.
 set -u
 neurode=$1
 source_dir=$2
@@ -35,6 +36,14 @@ done
 "$neurode" simulate "$tmp/quiet.yaml" -o "$tmp/quiet.h5" >"$tmp/log" 2>&1; result $? "sigma 0 ($(tail -1 "$tmp/log"))"
 "$neurode" simulate "$tmp/deterministic.yaml" -o "$tmp/deterministic.h5" >"$tmp/log" 2>&1
 result $? "deterministic ($(tail -1 "$tmp/log"))"
+# A run that diverges (Euler at 2 ms, above the stability limit) on 2 ranks: exit code 3, the
+# failing runs named, no file.
+printf '%s\nnoise: {sigma: 10, resolution: 2.0e-3, realisations: 3}\nsolver: {method: euler, dt: 2.0e-3}\n' \
+  "$(printf '%s\n' "$base" | grep -v '^solver:')" >"$tmp/diverging.yaml"
+"${mpirun[@]}" -np 2 "$neurode" simulate "$tmp/diverging.yaml" -o "$tmp/diverging.h5" >"$tmp/log" 2>&1
+code=$?
+[ $code -eq 3 ] && grep -q "runs trial .* (one block)" "$tmp/log" && [ ! -e "$tmp/diverging.h5" ]
+result $? "diverging runs on 2 ranks: exit code $code, $(grep -m1 'runs trial' "$tmp/log")"
 /usr/bin/python3 - "$tmp" >"$tmp/check" 2>&1 <<'PY'
 import sys, h5py, numpy as np
 tmp = sys.argv[1]
