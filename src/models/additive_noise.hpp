@@ -32,9 +32,9 @@ struct NoiseSettings {
 };
 
 /// The forcing of one trial's Wiener path: sigma dW / h on each interval of length h = coarsening x
-/// resolution, where dW sums `coarsening` increments of the base grid, each sqrt(resolution) times a
-/// standard normal from normal_pairs.hpp (vector code, the same bits on any CPU). coarsening > 1 gives the
-/// same path seen at a coarser resolution (the strong-convergence test).
+/// resolution, where dW sums `coarsening` increments of the base grid, each sqrt(resolution) times
+/// a standard normal from normal_pairs.hpp (vector code, the same bits on any CPU). coarsening > 1
+/// gives the same path seen at a coarser resolution (the strong-convergence test).
 class WienerForcing {
  public:
   WienerForcing(NoiseSettings settings, std::size_t components, std::size_t coarsening = 1);
