@@ -9,14 +9,9 @@
 namespace neurode::models {
 namespace {
 
-// Philox4x32 constants, as in random_stream.cpp.
-constexpr std::uint32_t kMultiplier0 = 0xD2511F53u;
-constexpr std::uint32_t kMultiplier1 = 0xCD9E8D57u;
-constexpr std::uint32_t kWeyl0 = 0x9E3779B9u;
-constexpr std::uint32_t kWeyl1 = 0xBB67AE85u;
+using philox::kMultiplier0, philox::kMultiplier1, philox::kWeyl0, philox::kWeyl1, philox::kTwoToMinus53;
 
 constexpr double kTwoTo21 = 2097152.0;
-constexpr double kTwoToMinus53 = 1.0 / 9007199254740992.0;
 // ln 2 in two parts (fdlibm's): e ln2_hi is exact for every exponent e of a double.
 constexpr double kLn2Hi = 6.93147180369123816490e-01;
 constexpr double kLn2Lo = 1.90821492927058770002e-10;

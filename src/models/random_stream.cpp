@@ -7,15 +7,7 @@
 namespace neurode::models {
 namespace {
 
-// Philox4x32 constants (Random123 philox.h): the round multipliers and the Weyl key increments
-// (golden ratio and sqrt(3) - 1 in 32-bit fixed point).
-constexpr std::uint32_t kMultiplier0 = 0xD2511F53u;
-constexpr std::uint32_t kMultiplier1 = 0xCD9E8D57u;
-constexpr std::uint32_t kWeyl0 = 0x9E3779B9u;
-constexpr std::uint32_t kWeyl1 = 0xBB67AE85u;
-
-// 2^-53: turns the top 53 bits of a 64-bit word into a double in [0, 1) with every value exact.
-constexpr double kTwoToMinus53 = 1.0 / 9007199254740992.0;
+using philox::kMultiplier0, philox::kMultiplier1, philox::kWeyl0, philox::kWeyl1, philox::kTwoToMinus53;
 
 inline std::uint64_t first_half(const std::array<std::uint32_t, 4>& b) {
   return (static_cast<std::uint64_t>(b[1]) << 32) | b[0];

@@ -15,6 +15,17 @@
 
 namespace neurode::models {
 
+/// Philox4x32 constants (Random123 philox.h): the round multipliers and the Weyl key increments
+/// (golden ratio and sqrt(3) - 1 in 32-bit fixed point); normal_pairs.cpp's vector code uses them too.
+namespace philox {
+constexpr std::uint32_t kMultiplier0 = 0xD2511F53u;
+constexpr std::uint32_t kMultiplier1 = 0xCD9E8D57u;
+constexpr std::uint32_t kWeyl0 = 0x9E3779B9u;
+constexpr std::uint32_t kWeyl1 = 0xBB67AE85u;
+/// 2^-53: turns the top 53 bits of a 64-bit word into a double in [0, 1) with every value exact.
+constexpr double kTwoToMinus53 = 1.0 / 9007199254740992.0;
+}  // namespace philox
+
 /// Philox4x32-10 block function: 4 x 32 random bits for a 128-bit counter and a 64-bit key.
 std::array<std::uint32_t, 4> philox4x32_10(std::array<std::uint32_t, 4> counter,
                                            std::array<std::uint32_t, 2> key);

@@ -4,13 +4,8 @@
 # differ, a deterministic run of the same config equals sigma = 0, and the noise is on V only; a
 # run that fails on one rank fails the command with exit code 3 and no file.
 set -u
-neurode=$1
-source_dir=$2
-tmp=$(mktemp -d)
-trap 'rm -rf "$tmp"' EXIT
-mpirun=(bash "$source_dir/tools/mpirun.sh")
-passed=0 failed=0
-result() { if [ "$1" -eq 0 ]; then passed=$((passed + 1)); else failed=$((failed + 1)); echo "FAILED: $2"; fi; }
+# shellcheck source=tests/support/cli_checks.sh
+source "$(dirname "${BASH_SOURCE[0]}")/../support/cli_checks.sh" "$@"
 
 # Two trials (stimuli) x 3 realisations, blocks of 2 runs: blocks straddle trials and ranks.
 base=$(cat <<'YAML'
@@ -70,5 +65,4 @@ print("; ".join(problems) if problems else f"ok (V moved by up to {dV:.2f} mV)")
 sys.exit(1 if problems else 0)
 PY
 result $? "contents ($(tail -1 "$tmp/check"))"
-echo "$passed passed, $failed failed"
-[ "$failed" -eq 0 ]
+finish

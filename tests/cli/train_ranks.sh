@@ -3,13 +3,8 @@
 # metrics and trajectories), deterministic and stochastic, and a killed run resumes from its
 # checkpoint to the same result.
 set -u
-neurode=$1
-source_dir=$2
-tmp=$(mktemp -d)
-trap 'rm -rf "$tmp"' EXIT
-mpirun=(bash "$source_dir/tools/mpirun.sh")
-passed=0 failed=0
-result() { if [ "$1" -eq 0 ]; then passed=$((passed + 1)); else failed=$((failed + 1)); echo "FAILED: $2"; fi; }
+# shellcheck source=tests/support/cli_checks.sh
+source "$(dirname "${BASH_SOURCE[0]}")/../support/cli_checks.sh" "$@"
 same() {  # a.h5 b.h5: every training dataset bitwise equal (wall times excluded)
   /usr/bin/python3 "$source_dir/tests/support/same_training.py" "$1" "$2"
 }
@@ -42,5 +37,4 @@ else
   same "$tmp/train_xor_tiny-1.h5" "$tmp/resume.h5" >"$tmp/log" 2>&1; result $? "resumed run equals uninterrupted ($(tail -1 "$tmp/log"))"
   [ ! -e "$tmp/resume.h5.checkpoint" ]; result $? "checkpoint removed after success"
 fi
-echo "$passed passed, $failed failed"
-[ "$failed" -eq 0 ]
+finish

@@ -3,12 +3,8 @@
 # bit for bit, and the same stored config text; a bad --seed is refused before any work (exit 2,
 # a line naming --seed, no output file).
 set -u
-neurode=$1
-source_dir=$2
-tmp=$(mktemp -d)
-trap 'rm -rf "$tmp"' EXIT
-passed=0 failed=0
-result() { if [ "$1" -eq 0 ]; then passed=$((passed + 1)); else failed=$((failed + 1)); echo "FAILED: $2"; fi; }
+# shellcheck source=tests/support/cli_checks.sh
+source "$(dirname "${BASH_SOURCE[0]}")/../support/cli_checks.sh" "$@"
 config=$source_dir/tests/data/train_xor_tiny.yaml
 sed 's/^seed: .*/seed: 2/' "$config" >"$tmp/seed2.yaml"
 "$neurode" train "$config" --seed 2 -o "$tmp/flag.h5" >"$tmp/log" 2>&1; result $? "train --seed 2 ($(tail -1 "$tmp/log"))"
@@ -51,5 +47,4 @@ check_refused "expected a whole number >= 0, got '-1'" train "$config" --seed -1
 check_refused "expected a whole number >= 0, got '3x'" train "$config" --seed 3x
 check_refused "expected a whole number >= 0, got '99999999999999999999'" train "$config" --seed 99999999999999999999
 check_refused "option of train only" simulate "$source_dir/inputs/wta_two_columns.yaml" --seed 1
-echo "$passed passed, $failed failed"
-[ "$failed" -eq 0 ]
+finish
