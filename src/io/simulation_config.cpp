@@ -452,6 +452,16 @@ void read_model_section(const ConfigNode& model, const std::string& config_path,
 
 solvers::SolverSettings read_solver_section(const ConfigNode& node) { return read_solver(node); }
 
+void check_noise_and_step(const ConfigNode& noise, const models::NoiseSettings& settings,
+                          const solvers::SolverSettings& solver) {
+  if (!settings.enabled() || solver.adaptive || solver.dt <= settings.resolution_s * (1 + 1e-12)) return;
+  const ConfigNode resolution = noise.child("resolution");
+  (resolution.present() ? resolution : noise)
+      .fail("expected a noise resolution >= the fixed step solver.dt = " + format_number(solver.dt) +
+            " s, got " + format_number(settings.resolution_s) +
+            " s: no step crosses a grid point of the noise, so the step would be cut to the resolution");
+}
+
 models::NoiseSettings read_noise_section(const ConfigNode& node, std::vector<std::string> extra_keys) {
   models::NoiseSettings noise;
   if (!node.present()) return noise;
@@ -486,6 +496,7 @@ SimulationConfig parse_simulation_config(const std::string& text, const std::str
   const ConfigNode noise = root.child("noise");
   config.noise = read_noise_section(noise, {"realisations"});
   config.realisations = noise.get_or<unsigned long>("realisations", 1, Bounds::at_least(1));
+  check_noise_and_step(noise, config.noise, config.solver);
   if (config.realisations > 1 && !config.noise.enabled())
     noise.child("realisations")
         .fail("expected 1 for a deterministic run (noise.sigma = 0): every path is the same");

@@ -52,6 +52,10 @@ solvers::SolverSettings read_solver_section(const ConfigNode& node);
 /// The `noise:` section (sigma, resolution) of a stochastic run; absent: deterministic. `extra_keys`
 /// are further keys the caller reads itself.
 models::NoiseSettings read_noise_section(const ConfigNode& node, std::vector<std::string> extra_keys = {});
+/// Refuses a fixed step longer than the noise's resolution: no step crosses a grid point of the
+/// noise, so such a step would silently become the resolution (names noise.resolution).
+void check_noise_and_step(const ConfigNode& noise, const models::NoiseSettings& settings,
+                          const solvers::SolverSettings& solver);
 
 /// Reads and validates a simulation config. Throws ConfigError (file, key path, line, expectation).
 SimulationConfig load_simulation_config(const std::string& path);

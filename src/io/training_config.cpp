@@ -225,6 +225,7 @@ TrainingConfig parse_training_config(const std::string& text, const std::string&
   config.task.column.initial_jitter =
       root.get_or("initial_jitter", config.task.column.initial_jitter, Bounds::half_open(0.0, 1.0));
   config.training.solver = read_solver_section(root.child("solver"));
+  check_noise_and_step(root.child("noise"), config.task.column.noise, config.training.solver);
   read_gradient(root.child("gradient"), config.training.gradient);
   config.training.gradient.adjoint_solver = config.training.solver;
   read_training(root.child("training"), config.training);

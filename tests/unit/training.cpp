@@ -396,6 +396,12 @@ TEST(TrainingConfig, NoiseSectionIsCheckedAndRefusedForHopf) {
   EXPECT_NE(message(base + "noise: {resolution: 0.001}\n").find("noise.sigma"), std::string::npos);
   EXPECT_NE(message(base + "noise: {sigma: 1, dt: 0.1}\n").find("dt"), std::string::npos);
   EXPECT_NE(message("task: {type: hopf}\nnoise: {sigma: 1}\n").find("column tasks"), std::string::npos);
+  // A fixed step longer than the noise grid would be cut to it: refused, naming the resolution.
+  const std::string euler = "solver: {method: euler, dt: 0.002}\n";
+  EXPECT_NE(message(base + euler + "noise: {sigma: 1, resolution: 0.001}\n").find("noise.resolution"),
+            std::string::npos);
+  EXPECT_NO_THROW(
+      io::parse_training_config(base + euler + "noise: {sigma: 1, resolution: 0.002}\n", "n.yaml"));
 }
 
 }  // namespace
