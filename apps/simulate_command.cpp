@@ -2,14 +2,12 @@
 // the trajectories, the config, the solver statistics and the provenance to one HDF5 file.
 #include <petscsys.h>
 
-#include <numeric>
 #include "commands.hpp"
 #include "io/hdf5_file.hpp"
 #include "io/network_file.hpp"
 #include "io/provenance.hpp"
 #include "io/simulation_config.hpp"
 #include "io/trajectory_output.hpp"
-
 #include "models/additive_noise.hpp"
 #include "models/column_network.hpp"
 #include "mpi/world.hpp"
@@ -71,8 +69,8 @@ Problem from_config(const std::string& path) {
   e.solver = config.solver;
   // Run k is realisation k % R of trial k / R. Its Wiener path is keyed by (seed, realisation x
   // trials + trial): adding realisations or trials keeps the paths of the runs already there.
-  const std::size_t R = p.realisations, trials = p.trials, n = p.populations;
-  e.block_model = [config, weights, constants, R, trials, n](
+  const std::size_t R = p.realisations, trials = p.trials;
+  e.block_model = [config, weights, constants, R, trials](
                       std::size_t first, std::size_t count) -> std::unique_ptr<models::Model> {
     std::vector<models::PiecewiseDrive> drives;
     std::vector<models::RandomStream> paths;
@@ -82,8 +80,7 @@ Problem from_config(const std::string& path) {
     }
     auto model = std::make_unique<models::ColumnNetwork>(weights, constants, std::move(drives));
     if (!config.noise.enabled()) return model;
-    std::vector<std::size_t> membrane(n);
-    std::iota(membrane.begin(), membrane.end(), std::size_t{0});
+    auto membrane = model->membrane_offsets();
     return std::make_unique<models::AdditiveNoise>(std::move(model), config.noise, std::move(membrane),
                                                    std::move(paths), config.t_start,
                                                    config.output_times.back());

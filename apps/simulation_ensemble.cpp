@@ -9,14 +9,12 @@
 namespace neurode::app {
 namespace {
 
-// Each block travels as a header (success flag, then the statistics) and its T x block-state rows
-// (zeros for a failed block).
-constexpr std::size_t kHeader = 8;
+// Each block travels as a header (its solver statistics) and its T x block-state rows.
+constexpr std::size_t kHeader = 7;
 
 void write_header(const solvers::Solution& s, double* out) {
   const auto& st = s.statistics;
-  const double values[kHeader] = {s.ok() ? 1.0 : 0.0,
-                                  static_cast<double>(st.steps),
+  const double values[kHeader] = {static_cast<double>(st.steps),
                                   static_cast<double>(st.rejected_steps),
                                   static_cast<double>(st.rhs_evaluations),
                                   static_cast<double>(st.jacobian_evaluations),
@@ -27,13 +25,13 @@ void write_header(const solvers::Solution& s, double* out) {
 }
 
 void add_header(const double* in, solvers::SolverStatistics& total) {
-  total.steps += static_cast<long>(in[1]);
-  total.rejected_steps += static_cast<long>(in[2]);
-  total.rhs_evaluations += static_cast<long>(in[3]);
-  total.jacobian_evaluations += static_cast<long>(in[4]);
-  total.nonlinear_iterations += static_cast<long>(in[5]);
-  total.linear_iterations += static_cast<long>(in[6]);
-  total.wall_time_s += in[7];
+  total.steps += static_cast<long>(in[0]);
+  total.rejected_steps += static_cast<long>(in[1]);
+  total.rhs_evaluations += static_cast<long>(in[2]);
+  total.jacobian_evaluations += static_cast<long>(in[3]);
+  total.nonlinear_iterations += static_cast<long>(in[4]);
+  total.linear_iterations += static_cast<long>(in[5]);
+  total.wall_time_s += in[6];
 }
 
 }  // namespace
@@ -57,44 +55,47 @@ solvers::Solution simulate_ensemble(const EnsembleSpec& spec) {
     solvers::Integrator integrator(*model, spec.solver);
     const auto s = integrator.solve(spec.t_start, y0, spec.output_times);
     method = s.method;
+    if (!s.ok()) {
+      const std::string runs = count == 1 ? "run " + spec.describe_run(b * block)
+                                          : "runs " + spec.describe_run(b * block) + " to " +
+                                                spec.describe_run(b * block + count - 1) + " (one block)";
+      failure = runs + ": " + s.message;
+      break;
+    }
     const std::size_t offset = local.size();
-    local.resize(offset + kHeader + T * count * spec.states_per_run, 0.0);
+    local.resize(offset + kHeader + T * s.state_size);
     write_header(s, &local[offset]);
-    if (s.ok())
-      std::copy(s.states.begin(), s.states.begin() + static_cast<std::ptrdiff_t>(T * s.state_size),
-                local.begin() + static_cast<std::ptrdiff_t>(offset + kHeader));
-    else if (failure.empty())
-      failure = "runs " + spec.describe_run(b * block) + " to " + spec.describe_run(b * block + count - 1) +
-                " (one block): " + s.message;
+    std::copy(s.states.begin(), s.states.begin() + static_cast<std::ptrdiff_t>(T * s.state_size),
+              local.begin() + static_cast<std::ptrdiff_t>(offset + kHeader));
   }
 
-  // 2. Did every block succeed (all ranks learn it, for one exit code), then every block's rows,
-  //    in block order, on rank 0 only.
-  const bool ok = mpi::all_ranks(failure.empty());
+  // 2. Whether every block succeeded (all ranks learn it, for one exit code); the rank whose block
+  //    failed says why.
+  if (!mpi::all_ranks(failure.empty())) {
+    if (!failure.empty()) throw IntegrationFailure(failure);
+    solvers::Solution failed;
+    failed.status = solvers::SolveStatus::diverged;
+    return failed;
+  }
+
+  // 3. Every block's rows, in block order, on rank 0 only.
   const auto all = mpi::gather_concatenated(local);
+  if (!mpi::is_root()) return solvers::Solution{};
   solvers::Solution out;
   out.times = spec.output_times;
   out.method = method;
-  if (ok && mpi::is_root()) {
-    const std::size_t width = spec.runs * spec.states_per_run;
-    out.state_size = width;
-    out.states.resize(T * width);
-    std::size_t at = 0;
-    for (std::size_t b = 0; b < blocks; ++b) {
-      const std::size_t count = runs_in(b), block_width = count * spec.states_per_run;
-      add_header(&all[at], out.statistics);
-      for (std::size_t k = 0; k < T; ++k)
-        std::copy(&all[at + kHeader + k * block_width], &all[at + kHeader + (k + 1) * block_width],
-                  &out.states[k * width + b * block * spec.states_per_run]);
-      at += kHeader + T * block_width;
-    }
+  const std::size_t width = spec.runs * spec.states_per_run;
+  out.state_size = width;
+  out.states.resize(T * width);
+  std::size_t at = 0;
+  for (std::size_t b = 0; b < blocks; ++b) {
+    const std::size_t count = runs_in(b), block_width = count * spec.states_per_run;
+    add_header(&all[at], out.statistics);
+    for (std::size_t k = 0; k < T; ++k)
+      std::copy(&all[at + kHeader + k * block_width], &all[at + kHeader + (k + 1) * block_width],
+                &out.states[k * width + b * block * spec.states_per_run]);
+    at += kHeader + T * block_width;
   }
-  if (!failure.empty()) throw IntegrationFailure(failure);
-  if (!ok) {
-    out.status = solvers::SolveStatus::diverged;
-    return out;
-  }
-  if (!mpi::is_root()) return solvers::Solution{};
   out.valid_rows = T;
   out.time_reached = spec.output_times.back();
   return out;

@@ -6,7 +6,6 @@
 // loss reads (GradientSettings::keep_forward_states).
 #include <benchmark/benchmark.h>
 
-#include <numeric>
 #include <stdexcept>
 
 #include "models/additive_noise.hpp"
@@ -74,12 +73,10 @@ struct GradientCase {
 void BM_Gradient(benchmark::State& state, GradientCase c) {
   auto p =
       c.task == Task::wta ? neurode::bench::wta_problem(c.trials) : neurode::bench::xor_problem(c.trials);
+  const auto membrane = p.model->membrane_offsets();
   std::unique_ptr<neurode::models::Model> model = std::move(p.model);
   if (c.noise_sigma > 0) {
     // Each solve draws its paths again, as a training step does: the normals are part of the cost.
-    const std::size_t n = model->state_size() / (3 * c.trials);
-    std::vector<std::size_t> membrane(n);
-    std::iota(membrane.begin(), membrane.end(), std::size_t{0});
     std::vector<neurode::models::RandomStream> paths;
     for (std::size_t b = 0; b < c.trials; ++b)
       paths.emplace_back(1, neurode::models::RandomDomain::brownian_path, b);

@@ -1,6 +1,7 @@
 #include "models/column_network.hpp"
 
 #include <algorithm>
+#include <numeric>
 
 #include <stdexcept>
 #include "models/trial_batched_product.hpp"
@@ -93,6 +94,12 @@ ColumnNetwork::ColumnNetwork(NetworkWeights weights, ColumnConstants constants,
   recurrent_group_start_.push_back(recurrent_entries_.size());
   gain_w_.resize(trials_);
   update_drive();
+}
+
+std::vector<std::size_t> ColumnNetwork::membrane_offsets() const {
+  std::vector<std::size_t> offsets(n_);
+  std::iota(offsets.begin(), offsets.end(), std::size_t{0});
+  return offsets;
 }
 
 void ColumnNetwork::update_time_constants() {

@@ -74,6 +74,9 @@ class ColumnNetwork final : public Model {
                                               const ColumnConstants& constants);
 
   std::size_t populations() const { return n_; }
+  /// Where V sits in one trial's block of the state, [0, populations): the components that the
+  /// spec's noise drives (AdditiveNoise).
+  std::vector<std::size_t> membrane_offsets() const;
   const NetworkWeights& weights() const { return weights_; }
   const ColumnConstants& constants() const { return constants_; }
   const TransferFunction& transfer() const { return transfer_; }

@@ -2,7 +2,6 @@
 
 #include <algorithm>
 #include <cmath>
-#include <numeric>
 #include <stdexcept>
 
 #include "models/additive_noise.hpp"
@@ -96,9 +95,7 @@ BatchProblem ColumnTask::make_problem(Split split, const std::vector<std::size_t
   problem.observation_times = observation_times();
   problem.t0 = 0.0;
   if (settings_.noise.enabled()) {
-    // Noise on the membrane potentials V, the first n components of each trial's block.
-    std::vector<std::size_t> membrane(populations());
-    std::iota(membrane.begin(), membrane.end(), std::size_t{0});
+    auto membrane = model->membrane_offsets();
     problem.model = std::make_unique<models::AdditiveNoise>(
         std::move(model), settings_.noise, std::move(membrane), wiener_paths(split, indices, epoch),
         problem.t0, problem.observation_times.back());
