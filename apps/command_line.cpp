@@ -1,6 +1,11 @@
 #include "command_line.hpp"
 
+#include <petscsys.h>
+
+#include <cstdio>
 #include <exception>
+#include <set>
+#include <string>
 #include <string_view>
 
 namespace neurode::app {
@@ -13,7 +18,35 @@ const char* usage() {
                    [--checkpoint-every K] [PETSc options]
   neurode train CONFIG.yaml [-o OUT.h5] [--seed N] [PETSc options]
 PETSc options override the config's solver, e.g. -ts_type rk -ts_rk_type 4 -ts_adapt_type none -ts_dt 1e-4,
--ts_rtol 1e-8 -ts_atol 1e-8, -ts_monitor. Exit codes: 0 success, 2 bad input, 3 integration failed.)";
+-ts_rtol 1e-8 -ts_atol 1e-8, -ts_monitor. Exit codes: 0 success, 1 internal error, 2 bad input,
+3 integration failed, 4 output not written, 5 interrupted (docs/reliability.md).)";
+}
+
+void warn_about_unused_options() {
+  PetscInt count = 0;
+  char** names = nullptr;
+  char** values = nullptr;
+  if (PetscOptionsLeftGet(nullptr, &count, &names, &values) != 0) return;
+  // PETSc sees every argument that starts with '-', neurode's own included.
+  static const std::set<std::string> own = {"o",
+                                            "output",
+                                            "-output",
+                                            "network",
+                                            "-network",
+                                            "gradient",
+                                            "-gradient",
+                                            "checkpoint-every",
+                                            "-checkpoint-every",
+                                            "seed",
+                                            "-seed",
+                                            "h",
+                                            "help",
+                                            "-help"};
+  for (PetscInt i = 0; i < count; ++i)
+    if (!own.count(names[i]))
+      std::fprintf(stderr, "neurode: warning: PETSc option -%s was given but never used (misspelt?)\n",
+                   names[i]);
+  PetscOptionsLeftRestore(nullptr, &count, &names, &values);
 }
 
 CommandLine parse_command_line(int argc, char** argv) {

@@ -27,5 +27,8 @@ class UsageError : public std::runtime_error {
 
 CommandLine parse_command_line(int argc, char** argv);
 const char* usage();
+/// A warning on stderr for every PETSc option given but never used (a misspelt -ts_rtl would
+/// otherwise be ignored in silence); neurode's own options are not PETSc's and are skipped.
+void warn_about_unused_options();
 
 }  // namespace neurode::app

@@ -5,6 +5,7 @@
 #include <cstdio>
 
 #include "commands.hpp"
+#include "exit_codes.hpp"
 #include "io/hdf5_file.hpp"
 #include "io/network_file.hpp"
 #include "io/provenance.hpp"
@@ -19,6 +20,7 @@ int run_gradient(const CommandLine& cl) {
   // 1. The network and its loss.
   if (cl.network.empty()) throw UsageError("gradient needs --network FILE.h5");
   if (cl.output.empty()) throw UsageError("no output file: give -o OUT.h5");
+  on_root_for_all([&] { io::require_writable_directory(cl.output); });
   const io::NetworkFile net = io::load_network_file(cl.network);
   if (net.weights.parameters.empty())
     throw io::Hdf5Error(cl.network + ": no 'grad_entries': nothing to differentiate");
@@ -42,38 +44,40 @@ int run_gradient(const CommandLine& cl) {
   settings.method = solvers::parse_gradient_method(cl.gradient);
   settings.checkpoint_every = cl.checkpoint_every;
   settings.adjoint_solver = solver;
-  if (!mpi::is_root()) return 0;
-  solvers::GradientSolver gradient(model, solver, settings);
-  const auto result = gradient.compute(net.times.front(), net.initial_state, net.times, loss);
-  if (!result.forward.ok()) throw IntegrationFailure(result.forward.message);
+  // One network, one solve: rank 0 computes and writes, the others learn how it ended.
+  on_root_for_all([&] {
+    solvers::GradientSolver gradient(model, solver, settings);
+    const auto result = gradient.compute(net.times.front(), net.initial_state, net.times, loss);
+    throw_unless_solved(result.forward);
 
-  // 3. Write atomically.
-  rusage usage{};
-  getrusage(RUSAGE_SELF, &usage);
-  io::AtomicOutput out(cl.output);
-  auto& file = out.file();
-  file.write_scalar("/gradient/loss", result.loss());
-  file.write("/gradient/dL_dW", result.summed_gradient());
-  std::vector<std::int64_t> entries;
-  for (const auto& p : net.weights.parameters) {
-    entries.push_back(static_cast<std::int64_t>(p.row));
-    entries.push_back(static_cast<std::int64_t>(p.column));
-  }
-  file.write_integers("/gradient/grad_entries", {net.weights.parameters.size(), 2}, entries);
-  file.set_attribute("/gradient", "method", result.method);
-  file.set_attribute("/gradient", "backward_wall_time_s", result.backward_wall_time_s);
-  file.set_attribute("/gradient", "backward_steps", static_cast<double>(result.backward_steps));
-  file.set_attribute("/gradient", "trajectory_bytes", static_cast<double>(result.trajectory_bytes));
-  file.set_attribute("/gradient", "peak_resident_memory_bytes",
-                     static_cast<double>(usage.ru_maxrss) * 1024.0);
-  io::write_trajectory(file, result.forward, net.weights.populations, 1, {"V", "a", "r"});
-  io::write_solver_statistics(file, "/solver", result.forward);
-  file.write_string("/config/text", "network file: " + cl.network);
-  io::write_provenance(file, io::current_provenance(cl.text));
-  out.commit();
-  std::printf("neurode gradient: %s\n  loss %.15g; forward %.3f s, backward %.3f s\n  wrote %s\n",
-              result.method.c_str(), result.loss(), result.forward.statistics.wall_time_s,
-              result.backward_wall_time_s, cl.output.c_str());
+    // 3. Write atomically.
+    rusage usage{};
+    getrusage(RUSAGE_SELF, &usage);
+    io::AtomicOutput out(cl.output);
+    auto& file = out.file();
+    file.write_scalar("/gradient/loss", result.loss());
+    file.write("/gradient/dL_dW", result.summed_gradient());
+    std::vector<std::int64_t> entries;
+    for (const auto& p : net.weights.parameters) {
+      entries.push_back(static_cast<std::int64_t>(p.row));
+      entries.push_back(static_cast<std::int64_t>(p.column));
+    }
+    file.write_integers("/gradient/grad_entries", {net.weights.parameters.size(), 2}, entries);
+    file.set_attribute("/gradient", "method", result.method);
+    file.set_attribute("/gradient", "backward_wall_time_s", result.backward_wall_time_s);
+    file.set_attribute("/gradient", "backward_steps", static_cast<double>(result.backward_steps));
+    file.set_attribute("/gradient", "trajectory_bytes", static_cast<double>(result.trajectory_bytes));
+    file.set_attribute("/gradient", "peak_resident_memory_bytes",
+                       static_cast<double>(usage.ru_maxrss) * 1024.0);
+    io::write_trajectory(file, result.forward, net.weights.populations, 1, {"V", "a", "r"});
+    io::write_solver_statistics(file, "/solver", result.forward);
+    file.write_string("/config/text", "network file: " + cl.network);
+    io::write_provenance(file, io::current_provenance(cl.text));
+    out.commit();
+    std::printf("neurode gradient: %s\n  loss %.15g; forward %.3f s, backward %.3f s\n  wrote %s\n",
+                result.method.c_str(), result.loss(), result.forward.statistics.wall_time_s,
+                result.backward_wall_time_s, cl.output.c_str());
+  });
   return 0;
 }
 

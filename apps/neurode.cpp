@@ -5,31 +5,50 @@
 //   neurode simulate --network ../shared/reference/stiff_60hz.h5 -o stiff.h5 -ts_type bdf
 //   mpirun -np 2 neurode simulate inputs/wta_two_columns.yaml -o wta.h5 -ts_monitor
 //
-// Exit codes: 0 success, 1 internal error, 2 bad input (usage, config, input file), 3 the
-// integration failed (diverged, step-size underflow, step limit).
+// Exit codes (docs/reliability.md): 0 success, 1 internal error, 2 bad input (usage, config, input
+// file, PETSc option), 3 the integration failed (diverged, non-finite, step-size underflow, step
+// limit), 4 an output could not be written, 5 interrupted by SIGINT or SIGTERM.
 #include <mpi.h>
+#include <unistd.h>
 
+#include <chrono>
 #include <cstdio>
 #include <exception>
+#include <thread>
 
 #include "command_line.hpp"
 #include "commands.hpp"
-#include "io/config_error.hpp"
-#include "io/hdf5_file.hpp"
+#include "exit_codes.hpp"
+#include "mpi/interruption.hpp"
 #include "petsc/session.hpp"
 
 namespace {
 
-// One line on stderr, prefixed by the rank when several run; exits all ranks consistently.
+// One line on stderr. Failures of classes 2 to 5 are reached by every rank together (every rank
+// reads the same input, and solves and writes agree on their outcome collectively), so rank 0
+// alone prints them. Should one rank be alone with such a failure after all, the others are stuck
+// in a collective and MPI_Finalize would wait forever: a guard then prints the message with the
+// rank and ends the process, which makes the launcher end the others.
 int fail(int code, const std::string& message, int ranks, int rank) {
-  if (ranks > 1)
-    std::fprintf(stderr, "neurode [rank %d]: %s\n", rank, message.c_str());
-  else
+  using namespace neurode::app;
+  const bool collective = code != kInternalError;
+  if (ranks == 1 || (collective && rank == 0)) {
     std::fprintf(stderr, "neurode: %s\n", message.c_str());
-  std::fflush(stderr);
-  // Every rank reaches the same error for bad input; for anything else one rank may be alone,
-  // and only MPI_Abort keeps the others from waiting forever in a collective.
-  if (ranks > 1 && code != 2 && code != 3) MPI_Abort(MPI_COMM_WORLD, code);
+    std::fflush(stderr);
+  }
+  if (ranks > 1 && !collective) {
+    std::fprintf(stderr, "neurode [rank %d]: %s\n", rank, message.c_str());
+    std::fflush(stderr);
+    MPI_Abort(MPI_COMM_WORLD, code);
+  }
+  if (ranks > 1)
+    std::thread([code, message, rank] {
+      std::this_thread::sleep_for(std::chrono::seconds(20));
+      std::fprintf(stderr, "neurode [rank %d]: %s (the other ranks did not stop with it)\n", rank,
+                   message.c_str());
+      std::fflush(stderr);
+      _exit(code);
+    }).detach();
   return code;
 }
 
@@ -38,6 +57,7 @@ int fail(int code, const std::string& message, int ranks, int rank) {
 int main(int argc, char** argv) {
   // 1. PETSc and MPI; the options database receives every argument (PETSc options included).
   neurode::petsc::Session session(&argc, &argv);
+  neurode::mpi::install_interruption_handlers();
   using namespace neurode;
   try {
     // 2. neurode's own arguments.
@@ -47,22 +67,22 @@ int main(int argc, char** argv) {
       return 0;
     }
     // 3. The command.
-    if (cl.command == "simulate") return app::run_simulate(cl);
-    if (cl.command == "gradient") return app::run_gradient(cl);
-    if (cl.command == "train") return app::run_train(cl);
-    throw app::UsageError("command '" + cl.command + "' is not available in this build");
+    int code = app::kSuccess;
+    if (cl.command == "simulate")
+      code = app::run_simulate(cl);
+    else if (cl.command == "gradient")
+      code = app::run_gradient(cl);
+    else if (cl.command == "train")
+      code = app::run_train(cl);
+    else
+      throw app::UsageError("command '" + cl.command + "' is not available in this build");
+    if (code == app::kSuccess && session.rank() == 0) app::warn_about_unused_options();
+    return code;
   } catch (const app::UsageError& e) {
-    if (session.rank() == 0) std::fprintf(stderr, "%s\n", app::usage());
-    return fail(2, e.what(), session.size(), session.rank());
-  } catch (const io::ConfigError& e) {
-    return fail(2, e.what(), session.size(), session.rank());
-  } catch (const io::Hdf5Error& e) {
-    return fail(2, e.what(), session.size(), session.rank());
-  } catch (const app::IntegrationFailure& e) {
-    return fail(3, e.what(), session.size(), session.rank());
-  } catch (const std::invalid_argument& e) {
-    return fail(2, e.what(), session.size(), session.rank());
-  } catch (const std::exception& e) {
-    return fail(1, e.what(), session.size(), session.rank());
+    return fail(app::kBadInput, std::string(e.what()) + " (neurode --help lists the commands)",
+                session.size(), session.rank());
+  } catch (...) {
+    const auto [code, message] = app::classify_current_exception();
+    return fail(code, message, session.size(), session.rank());
   }
 }

@@ -3,6 +3,7 @@
 #include <petscsys.h>
 
 #include "commands.hpp"
+#include "exit_codes.hpp"
 #include "io/hdf5_file.hpp"
 #include "io/network_file.hpp"
 #include "io/provenance.hpp"
@@ -102,13 +103,13 @@ int run_simulate(const CommandLine& cl) {
   Problem problem = cl.network.empty() ? from_config(cl.inputs.front()) : from_network_file(cl.network);
   const std::string output = !cl.output.empty() ? cl.output : problem.output;
   if (output.empty()) throw UsageError("no output file: give -o OUT.h5");
+  on_root_for_all([&] { io::require_writable_directory(output); });
 
   // 2. Every run, in blocks spread over the ranks, gathered on rank 0.
   const solvers::Solution solution = simulate_ensemble(problem.ensemble);
-  if (!solution.ok()) return 3;  // the rank whose block failed has said why
 
   // 3. Write atomically: a temporary file renamed into place when complete.
-  if (mpi::is_root()) {
+  on_root_for_all([&] {
     io::AtomicOutput out(output);
     auto& file = out.file();
     io::write_trajectory(file, solution, problem.populations, problem.ensemble.runs, problem.variables);
@@ -132,7 +133,7 @@ int run_simulate(const CommandLine& cl) {
         "%.3f s\n  wrote %s\n",
         solution.method.c_str(), problem.ensemble.runs, mpi::size(), s.steps, s.rejected_steps,
         s.rhs_evaluations, s.wall_time_s, output.c_str());
-  }
+  });
   return 0;
 }
 

@@ -1,8 +1,11 @@
 #include "simulation_ensemble.hpp"
 
 #include <algorithm>
+#include <chrono>
+#include <cstdio>
 
 #include "commands.hpp"
+#include "mpi/interruption.hpp"
 #include "mpi/world.hpp"
 #include "solvers/integrator.hpp"
 
@@ -34,6 +37,24 @@ void add_header(const double* in, solvers::SolverStatistics& total) {
   total.wall_time_s += in[6];
 }
 
+// A long ensemble says how far it is, every 10 s, from rank 0's share of the blocks (the ranks'
+// shares are equal to within one block).
+class ProgressReport {
+ public:
+  void block_done(std::size_t done, std::size_t of) {
+    const auto now = std::chrono::steady_clock::now();
+    if (!mpi::is_root() || now - last_ < std::chrono::seconds(10) || done == of) return;
+    last_ = now;
+    const double elapsed = std::chrono::duration<double>(now - start_).count();
+    std::printf("neurode simulate: %zu of %zu blocks on rank 0 done, about %.0f s left\n", done, of,
+                elapsed * static_cast<double>(of - done) / static_cast<double>(done));
+    std::fflush(stdout);
+  }
+
+ private:
+  std::chrono::steady_clock::time_point start_ = std::chrono::steady_clock::now(), last_ = start_;
+};
+
 }  // namespace
 
 solvers::Solution simulate_ensemble(const EnsembleSpec& spec) {
@@ -46,6 +67,7 @@ solvers::Solution simulate_ensemble(const EnsembleSpec& spec) {
   const auto [first, last] = mpi::block_range(blocks, mpi::rank(), mpi::size());
   std::vector<double> local;
   std::string failure, method;
+  ProgressReport progress;
   for (std::size_t b = first; b < last; ++b) {
     const std::size_t count = runs_in(b);
     auto model = spec.block_model(b * block, count);
@@ -55,6 +77,7 @@ solvers::Solution simulate_ensemble(const EnsembleSpec& spec) {
     solvers::Integrator integrator(*model, spec.solver);
     const auto s = integrator.solve(spec.t_start, y0, spec.output_times);
     method = s.method;
+    if (s.status == solvers::SolveStatus::interrupted) break;
     if (!s.ok()) {
       const std::string runs = count == 1 ? "run " + spec.describe_run(b * block)
                                           : "runs " + spec.describe_run(b * block) + " to " +
@@ -67,16 +90,15 @@ solvers::Solution simulate_ensemble(const EnsembleSpec& spec) {
     write_header(s, &local[offset]);
     std::copy(s.states.begin(), s.states.begin() + static_cast<std::ptrdiff_t>(T * s.state_size),
               local.begin() + static_cast<std::ptrdiff_t>(offset + kHeader));
+    progress.block_done(b - first + 1, last - first);
   }
 
-  // 2. Whether every block succeeded (all ranks learn it, for one exit code); the rank whose block
-  //    failed says why.
-  if (!mpi::all_ranks(failure.empty())) {
-    if (!failure.empty()) throw IntegrationFailure(failure);
-    solvers::Solution failed;
-    failed.status = solvers::SolveStatus::diverged;
-    return failed;
-  }
+  // 2. Whether every block succeeded: every rank stops with the same exit code, and rank 0 reports
+  //    the first failure in the words of the rank that saw it.
+  if (mpi::interrupted_anywhere())
+    throw mpi::Interrupted("interrupted by " + mpi::interruption_signal_name() + "; nothing was written");
+  if (const std::string message = mpi::first_message(failure); !message.empty())
+    throw IntegrationFailure(message);
 
   // 3. Every block's rows, in block order, on rank 0 only.
   const auto all = mpi::gather_concatenated(local);

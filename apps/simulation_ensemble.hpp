@@ -29,8 +29,8 @@ struct EnsembleSpec {
 };
 
 /// Every run's trajectory on rank 0 (solution of all runs laid end to end, statistics summed over the
-/// blocks); on other ranks an empty solution. Throws IntegrationFailure on the rank whose block
-/// failed; the other ranks get a solution whose status is not success.
+/// blocks); on other ranks an empty solution. Collective: when a block fails every rank throws
+/// IntegrationFailure with that block's message, and mpi::Interrupted after a signal.
 solvers::Solution simulate_ensemble(const EnsembleSpec& spec);
 
 }  // namespace neurode::app

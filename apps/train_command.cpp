@@ -1,14 +1,20 @@
 // neurode train: trains a task from its YAML config, data-parallel over the MPI ranks, with a
 // progress line per epoch, a checkpoint after every epoch (resumed automatically when the same
 // config is run again) and one HDF5 result file written atomically at the end.
+#include <mpi.h>
+
+#include <cmath>
 #include <cstdio>
 #include <filesystem>
+#include <optional>
 
 #include "commands.hpp"
+#include "exit_codes.hpp"
 #include "io/hdf5_file.hpp"
 #include "io/provenance.hpp"
 #include "io/training_config.hpp"
 #include "io/training_output.hpp"
+#include "mpi/interruption.hpp"
 #include "mpi/world.hpp"
 
 namespace neurode::app {
@@ -30,6 +36,45 @@ std::string progress_line(const train::Task& task, const train::EpochRecord& r, 
   return buffer;
 }
 
+// A checkpoint is resumed only when every rank could read and check it; one that cannot be
+// resumed is set aside (renamed, so that it can still be looked at) and the training starts again,
+// saying so: a requeued job must never fail forever on a damaged file.
+std::optional<train::TrainingState> resume_or_set_aside(const std::string& checkpoint,
+                                                        const io::CheckpointExpectation& expected) {
+  std::optional<train::TrainingState> state;
+  std::string problem;
+  bool other_config = false;
+  try {
+    state = io::read_checkpoint(checkpoint, expected);
+  } catch (const io::UnusableCheckpoint& e) {
+    problem = e.what();
+    other_config = e.other_config();
+  }
+  problem = mpi::first_message(problem);
+  if (problem.empty()) return state;
+  const std::string aside = checkpoint + (other_config ? ".other-config" : ".damaged");
+  MPI_Barrier(MPI_COMM_WORLD);  // every rank has closed it
+  if (mpi::is_root()) {
+    std::error_code error;
+    std::filesystem::rename(checkpoint, aside, error);
+    std::fprintf(
+        stderr,
+        "neurode train: checkpoint %s cannot be resumed (%s); set aside as %s, training from epoch 0\n",
+        checkpoint.c_str(), problem.c_str(), error ? "(could not rename it)" : aside.c_str());
+    std::fflush(stderr);
+  }
+  MPI_Barrier(MPI_COMM_WORLD);
+  return std::nullopt;
+}
+
+// What is kept after a training stops early, for its message.
+std::string kept_checkpoint(const io::TrainingConfig& config, const std::string& checkpoint, int last_epoch) {
+  if (!config.checkpoint) return "checkpoints are off (output.checkpoint: false), so nothing is kept";
+  if (last_epoch == 0) return "no epoch had finished, so there is no checkpoint";
+  return "the checkpoint of epoch " + std::to_string(last_epoch) + " is kept in " + checkpoint +
+         ": rerun the same command to resume from it";
+}
+
 }  // namespace
 
 int run_train(const CommandLine& cl) {
@@ -37,6 +82,7 @@ int run_train(const CommandLine& cl) {
   const io::TrainingConfig config = io::load_training_config(cl.inputs.front(), cl.seed);
   const std::string output = cl.output.empty() ? config.output_file : cl.output;
   const std::string checkpoint = output + ".checkpoint";
+  on_root_for_all([&] { io::require_writable_directory(output); });
   const auto task = train::make_task(config.task);
   train::Trainer trainer(*task, config.training);
   // 2. Start from the task's initial weights, a previous result, or the checkpoint of an
@@ -50,11 +96,19 @@ int run_train(const CommandLine& cl) {
                             "expected a result with " + std::to_string(state.parameters.size()) +
                                 " parameters, " + config.initial_parameters_file + " has " +
                                 std::to_string(previous.values.size()));
+    for (double x : previous.values)
+      if (!std::isfinite(x))
+        throw io::ConfigError(config.path, "initial_parameters", 0,
+                              "expected finite parameters, " + config.initial_parameters_file +
+                                  " holds a non-finite one in /parameters/final");
     state.parameters = previous.values;
   }
   const auto initial = state.parameters;
+  const std::size_t metrics = task->metric_names().size();
   if (config.checkpoint) {
-    if (auto resumed = io::read_checkpoint(checkpoint, config.source_text, task->metric_names().size())) {
+    io::CheckpointExpectation expected{config.source_text, state.parameters.size(),
+                                       state.optimizer_state.size(), metrics, config.training.epochs};
+    if (auto resumed = resume_or_set_aside(checkpoint, expected)) {
       state = std::move(*resumed);
       mpi::print_root("neurode train: resuming from " + checkpoint + " after epoch " +
                       std::to_string(state.epoch));
@@ -65,28 +119,56 @@ int run_train(const CommandLine& cl) {
                   std::to_string(task->samples(train::Split::evaluation)) + " held-out samples, " +
                   std::to_string(mpi::size()) + " MPI rank(s)");
 
-  // 3. Train: a progress line and a checkpoint after every epoch.
+  // 3. Train: a progress line and a checkpoint after every epoch. Training stops early on a signal
+  //    or a failed or non-finite solve, keeping the checkpoint of the last finished epoch.
+  int finished = state.epoch;
   try {
     trainer.run(state, [&](const train::TrainingState& s, const train::EpochRecord& record) {
       mpi::print_root(progress_line(*task, record, config.training.epochs));
-      if (config.checkpoint && mpi::is_root()) io::write_checkpoint(checkpoint, config.source_text, s);
+      if (config.checkpoint)
+        on_root_for_all([&] { io::write_checkpoint(checkpoint, config.source_text, s, metrics); });
+      finished = s.epoch;
     });
+  } catch (const mpi::Interrupted& e) {
+    throw mpi::Interrupted(std::string(e.what()) + " in epoch " + std::to_string(finished + 1) + "; " +
+                           kept_checkpoint(config, checkpoint, finished));
   } catch (const train::TrainingFailure& e) {
-    throw IntegrationFailure(e.what());
+    throw IntegrationFailure(std::string(e.what()) + "; " + kept_checkpoint(config, checkpoint, finished));
+  } catch (const CommandFailure& e) {
+    // A checkpoint could not be written: the previous one is still in place.
+    throw CommandFailure(e.code(),
+                         std::string(e.what()) + "; " + kept_checkpoint(config, checkpoint, finished));
   }
 
   // 4. The final held-out evaluation with trajectories, and the result file.
-  const train::Evaluation evaluation = trainer.evaluate(state.parameters, true);
+  train::Evaluation evaluation;
+  try {
+    evaluation = trainer.evaluate(state.parameters, true);
+  } catch (const mpi::Interrupted& e) {
+    throw mpi::Interrupted(std::string(e.what()) + " in the final evaluation; " +
+                           kept_checkpoint(config, checkpoint, finished));
+  } catch (const train::TrainingFailure& e) {
+    throw IntegrationFailure(std::string(e.what()) + "; " + kept_checkpoint(config, checkpoint, finished));
+  }
+  try {
+    on_root_for_all([&] {
+      io::AtomicOutput out(output);
+      auto& file = out.file();
+      io::write_training(file, *task, state, initial, evaluation);
+      file.write_string("/config/text", config.source_text);
+      file.set_attribute("/training", "solver", config.training.solver.method);
+      file.set_attribute("/training", "gradient", solvers::to_string(config.training.gradient.method));
+      io::write_provenance(file, io::current_provenance(cl.text));
+      out.commit();
+    });
+  } catch (const CommandFailure& e) {
+    throw CommandFailure(e.code(),
+                         std::string(e.what()) + "; " + kept_checkpoint(config, checkpoint, finished));
+  }
   if (mpi::is_root()) {
-    io::AtomicOutput out(output);
-    auto& file = out.file();
-    io::write_training(file, *task, state, initial, evaluation);
-    file.write_string("/config/text", config.source_text);
-    file.set_attribute("/training", "solver", config.training.solver.method);
-    file.set_attribute("/training", "gradient", solvers::to_string(config.training.gradient.method));
-    io::write_provenance(file, io::current_provenance(cl.text));
-    out.commit();
-    std::filesystem::remove(checkpoint);
+    // Only now that the result is in place is the checkpoint no longer needed.
+    std::error_code error;
+    std::filesystem::remove(checkpoint, error);
     double total = 0;
     for (const auto& r : state.history) total += r.seconds;
     std::printf("neurode train: %d epochs in %.1f s; held-out loss %.6e", state.epoch, total,

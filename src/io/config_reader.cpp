@@ -5,6 +5,7 @@
 #include <cmath>
 #include <filesystem>
 #include <fstream>
+#include <limits>
 #include <map>
 #include <sstream>
 #include <type_traits>
@@ -181,8 +182,15 @@ T ConfigNode::as(const Bounds& bounds) const {
     const std::string what =
         std::string(std::is_unsigned_v<T> ? "a non-negative integer" : "an integer") + bounds.describe();
     T value{};
-    if (!is_scalar() || !parse_whole(node_.Scalar(), value) || !bounds.contains(static_cast<double>(value)))
+    if (!is_scalar() || !parse_whole(node_.Scalar(), value) || !bounds.contains(static_cast<double>(value))) {
+      // A whole number that does not fit the type: say where the type ends.
+      long double wide = 0;
+      if (is_scalar() && node_.Scalar().find_first_not_of("+-0123456789") == std::string::npos &&
+          parse_whole(node_.Scalar(), wide) && bounds.contains(static_cast<double>(wide)) &&
+          wide > static_cast<long double>(std::numeric_limits<T>::max()))
+        fail_expected(what + " and at most " + std::to_string(std::numeric_limits<T>::max()));
       fail_expected(what);
+    }
     return value;
   }
 }
@@ -226,7 +234,13 @@ std::string read_config_text(const std::string& path) {
 
 ConfigNode parse_config_text(const std::string& text, const std::string& file) {
   try {
-    return ConfigNode(YAML::Load(text), file);
+    const std::vector<YAML::Node> documents = YAML::LoadAll(text);
+    // yaml-cpp's Load would silently take the first of several documents.
+    if (documents.size() > 1)
+      throw ConfigError(file, "", line_of(documents[1], 0),
+                        "expected one YAML document, got " + std::to_string(documents.size()) +
+                            " (a '---' line starts another)");
+    return ConfigNode(documents.empty() ? YAML::Node() : documents.front(), file);
   } catch (const YAML::Exception& e) {
     // ParserException and friends carry a 0-based mark; null when yaml-cpp does not know it.
     throw ConfigError(file, "", e.mark.is_null() ? 0 : e.mark.line + 1, "expected valid YAML, got: " + e.msg);

@@ -1,8 +1,13 @@
 #include "io/hdf5_file.hpp"
 
+#include <fcntl.h>
+#include <signal.h>
 #include <unistd.h>
 
+#include <cerrno>
+#include <cmath>
 #include <cstdio>
+#include <cstring>
 #include <filesystem>
 
 namespace neurode::io {
@@ -48,19 +53,64 @@ hid_t intermediate_groups() {
 
 }  // namespace
 
-Hdf5File::Hdf5File(const std::string& path, Mode mode) : path_(path) {
+Hdf5File::Hdf5File(const std::string& path, Mode mode, std::string display_name)
+    : path_(path), name_(display_name.empty() ? path : std::move(display_name)), mode_(mode) {
   H5Eset_auto2(H5E_DEFAULT, nullptr, nullptr);  // errors become exceptions with our own messages
   if (mode == Mode::read) {
     if (!std::filesystem::exists(path)) throw Hdf5Error(path + ": no such file");
     file_ = H5Fopen(path.c_str(), H5F_ACC_RDONLY, H5P_DEFAULT);
-  } else {
-    file_ = H5Fcreate(path.c_str(), H5F_ACC_TRUNC, H5P_DEFAULT, H5P_DEFAULT);
+    if (file_ < 0) throw Hdf5Error(path + ": cannot open as HDF5");
+    return;
   }
-  if (file_ < 0) throw Hdf5Error(path + ": cannot " + (mode == Mode::read ? "open" : "create") + " as HDF5");
+  hid_t access = H5P_DEFAULT;
+  if (mode == Mode::in_memory) {
+    // The core driver without a backing store: HDF5 never touches the disk, so a full disk cannot
+    // leave its metadata cache half-flushed (after which HDF5 crashes at exit).
+    access = H5Pcreate(H5P_FILE_ACCESS);
+    H5Pset_fapl_core(access, 1 << 20, 0);
+  }
+  file_ = H5Fcreate(path.c_str(), H5F_ACC_TRUNC, H5P_DEFAULT, access);
+  if (access != H5P_DEFAULT) H5Pclose(access);
+  if (file_ < 0) {
+    if (mode == Mode::create) std::remove(path.c_str());  // HDF5 may have made an empty file
+    fail_write("cannot create the file");
+  }
+}
+
+std::vector<unsigned char> Hdf5File::image() const {
+  if (H5Fflush(file_, H5F_SCOPE_GLOBAL) < 0) fail_write("cannot flush the file");
+  const ssize_t size = H5Fget_file_image(file_, nullptr, 0);
+  if (size < 0) fail_write("cannot form the file image");
+  std::vector<unsigned char> bytes(static_cast<std::size_t>(size));
+  if (H5Fget_file_image(file_, bytes.data(), bytes.size()) != size) fail_write("cannot form the file image");
+  return bytes;
 }
 
 Hdf5File::~Hdf5File() {
   if (file_ >= 0) H5Fclose(file_);
+}
+
+void Hdf5File::close() {
+  if (file_ < 0) return;
+  const hid_t file = file_;
+  file_ = -1;
+  // H5Fclose writes the metadata still cached: this is where a full disk shows for small files.
+  if (H5Fclose(file) < 0) fail_write("cannot write the file (is the file system full?)");
+}
+
+void Hdf5File::fail_write(const std::string& what) const {
+  // HDF5 does not keep errno: tell the likely causes apart by looking at the directory.
+  std::string reason = " (an I/O error)";
+  const std::filesystem::path directory = std::filesystem::absolute(name_).parent_path();
+  std::error_code error;
+  if (!std::filesystem::is_directory(directory, error))
+    reason = ": the directory " + directory.string() + " does not exist";
+  else if (::access(directory.c_str(), W_OK) != 0)
+    reason = ": no permission to write in " + directory.string();
+  else if (const auto space = std::filesystem::space(directory, error);
+           !error && space.available < (1u << 20))
+    reason = ": the file system is full (" + std::to_string(space.available / 1024) + " KiB free)";
+  throw OutputError(name_ + ": " + what + reason);
 }
 
 bool Hdf5File::has(const std::string& object_path) const {
@@ -150,22 +200,27 @@ std::string Hdf5File::read_string_attribute(const std::string& object_path, cons
 void Hdf5File::create_group(const std::string& group) {
   if (has(group)) return;
   hid_t g = H5Gcreate2(file_, group.c_str(), intermediate_groups(), H5P_DEFAULT, H5P_DEFAULT);
-  if (g < 0) throw Hdf5Error(path_ + ": cannot create group '" + group + "'");
+  if (g < 0) fail_write("cannot create group '" + group + "'");
   H5Gclose(g);
 }
 
-void Hdf5File::write(const std::string& dataset, const std::vector<std::size_t>& shape,
-                     const double* values) {
+void Hdf5File::write(const std::string& dataset, const std::vector<std::size_t>& shape, const double* values,
+                     FiniteCheck check) {
+  std::size_t count = 1;
+  for (auto s : shape) count *= s;
+  for (std::size_t i = 0; i < count; ++i)
+    if (!std::isfinite(values[i]) && !(check == FiniteCheck::nan_allowed && std::isnan(values[i])))
+      throw NonFiniteResult(name_ + ": dataset '" + dataset + "' would hold a non-finite value (" +
+                            std::to_string(values[i]) + " at element " + std::to_string(i) +
+                            "); nothing was written");
   std::vector<hsize_t> dims(shape.begin(), shape.end());
   Space space(shape.empty() ? H5Screate(H5S_SCALAR)
                             : H5Screate_simple(static_cast<int>(dims.size()), dims.data(), nullptr));
   Dataset d(H5Dcreate2(file_, dataset.c_str(), H5T_IEEE_F64LE, space.id, intermediate_groups(), H5P_DEFAULT,
                        H5P_DEFAULT));
-  if (d.id < 0) throw Hdf5Error(path_ + ": cannot create dataset '" + dataset + "'");
-  std::size_t count = 1;
-  for (auto s : shape) count *= s;
+  if (d.id < 0) fail_write("cannot create dataset '" + dataset + "'");
   if (count > 0 && H5Dwrite(d.id, H5T_NATIVE_DOUBLE, H5S_ALL, H5S_ALL, H5P_DEFAULT, values) < 0)
-    throw Hdf5Error(path_ + ": cannot write dataset '" + dataset + "'");
+    fail_write("cannot write dataset '" + dataset + "'");
 }
 
 void Hdf5File::write_integers(const std::string& dataset, const std::vector<std::size_t>& shape,
@@ -175,9 +230,9 @@ void Hdf5File::write_integers(const std::string& dataset, const std::vector<std:
                             : H5Screate_simple(static_cast<int>(dims.size()), dims.data(), nullptr));
   Dataset d(H5Dcreate2(file_, dataset.c_str(), H5T_STD_I64LE, space.id, intermediate_groups(), H5P_DEFAULT,
                        H5P_DEFAULT));
-  if (d.id < 0) throw Hdf5Error(path_ + ": cannot create dataset '" + dataset + "'");
+  if (d.id < 0) fail_write("cannot create dataset '" + dataset + "'");
   if (!values.empty() && H5Dwrite(d.id, H5T_NATIVE_INT64, H5S_ALL, H5S_ALL, H5P_DEFAULT, values.data()) < 0)
-    throw Hdf5Error(path_ + ": cannot write dataset '" + dataset + "'");
+    fail_write("cannot write dataset '" + dataset + "'");
 }
 
 void Hdf5File::write_string(const std::string& dataset, const std::string& text) {
@@ -193,11 +248,11 @@ void Hdf5File::write_strings(const std::string& dataset, const std::vector<std::
   Space space(scalar ? H5Screate(H5S_SCALAR) : H5Screate_simple(1, &count, nullptr));
   Dataset d(
       H5Dcreate2(file_, dataset.c_str(), type.id, space.id, intermediate_groups(), H5P_DEFAULT, H5P_DEFAULT));
-  if (d.id < 0) throw Hdf5Error(path_ + ": cannot create dataset '" + dataset + "'");
+  if (d.id < 0) fail_write("cannot create dataset '" + dataset + "'");
   std::vector<const char*> pointers;
   for (const auto& t : texts) pointers.push_back(t.c_str());
   if (!pointers.empty() && H5Dwrite(d.id, type.id, H5S_ALL, H5S_ALL, H5P_DEFAULT, pointers.data()) < 0)
-    throw Hdf5Error(path_ + ": cannot write dataset '" + dataset + "'");
+    fail_write("cannot write dataset '" + dataset + "'");
 }
 
 void Hdf5File::set_attribute(const std::string& object_path, const std::string& name,
@@ -210,40 +265,105 @@ void Hdf5File::set_attribute(const std::string& object_path, const std::string& 
     H5Adelete_by_name(file_, object_path.c_str(), name.c_str(), H5P_DEFAULT);
   Attribute a(H5Acreate_by_name(file_, object_path.c_str(), name.c_str(), type.id, space.id, H5P_DEFAULT,
                                 H5P_DEFAULT, H5P_DEFAULT));
-  if (a.id < 0) throw Hdf5Error(path_ + ": cannot set attribute '" + name + "' on '" + object_path + "'");
+  if (a.id < 0) fail_write("cannot set attribute '" + name + "' on '" + object_path + "'");
   const char* text = value.c_str();
-  H5Awrite(a.id, type.id, &text);
+  if (H5Awrite(a.id, type.id, &text) < 0) fail_write("cannot write attribute '" + name + "'");
 }
 
 void Hdf5File::set_attribute(const std::string& object_path, const std::string& name, double value) {
+  if (!std::isfinite(value))
+    throw NonFiniteResult(name_ + ": attribute '" + name + "' of '" + object_path +
+                          "' would hold a non-finite value; nothing was written");
   Space space(H5Screate(H5S_SCALAR));
   if (H5Aexists_by_name(file_, object_path.c_str(), name.c_str(), H5P_DEFAULT) > 0)
     H5Adelete_by_name(file_, object_path.c_str(), name.c_str(), H5P_DEFAULT);
   Attribute a(H5Acreate_by_name(file_, object_path.c_str(), name.c_str(), H5T_IEEE_F64LE, space.id,
                                 H5P_DEFAULT, H5P_DEFAULT, H5P_DEFAULT));
-  if (a.id < 0) throw Hdf5Error(path_ + ": cannot set attribute '" + name + "' on '" + object_path + "'");
-  H5Awrite(a.id, H5T_NATIVE_DOUBLE, &value);
+  if (a.id < 0) fail_write("cannot set attribute '" + name + "' on '" + object_path + "'");
+  if (H5Awrite(a.id, H5T_NATIVE_DOUBLE, &value) < 0) fail_write("cannot write attribute '" + name + "'");
 }
 
 AtomicOutput::AtomicOutput(std::string final_path) : final_path_(std::move(final_path)) {
+  require_writable_directory(final_path_);
+  remove_abandoned_temporaries(final_path_);
   temporary_path_ = final_path_ + ".tmp" + std::to_string(::getpid());
-  file_ = std::make_unique<Hdf5File>(temporary_path_, Hdf5File::Mode::create);
+  file_ = std::make_unique<Hdf5File>(temporary_path_, Hdf5File::Mode::in_memory, final_path_);
 }
 
 AtomicOutput::~AtomicOutput() {
-  if (!committed_) {
-    file_.reset();
-    std::remove(temporary_path_.c_str());
-  }
+  if (!committed_ && wrote_temporary_) std::remove(temporary_path_.c_str());
 }
 
+namespace {
+
+// Writes all of `bytes` to a new file at `path` and syncs it; returns errno's text on failure.
+std::string write_and_sync(const std::string& path, const std::vector<unsigned char>& bytes) {
+  const int fd = ::open(path.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0666);
+  if (fd < 0) return std::strerror(errno);
+  std::size_t done = 0;
+  while (done < bytes.size()) {
+    const ssize_t n = ::write(fd, bytes.data() + done, bytes.size() - done);
+    if (n < 0 && errno == EINTR) continue;
+    if (n <= 0) {
+      const std::string reason = n < 0 ? std::strerror(errno) : "nothing written";
+      ::close(fd);
+      return reason;
+    }
+    done += static_cast<std::size_t>(n);
+  }
+  // The data must be on disk before the rename makes it the result: after a crash of the node the
+  // name would otherwise point at a file with holes.
+  if (::fsync(fd) != 0) {
+    const std::string reason = std::strerror(errno);
+    ::close(fd);
+    return reason;
+  }
+  if (::close(fd) != 0) return std::strerror(errno);
+  return {};
+}
+
+}  // namespace
+
 void AtomicOutput::commit() {
-  file_.reset();  // flushes and closes
+  const std::vector<unsigned char> bytes = file_->image();
+  file_->close();
+  wrote_temporary_ = true;
+  if (const std::string reason = write_and_sync(temporary_path_, bytes); !reason.empty()) {
+    std::remove(temporary_path_.c_str());
+    wrote_temporary_ = false;
+    throw OutputError(final_path_ + ": cannot write the file: " + reason);
+  }
   std::error_code error;
   std::filesystem::rename(temporary_path_, final_path_, error);
   if (error)
-    throw Hdf5Error("cannot move " + temporary_path_ + " to " + final_path_ + ": " + error.message());
+    throw OutputError(final_path_ + ": cannot move the finished file into place: " + error.message());
   committed_ = true;
+}
+
+void require_writable_directory(const std::string& path) {
+  const std::filesystem::path directory = std::filesystem::absolute(path).parent_path();
+  std::error_code error;
+  if (!std::filesystem::is_directory(directory, error))
+    throw OutputError(path + ": cannot write: the directory " + directory.string() + " does not exist");
+  if (::access(directory.c_str(), W_OK) != 0)
+    throw OutputError(path + ": cannot write: no permission to write in " + directory.string());
+}
+
+void remove_abandoned_temporaries(const std::string& final_path) {
+  const std::filesystem::path final_name(final_path);
+  const std::filesystem::path directory = final_name.has_parent_path() ? final_name.parent_path() : ".";
+  const std::string prefix = final_name.filename().string() + ".tmp";
+  std::error_code error;
+  for (const auto& entry : std::filesystem::directory_iterator(directory, error)) {
+    const std::string name = entry.path().filename().string();
+    if (name.size() <= prefix.size() || name.compare(0, prefix.size(), prefix) != 0) continue;
+    const std::string digits = name.substr(prefix.size());
+    if (digits.size() > 9 || digits.find_first_not_of("0123456789") != std::string::npos) continue;
+    const pid_t pid = static_cast<pid_t>(std::stol(digits));
+    // ESRCH: no such process, so nobody will finish or remove this file.
+    if (pid != ::getpid() && ::kill(pid, 0) != 0 && errno == ESRCH)
+      std::filesystem::remove(entry.path(), error);
+  }
 }
 
 }  // namespace neurode::io

@@ -20,20 +20,45 @@ struct Array {
   double at(std::size_t r, std::size_t c) const { return values[r * cols() + c]; }
 };
 
+/// A file that cannot be read as expected (missing, not HDF5, a dataset of the wrong type or shape):
+/// bad input, exit code 2.
 class Hdf5Error : public std::runtime_error {
  public:
   using std::runtime_error::runtime_error;
 };
 
+/// An output that cannot be written (full disk, missing directory, no permission): exit code 4.
+class OutputError : public std::runtime_error {
+ public:
+  using std::runtime_error::runtime_error;
+};
+
+/// A non-finite number about to be written as a result: the computation failed (exit code 3). No
+/// output holds NaN or infinity unless a dataset documents it (FiniteCheck::nan_allowed).
+class NonFiniteResult : public std::runtime_error {
+ public:
+  using std::runtime_error::runtime_error;
+};
+
+enum class FiniteCheck { required, nan_allowed };
+
 class Hdf5File {
  public:
-  enum class Mode { read, create };
-  Hdf5File(const std::string& path, Mode mode);
+  /// create: a new file on disk; in_memory: a file held in memory until image() is taken.
+  enum class Mode { read, create, in_memory };
+  /// `display_name` is the name messages use (default: `path`): an output written under a
+  /// temporary name is reported under the name the user gave.
+  Hdf5File(const std::string& path, Mode mode, std::string display_name = {});
+  /// Closes without checking (an error path); call close() to know that the data reached the disk.
   ~Hdf5File();
   Hdf5File(const Hdf5File&) = delete;
   Hdf5File& operator=(const Hdf5File&) = delete;
 
   const std::string& path() const { return path_; }
+  /// Flushes and closes; throws OutputError when HDF5 cannot (e.g. the file system is full).
+  void close();
+  /// The bytes of the whole file as it stands (Mode::in_memory).
+  std::vector<unsigned char> image() const;
   bool has(const std::string& object_path) const;
   Array read(const std::string& dataset) const;  ///< any numeric type, converted to double
   double read_scalar(const std::string& dataset) const;
@@ -42,8 +67,10 @@ class Hdf5File {
   double read_attribute(const std::string& object_path, const std::string& name) const;
   std::string read_string_attribute(const std::string& object_path, const std::string& name) const;
 
-  /// Creates intermediate groups as needed. shape {} writes a scalar.
-  void write(const std::string& dataset, const std::vector<std::size_t>& shape, const double* values);
+  /// Creates intermediate groups as needed. shape {} writes a scalar. Throws NonFiniteResult for a
+  /// non-finite value unless `check` allows NaN, and OutputError when the write fails.
+  void write(const std::string& dataset, const std::vector<std::size_t>& shape, const double* values,
+             FiniteCheck check = FiniteCheck::required);
   void write(const std::string& dataset, const std::vector<double>& values) {
     write(dataset, {values.size()}, values.data());
   }
@@ -57,13 +84,19 @@ class Hdf5File {
   void create_group(const std::string& group);
 
  private:
-  std::string path_;
+  /// Throws OutputError naming the file and `what` ("cannot write dataset '/x'").
+  [[noreturn]] void fail_write(const std::string& what) const;
+
+  std::string path_, name_;
   hid_t file_ = -1;
+  Mode mode_;
 };
 
-/// A file written under a temporary name in the same directory and renamed over the final name by
-/// commit(), so that a killed run never leaves a half-written result. Without commit() the
-/// temporary file is removed.
+/// An output built in memory and, by commit(), written under a temporary name in the same directory
+/// (FINAL.tmpPID), synced, and renamed over the final name, so that a killed run or a full disk
+/// never leaves a half-written result, and a write error is reported with the system's reason. The
+/// directory is checked when the output is made, so a bad path fails before the work. Temporary
+/// files of the same output left by processes that no longer run (SIGKILL) are removed then too.
 class AtomicOutput {
  public:
   explicit AtomicOutput(std::string final_path);
@@ -73,13 +106,21 @@ class AtomicOutput {
 
   Hdf5File& file() { return *file_; }
   const std::string& temporary_path() const { return temporary_path_; }
-  /// Closes and renames into place; throws on failure.
+  /// Closes, syncs and renames into place; throws OutputError on any failure, leaving the final
+  /// name as it was.
   void commit();
 
  private:
   std::string final_path_, temporary_path_;
   std::unique_ptr<Hdf5File> file_;
   bool committed_ = false;
+  bool wrote_temporary_ = false;
 };
+
+/// Removes FINAL.tmpPID files whose process no longer runs (a run killed while writing FINAL).
+void remove_abandoned_temporaries(const std::string& final_path);
+/// Throws OutputError unless the directory of `path` exists and may be written: commands call it
+/// before their work, so that a training does not find out at its end.
+void require_writable_directory(const std::string& path);
 
 }  // namespace neurode::io

@@ -416,7 +416,8 @@ solvers::SolverSettings read_solver(const ConfigNode& node) {
   s.dt = node.get_or("dt", s.dt, Bounds::positive());
   s.rtol = node.get_or("rtol", s.rtol, Bounds::positive());
   s.atol = node.get_or("atol", s.atol, Bounds::positive());
-  s.theta = node.get_or("theta", s.theta, Bounds::closed(0.0, 1.0));
+  // PETSc's theta method takes theta in (0, 1]: theta = 0 would be forward Euler (method: euler).
+  s.theta = node.get_or("theta", s.theta, Bounds{0.0, 1.0, true, false});
   s.bdf_order = node.get_or("bdf_order", s.bdf_order, Bounds::closed(1, 6));
   s.dt_min = node.get_or("dt_min", s.dt_min, Bounds::positive());
   s.max_steps = node.get_or("max_steps", s.max_steps, Bounds::at_least(1));

@@ -92,50 +92,97 @@ void write_training(Hdf5File& file, const train::Task& task, const train::Traini
 }
 
 void write_checkpoint(const std::string& path, const std::string& config_text,
-                      const train::TrainingState& state) {
+                      const train::TrainingState& state, std::size_t metrics) {
   AtomicOutput out(path);
   auto& f = out.file();
   f.write_string("/config_text", config_text);
   f.write_scalar("/epoch", state.epoch);
   f.write("/parameters", state.parameters);
   f.write("/optimizer_state", state.optimizer_state);
-  std::size_t metrics = 0;
-  for (const auto& r : state.history) metrics = std::max(metrics, r.metrics.size());
   const auto table = history_table(state, metrics);
-  f.write("/history", {state.history.size(), kFixedColumns + metrics}, table.data());
+  // NaN marks the held-out columns of epochs without an evaluation.
+  f.write("/history", {state.history.size(), kFixedColumns + metrics}, table.data(),
+          FiniteCheck::nan_allowed);
   std::vector<double> epochs(state.snapshot_epochs.begin(), state.snapshot_epochs.end());
   f.write("/snapshot_epochs", epochs);
   f.write("/snapshots", state.snapshots);
   out.commit();
 }
 
-std::optional<train::TrainingState> read_checkpoint(const std::string& path, const std::string& config_text,
-                                                    std::size_t metrics) {
-  if (!std::filesystem::exists(path)) return std::nullopt;
-  Hdf5File f(path, Hdf5File::Mode::read);
-  if (f.read_text("/config_text") != config_text) return std::nullopt;
+namespace {
+
+void require(bool condition, const std::string& reason) {
+  if (!condition) throw UnusableCheckpoint(reason, false);
+}
+
+std::vector<double> finite_values(const Hdf5File& f, const std::string& dataset, std::size_t count) {
+  const Array a = f.read(dataset);
+  require(a.values.size() == count, "'" + dataset + "' has " + std::to_string(a.values.size()) +
+                                        " values, this training needs " + std::to_string(count));
+  for (double x : a.values) require(std::isfinite(x), "'" + dataset + "' holds a non-finite value");
+  return a.values;
+}
+
+train::TrainingState read_checked(const Hdf5File& f, const CheckpointExpectation& expected) {
+  if (f.read_text("/config_text") != expected.config_text)
+    throw UnusableCheckpoint("it was written for a different config", true);
   train::TrainingState state;
-  state.epoch = static_cast<int>(f.read_scalar("/epoch"));
-  state.parameters = f.read("/parameters").values;
-  state.optimizer_state = f.read("/optimizer_state").values;
+  const double epoch = f.read_scalar("/epoch");
+  require(epoch == std::floor(epoch) && epoch >= 0 && epoch <= expected.epochs,
+          "its epoch " + std::to_string(epoch) + " is not a whole number in [0, " +
+              std::to_string(expected.epochs) + "]");
+  state.epoch = static_cast<int>(epoch);
+  state.parameters = finite_values(f, "/parameters", expected.parameters);
+  state.optimizer_state = finite_values(f, "/optimizer_state", expected.optimizer_state);
+  const std::size_t width = kFixedColumns + expected.metrics;
   const Array history = f.read("/history");
-  for (std::size_t e = 0; e < history.rows() && history.values.size() > 0; ++e) {
+  require(history.values.size() == static_cast<std::size_t>(state.epoch) * width,
+          "'/history' does not hold " + std::to_string(state.epoch) + " epochs of " + std::to_string(width) +
+              " columns");
+  for (std::size_t e = 0; e < static_cast<std::size_t>(state.epoch); ++e) {
+    const double* row = &history.values[e * width];
     train::EpochRecord r;
-    r.epoch = static_cast<int>(history.at(e, 0));
-    r.loss = history.at(e, 1);
-    r.gradient_norm = history.at(e, 2);
-    r.learning_rate = history.at(e, 3);
-    r.seconds = history.at(e, 4);
-    r.evaluated = history.at(e, 5) != 0.0;
-    r.evaluation_loss = history.at(e, 6);
-    if (r.evaluated)
-      for (std::size_t m = 0; m < metrics && kFixedColumns + m < history.cols(); ++m)
-        r.metrics.push_back(history.at(e, kFixedColumns + m));
+    require(row[0] == static_cast<double>(e + 1),
+            "'/history' row " + std::to_string(e) + " is not epoch " + std::to_string(e + 1));
+    r.epoch = static_cast<int>(e + 1);
+    r.loss = row[1];
+    r.gradient_norm = row[2];
+    r.learning_rate = row[3];
+    r.seconds = row[4];
+    r.evaluated = row[5] != 0.0;
+    r.evaluation_loss = row[6];
+    for (std::size_t k = 0; k < 5; ++k) require(std::isfinite(row[k]), "'/history' holds a non-finite value");
+    if (r.evaluated) {
+      require(std::isfinite(r.evaluation_loss), "'/history' holds a non-finite held-out loss");
+      for (std::size_t m = 0; m < expected.metrics; ++m) r.metrics.push_back(row[kFixedColumns + m]);
+    }
     state.history.push_back(r);
   }
-  for (double e : f.read("/snapshot_epochs").values) state.snapshot_epochs.push_back(static_cast<int>(e));
-  state.snapshots = f.read("/snapshots").values;
+  const Array snapshot_epochs = f.read("/snapshot_epochs");
+  for (double e : snapshot_epochs.values) {
+    require(e == std::floor(e) && e >= 1 && e <= state.epoch,
+            "'/snapshot_epochs' holds an epoch out of range");
+    state.snapshot_epochs.push_back(static_cast<int>(e));
+  }
+  state.snapshots = finite_values(f, "/snapshots", state.snapshot_epochs.size() * expected.parameters);
   return state;
+}
+
+}  // namespace
+
+std::optional<train::TrainingState> read_checkpoint(const std::string& path,
+                                                    const CheckpointExpectation& expected) {
+  std::error_code error;
+  if (!std::filesystem::exists(path, error)) return std::nullopt;
+  try {
+    const Hdf5File f(path, Hdf5File::Mode::read);
+    return read_checked(f, expected);
+  } catch (const Hdf5Error& e) {
+    // Messages of the reader start with the path; the caller names the file itself.
+    std::string reason = e.what();
+    if (reason.rfind(path + ": ", 0) == 0) reason.erase(0, path.size() + 2);
+    throw UnusableCheckpoint(reason, false);
+  }
 }
 
 }  // namespace neurode::io

@@ -91,3 +91,17 @@ bool all_ranks(bool flag, MPI_Comm comm) {
   return value == 1;
 }
 }  // namespace neurode::mpi
+
+namespace neurode::mpi {
+std::string first_message(const std::string& local, MPI_Comm comm) {
+  const int ranks = size(comm);
+  int from = local.empty() ? ranks : rank(comm);
+  MPI_Allreduce(MPI_IN_PLACE, &from, 1, MPI_INT, MPI_MIN, comm);
+  if (from == ranks) return {};
+  int length = static_cast<int>(local.size());
+  MPI_Bcast(&length, 1, MPI_INT, from, comm);
+  std::string message = rank(comm) == from ? local : std::string(static_cast<std::size_t>(length), '\0');
+  MPI_Bcast(message.data(), length, MPI_CHAR, from, comm);
+  return message;
+}
+}  // namespace neurode::mpi

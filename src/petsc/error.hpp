@@ -12,12 +12,24 @@ namespace neurode {
 
 class PetscException : public std::runtime_error {
  public:
-  PetscException(PetscErrorCode code, const std::string& where);
+  PetscException(PetscErrorCode code, const std::string& where, std::string detail = {});
   PetscErrorCode code() const { return code_; }
+  /// PETSc's own message for the error, e.g. "Unknown TS type: bogus" ("" when it gave none).
+  const std::string& detail() const { return detail_; }
 
  private:
   PetscErrorCode code_;
+  std::string detail_;
 };
+
+namespace petsc {
+/// Replaces PETSc's printing error handler by one that only records the first message of an error
+/// (e.g. "Unknown TS type: bogus"): neurode reports errors itself, in one line, and PETSc's
+/// 30-line traceback would bury that line. Called by Session.
+void install_quiet_error_handler();
+/// The message PETSc gave with the most recent error ("" when none).
+std::string last_error_detail();
+}  // namespace petsc
 
 namespace petsc::detail {
 [[noreturn]] void throw_petsc_error(PetscErrorCode code, const char* expression, const char* file, int line);

@@ -10,6 +10,7 @@ namespace neurode::petsc {
 Session::Session(int* argc, char*** argv) {
   // No help string: neurode prints its own usage; PETSc's -help still lists the solver options.
   NEURODE_PETSC_CHECK(PetscInitialize(argc, argv, nullptr, nullptr));
+  install_quiet_error_handler();
   MPI_Comm_rank(PETSC_COMM_WORLD, &rank_);
   MPI_Comm_size(PETSC_COMM_WORLD, &size_);
 }

@@ -9,6 +9,7 @@
 #include <sstream>
 #include <stdexcept>
 
+#include "mpi/interruption.hpp"
 #include "petsc/error.hpp"
 #include "petsc/handle.hpp"
 #include "petsc/vector_maxpy.hpp"
@@ -93,6 +94,7 @@ struct Integrator::Impl {
   Solution* out = nullptr;
   StepObserver* observer = nullptr;
   bool diverged = false;
+  bool interrupted = false;  // by a signal (mpi/interruption.hpp), after a step
   long rhs_evaluations = 0, jacobian_evaluations = 0;
 
   // Stage linearisations (Model::rhs_recording) for an observer that wants them, explicit
@@ -179,8 +181,14 @@ struct Integrator::Impl {
     NEURODE_PETSC_CHECK(PCSetType(pc, PCLU));
     NEURODE_PETSC_CHECK(TSSetPreStep(ts, &Impl::pre_step));
     NEURODE_PETSC_CHECK(TSSetPostStep(ts, &Impl::post_step));
-    // Options come last so that -ts_type, -ts_rk_type, -ts_dt, ... override the config.
-    NEURODE_PETSC_CHECK(TSSetFromOptions(ts));
+    // Options come last so that -ts_type, -ts_rk_type, -ts_dt, ... override the config. A PETSc
+    // error here is a bad option (an unknown type, a value that is not a number): bad input.
+    try {
+      NEURODE_PETSC_CHECK(TSSetFromOptions(ts));
+    } catch (const PetscException& e) {
+      throw std::invalid_argument("PETSc options" + (prefix.empty() ? "" : " (prefix -" + prefix + ")") +
+                                  ": " + (e.detail().empty() ? e.what() : e.detail()));
+    }
 
     TSType type;
     NEURODE_PETSC_CHECK(TSGetType(ts, &type));
@@ -203,6 +211,7 @@ struct Integrator::Impl {
     NEURODE_PETSC_CHECK(TSGetTolerances(ts, &atol, nullptr, &rtol, nullptr));
     settings.atol = atol;
     settings.rtol = rtol;
+    check_option_values(prefix);
     implicit = !is_explicit_type(type_name);
     if (type_name == TSRK) {
       tableau = rk_tableau_of(ts, subtype_name);
@@ -214,6 +223,23 @@ struct Integrator::Impl {
       setup_implicit();
     else
       NEURODE_PETSC_CHECK(TSSetRHSFunction(ts, nullptr, &Impl::rhs_function, this));
+  }
+
+  // The config's values are checked when it is read; these checks catch what the options database
+  // changed (-ts_dt -1, -ts_rtol nan), which PETSc takes as given.
+  void check_option_values(const std::string& prefix) const {
+    const auto refuse = [&](const char* option, double value, const char* expected) {
+      std::ostringstream m;
+      m << "PETSc option -" << prefix << option << ": expected " << expected << ", got " << value;
+      throw std::invalid_argument(m.str());
+    };
+    if (!(std::isfinite(nominal_dt) && nominal_dt > 0)) refuse("ts_dt", nominal_dt, "a step > 0");
+    if (fixed_step) return;
+    // Below ~10 units in the last place a tolerance cannot be met in double precision.
+    if (!(std::isfinite(settings.rtol) && settings.rtol >= 1e-15))
+      refuse("ts_rtol", settings.rtol, "a number >= 1e-15");
+    if (!(std::isfinite(settings.atol) && settings.atol >= 1e-15))
+      refuse("ts_atol", settings.atol, "a number >= 1e-15");
   }
 
   // TSRK forms its stages (in its stage vectors) and the step (in the solution) by VecMAXPY; these
@@ -470,6 +496,10 @@ struct Integrator::Impl {
         self.diverged = true;
         self.out->time_reached = t;
         PetscCall(TSSetConvergedReason(ts, TS_DIVERGED_NONLINEAR_SOLVE));
+      } else if (mpi::interruption_requested()) {
+        self.interrupted = true;
+        self.out->time_reached = t;
+        PetscCall(TSSetConvergedReason(ts, TS_CONVERGED_USER));
       } else if (at_breakpoint) {
         PetscCall(TSRestartStep(ts));
       }
@@ -598,6 +628,7 @@ Solution Integrator::solve(double t0, const std::vector<double>& y0, const std::
   s.out = &solution;
   s.observer = observer;
   s.diverged = false;
+  s.interrupted = false;
   s.rhs_evaluations = 0;
   s.jacobian_evaluations = 0;
   s.segment = models::segment_at(s.model.breakpoints(), t0);
@@ -623,7 +654,19 @@ Solution Integrator::solve(double t0, const std::vector<double>& y0, const std::
   NEURODE_PETSC_CHECK(TSSetConvergedReason(s.ts, TS_CONVERGED_ITERATING));
   NEURODE_PETSC_CHECK(TSRestartStep(s.ts));
   if (s.runge_kutta) s.use_fast_stage_sums();
-  if (t_end > t0) NEURODE_PETSC_CHECK(TSSolve(s.ts, s.solution));
+  // PETSc's error norm refuses NaN and infinity (PETSC_ERR_FP) before our post-step check sees
+  // them: a state or right-hand side that became non-finite inside a step, i.e. divergence.
+  if (t_end > t0) {
+    try {
+      NEURODE_PETSC_CHECK(TSSolve(s.ts, s.solution));
+    } catch (const PetscException& e) {
+      if (e.code() != PETSC_ERR_FP) throw;
+      s.diverged = true;
+      PetscReal t_failed = t0;
+      TSGetTime(s.ts, &t_failed);
+      solution.time_reached = t_failed;
+    }
+  }
 
   TSConvergedReason reason;
   NEURODE_PETSC_CHECK(TSGetConvergedReason(s.ts, &reason));
@@ -641,13 +684,15 @@ Solution Integrator::solve(double t0, const std::vector<double>& y0, const std::
   st.jacobian_evaluations = s.jacobian_evaluations;
   st.nonlinear_iterations = nonlinear;
   st.linear_iterations = linear;
-  if (!s.diverged) solution.time_reached = t_final;
+  if (!s.diverged && !s.interrupted) solution.time_reached = t_final;
 
   const bool reached_end = std::abs(t_final - t_end) <= 1e-12 * std::max(1.0, std::abs(t_end));
   std::ostringstream why;
   if (s.diverged) {
     solution.status = SolveStatus::diverged;
     why << "the state became non-finite or exceeded the divergence bound " << s.settings.divergence_bound;
+  } else if (s.interrupted) {
+    solution.status = SolveStatus::interrupted;
   } else if (reason == TS_DIVERGED_STEP_REJECTED) {
     solution.status = SolveStatus::step_underflow;
     why << "the step size fell below dt_min = " << s.settings.dt_min << " s without meeting the tolerance";
@@ -658,7 +703,11 @@ Solution Integrator::solve(double t0, const std::vector<double>& y0, const std::
     solution.status = SolveStatus::step_limit;
     why << "the step limit of " << steps << " steps was reached";
   }
-  if (!solution.ok()) {
+  if (solution.status == SolveStatus::interrupted) {
+    std::ostringstream m;
+    m << "interrupted by " << mpi::interruption_signal_name() << " at t = " << solution.time_reached << " s";
+    solution.message = m.str();
+  } else if (!solution.ok()) {
     std::ostringstream m;
     m << "integration stopped at t = " << solution.time_reached << " s of " << t_end << " s with "
       << solution.method << ": " << why.str()

@@ -14,6 +14,8 @@ const char* to_string(SolveStatus status) {
       return "step limit reached";
     case SolveStatus::solver_failure:
       return "nonlinear solver failure";
+    case SolveStatus::interrupted:
+      return "interrupted";
   }
   return "unknown";
 }

@@ -37,6 +37,7 @@ enum class SolveStatus {
   step_underflow,  ///< the step-size controller could not meet the tolerance above dt_min
   step_limit,      ///< max_steps reached before the end time
   solver_failure,  ///< the nonlinear or linear solver of an implicit method failed
+  interrupted,     ///< stopped after a step because the process received SIGINT or SIGTERM
 };
 
 const char* to_string(SolveStatus status);

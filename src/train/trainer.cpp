@@ -1,5 +1,6 @@
 #include "train/trainer.hpp"
 
+#include <algorithm>
 #include <chrono>
 #include <cmath>
 #include <limits>
@@ -7,6 +8,7 @@
 #include <random>
 #include <stdexcept>
 
+#include "mpi/interruption.hpp"
 #include "mpi/world.hpp"
 #include "solvers/integrator.hpp"
 
@@ -23,12 +25,17 @@ std::uint64_t mix(std::uint64_t a, std::uint64_t b) {
   return z ^ (z >> 31);
 }
 
-// Fails together: a NaN in the gathered rows means some rank's solve failed.
-void throw_if_failed(const std::vector<double>& rows, std::size_t width, const std::string& local_message) {
-  for (std::size_t i = 0; i < rows.size(); i += width)
-    if (std::isnan(rows[i]))
-      throw TrainingFailure(local_message.empty() ? "a forward solve failed on another rank (see its message)"
-                                                  : local_message);
+// Stops together: a signal on any rank stops every rank here, then a failed solve on any rank
+// (its rows are NaN) fails every rank with that rank's message.
+void throw_if_stopped(const std::string& local_message, MPI_Comm comm) {
+  if (mpi::interrupted_anywhere(comm))
+    throw mpi::Interrupted("interrupted by " + mpi::interruption_signal_name());
+  const std::string message = mpi::first_message(local_message, comm);
+  if (!message.empty()) throw TrainingFailure(message);
+}
+
+bool all_finite(const std::vector<double>& values) {
+  return std::all_of(values.begin(), values.end(), [](double x) { return std::isfinite(x); });
 }
 
 }  // namespace
@@ -114,7 +121,7 @@ std::pair<double, std::vector<double>> Trainer::loss_and_gradient(const std::vec
     }
   }
   const auto all = mpi::allgather_concatenated(rows, comm_);
-  throw_if_failed(all, width, message);
+  throw_if_stopped(message, comm_);
   // Sum in global sample order, the same on every rank and for any number of ranks.
   double loss = 0;
   std::vector<double> gradient(P, 0.0);
@@ -124,6 +131,11 @@ std::pair<double, std::vector<double>> Trainer::loss_and_gradient(const std::vec
   }
   const double scale = 1.0 / static_cast<double>(samples.size());
   for (double& g : gradient) g *= scale;
+  // Every rank holds the same sums, so every rank decides the same.
+  if (!std::isfinite(loss) || !all_finite(gradient))
+    throw TrainingFailure(
+        "the training loss or its gradient became non-finite in epoch " + std::to_string(epoch + 1) +
+        "; try a smaller optimizer.learning_rate or gradient clipping (optimizer.clip_norm)");
   return {loss * scale, gradient};
 }
 
@@ -174,7 +186,7 @@ Evaluation Trainer::evaluate(const std::vector<double>& parameters, bool keep_tr
   out.times.resize(static_cast<std::size_t>(shared[1]));
   MPI_Bcast(out.times.data(), static_cast<int>(out.times.size()), MPI_DOUBLE, 0, comm_);
   const auto all = mpi::allgather_concatenated(rows, comm_);
-  throw_if_failed(all, width, message);
+  throw_if_stopped(message, comm_);
   out.metrics.assign(M, 0.0);
   for (std::size_t s = 0; s < n; ++s) {
     const double* row = &all[s * width];
@@ -187,6 +199,8 @@ Evaluation Trainer::evaluate(const std::vector<double>& parameters, bool keep_tr
   }
   out.loss /= static_cast<double>(n);
   for (double& m : out.metrics) m /= static_cast<double>(n);
+  if (!std::isfinite(out.loss) || !all_finite(out.metrics))
+    throw TrainingFailure("the held-out loss became non-finite");
   return out;
 }
 
@@ -205,6 +219,9 @@ void Trainer::run(TrainingState& state,
       auto [loss, gradient] = loss_and_gradient(state.parameters, batch, state.epoch);
       record.gradient_norm = optimizer.step(state.parameters, std::move(gradient), state.epoch);
       task_.project(state.parameters);
+      if (!all_finite(state.parameters))
+        throw TrainingFailure("the parameters became non-finite in epoch " + std::to_string(state.epoch + 1) +
+                              "; try a smaller optimizer.learning_rate");
       loss_sum += loss * static_cast<double>(batch.size());
       samples += batch.size();
     }
