@@ -3,6 +3,7 @@
 #include <cmath>
 #include <filesystem>
 #include <limits>
+#include <sstream>
 
 namespace neurode::io {
 namespace {
@@ -129,7 +130,7 @@ train::TrainingState read_checked(const Hdf5File& f, const CheckpointExpectation
   train::TrainingState state;
   const double epoch = f.read_scalar("/epoch");
   require(epoch == std::floor(epoch) && epoch >= 0 && epoch <= expected.epochs,
-          "its epoch " + std::to_string(epoch) + " is not a whole number in [0, " +
+          "its epoch (" + (std::ostringstream() << epoch).str() + ") is not a whole number in [0, " +
               std::to_string(expected.epochs) + "]");
   state.epoch = static_cast<int>(epoch);
   state.parameters = finite_values(f, "/parameters", expected.parameters);

@@ -31,7 +31,7 @@ std::string interruption_signal_name();
 /// Collective: whether any rank of `comm` has been asked to stop.
 bool interrupted_anywhere(MPI_Comm comm = MPI_COMM_WORLD);
 
-/// For tests: raises the flag as a signal would.
+/// For tests: raises the flag as `signal_number` would; 0 lowers it again.
 void request_interruption_for_testing(int signal_number);
 
 }  // namespace neurode::mpi
