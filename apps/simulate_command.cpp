@@ -106,6 +106,7 @@ int run_simulate(const CommandLine& cl) {
   on_root_for_all([&] { io::require_writable_directory(output); });
 
   // 2. Every run, in blocks spread over the ranks, gathered on rank 0.
+  if (mpi::is_root()) problem.ensemble.solver.progress_every_s = 10;
   const solvers::Solution solution = simulate_ensemble(problem.ensemble);
 
   // 3. Write atomically: a temporary file renamed into place when complete.

@@ -6,6 +6,7 @@
 #include <chrono>
 #include <cmath>
 #include <cstdint>
+#include <cstdio>
 #include <sstream>
 #include <stdexcept>
 
@@ -95,6 +96,7 @@ struct Integrator::Impl {
   StepObserver* observer = nullptr;
   bool diverged = false;
   bool interrupted = false;  // by a signal (mpi/interruption.hpp), after a step
+  std::chrono::steady_clock::time_point solve_start, last_report;
   long rhs_evaluations = 0, jacobian_evaluations = 0;
 
   // Stage linearisations (Model::rhs_recording) for an observer that wants them, explicit
@@ -503,7 +505,19 @@ struct Integrator::Impl {
       } else if (at_breakpoint) {
         PetscCall(TSRestartStep(ts));
       }
+      if (self.settings.progress_every_s > 0) self.report_progress(t);
     });
+  }
+
+  void report_progress(double t) {
+    const auto now = std::chrono::steady_clock::now();
+    if (now - last_report < std::chrono::duration<double>(settings.progress_every_s)) return;
+    last_report = now;
+    const double t_end = out->times.back(), t0 = out->times.front();
+    std::printf("neurode: t = %.6g s of %.6g s (%.0f%%), %.0f s elapsed\n", t, t_end,
+                100.0 * (t - t0) / std::max(t_end - t0, 1e-300),
+                std::chrono::duration<double>(now - solve_start).count());
+    std::fflush(stdout);
   }
 
   // An output row: the whole state, or the solution's components of it.
@@ -629,6 +643,7 @@ Solution Integrator::solve(double t0, const std::vector<double>& y0, const std::
   s.observer = observer;
   s.diverged = false;
   s.interrupted = false;
+  s.solve_start = s.last_report = std::chrono::steady_clock::now();
   s.rhs_evaluations = 0;
   s.jacobian_evaluations = 0;
   s.segment = models::segment_at(s.model.breakpoints(), t0);

@@ -20,6 +20,9 @@ struct SolverSettings {
   double dt_min = 1e-12;          ///< below this, an adaptive run stops with a step-size underflow, s
   long max_steps = 10'000'000;    ///< step limit of one solve
   double divergence_bound = 1e6;  ///< |state| above this counts as divergence (mV, Hz)
+  /// > 0: a solve that runs longer prints its simulated time on stdout every so many wall-clock
+  /// seconds, so that a long run is seen to progress (neurode simulate sets it on rank 0).
+  double progress_every_s = 0;
 };
 
 /// The methods neurode knows, in the order docs list them.
