@@ -6,6 +6,7 @@
 #include <cmath>
 #include <cstdio>
 #include <filesystem>
+#include <memory>
 #include <optional>
 
 #include "commands.hpp"
@@ -83,7 +84,13 @@ int run_train(const CommandLine& cl) {
   const std::string output = cl.output.empty() ? config.output_file : cl.output;
   const std::string checkpoint = output + ".checkpoint";
   on_root_for_all([&] { io::require_writable_directory(output); });
-  const auto task = train::make_task(config.task);
+  // A task checks the combination of its settings when it is built: name the config in its message.
+  std::unique_ptr<train::Task> task;
+  try {
+    task = train::make_task(config.task);
+  } catch (const std::invalid_argument& e) {
+    throw io::ConfigError(config.path, "task", 0, e.what());
+  }
   train::Trainer trainer(*task, config.training);
   // 2. Start from the task's initial weights, a previous result, or the checkpoint of an
   //    interrupted run of the same config.

@@ -9,6 +9,10 @@
 #include <cstdio>
 #include <cstring>
 #include <filesystem>
+#include <limits>
+#include <optional>
+
+#include "io/memory_limit.hpp"
 
 namespace neurode::io {
 namespace {
@@ -127,72 +131,186 @@ bool Hdf5File::has(const std::string& object_path) const {
   return true;
 }
 
-Array Hdf5File::read(const std::string& dataset) const {
-  if (!has(dataset)) throw Hdf5Error(path_ + ": no dataset '" + dataset + "'");
-  Dataset d(H5Dopen2(file_, dataset.c_str(), H5P_DEFAULT));
-  if (d.id < 0) throw Hdf5Error(path_ + ": cannot open dataset '" + dataset + "'");
-  Space space(H5Dget_space(d.id));
-  const int rank = H5Sget_simple_extent_ndims(space.id);
-  std::vector<hsize_t> dims(static_cast<std::size_t>(std::max(rank, 0)));
-  H5Sget_simple_extent_dims(space.id, dims.data(), nullptr);
-  Array out;
-  std::size_t count = 1;
-  for (hsize_t dim : dims) {
-    out.shape.push_back(static_cast<std::size_t>(dim));
-    count *= static_cast<std::size_t>(dim);
+namespace {
+
+// What a dataset or attribute holds, for messages ("strings", "compound records").
+std::string type_description(hid_t type) {
+  switch (H5Tget_class(type)) {
+    case H5T_INTEGER:
+      return "integers";
+    case H5T_FLOAT:
+      return "floating-point numbers";
+    case H5T_STRING:
+      return "strings";
+    case H5T_COMPOUND:
+      return "compound records";
+    case H5T_ENUM:
+      return "enumerated values (such as booleans)";
+    case H5T_ARRAY:
+      return "fixed-size arrays";
+    case H5T_VLEN:
+      return "variable-length sequences";
+    case H5T_REFERENCE:
+      return "object references";
+    case H5T_OPAQUE:
+      return "opaque data";
+    case H5T_BITFIELD:
+      return "bit fields";
+    default:
+      return "data of an unknown type";
   }
-  out.values.resize(count);
-  if (count > 0 && H5Dread(d.id, H5T_NATIVE_DOUBLE, H5S_ALL, H5S_ALL, H5P_DEFAULT, out.values.data()) < 0)
-    throw Hdf5Error(path_ + ": dataset '" + dataset + "' is not numeric");
+}
+
+bool is_number_type(hid_t type) {
+  const H5T_class_t type_class = H5Tget_class(type);
+  return type_class == H5T_INTEGER || type_class == H5T_FLOAT;
+}
+
+// The dimensions of a dataspace ({} for a scalar); `what` names the object in messages.
+std::vector<std::size_t> dimensions(hid_t space, const std::string& what) {
+  const H5S_class_t space_class = H5Sget_simple_extent_type(space);
+  if (space_class == H5S_SCALAR) return {};
+  if (space_class != H5S_SIMPLE) throw Hdf5Error(what + " has no values (a null dataspace)");
+  const int rank = H5Sget_simple_extent_ndims(space);
+  if (rank < 0 || rank > H5S_MAX_RANK) throw Hdf5Error(what + " has an unreadable shape");
+  std::vector<hsize_t> dims(static_cast<std::size_t>(rank));
+  if (H5Sget_simple_extent_dims(space, dims.data(), nullptr) < 0)
+    throw Hdf5Error(what + " has an unreadable shape");
+  return {dims.begin(), dims.end()};
+}
+
+// "a scalar" or "of shape [4 x 2]", to follow "is".
+std::string shape_text(const std::vector<std::size_t>& shape) {
+  if (shape.empty()) return "a scalar";
+  std::string text;
+  for (std::size_t d : shape) text += (text.empty() ? "" : " x ") + std::to_string(d);
+  return "of shape [" + text + "]";
+}
+
+// The number of elements, or nullopt when it does not fit 64 bits (a declared size no file holds).
+std::optional<std::uint64_t> element_count(const std::vector<std::size_t>& shape) {
+  std::uint64_t count = 1;
+  for (std::size_t d : shape) {
+    if (d != 0 && count > std::numeric_limits<std::uint64_t>::max() / d) return std::nullopt;
+    count *= d;
+  }
+  return count;
+}
+
+}  // namespace
+
+std::vector<std::size_t> Hdf5File::shape(const std::string& dataset) const {
+  if (!has(dataset)) throw Hdf5Error(path_ + ": no dataset '" + dataset + "'");
+  // A group, a dangling soft link or an external link to a missing file all fail to open here.
+  Dataset d(H5Dopen2(file_, dataset.c_str(), H5P_DEFAULT));
+  if (d.id < 0) throw Hdf5Error(path_ + ": '" + dataset + "' is not a readable dataset");
+  Space space(H5Dget_space(d.id));
+  return dimensions(space.id, path_ + ": dataset '" + dataset + "'");
+}
+
+Array Hdf5File::read(const std::string& dataset) const {
+  Array out;
+  out.shape = shape(dataset);
+  Dataset d(H5Dopen2(file_, dataset.c_str(), H5P_DEFAULT));
+  Type type(H5Dget_type(d.id));
+  if (type.id < 0 || !is_number_type(type.id))
+    throw Hdf5Error(path_ + ": dataset '" + dataset + "' holds " +
+                    (type.id < 0 ? std::string("data of an unreadable type") : type_description(type.id)) +
+                    ", expected numbers");
+  // The declared size is checked before anything is allocated: a small file may declare a huge
+  // dataset (chunks that were never written read as fill values).
+  const auto count = element_count(out.shape);
+  const double bytes = count ? static_cast<double>(*count) * sizeof(double) : HUGE_VAL;
+  if (!count || bytes > static_cast<double>(memory_limit_bytes()))
+    throw Hdf5Error(path_ + ": dataset '" + dataset + "' is " + shape_text(out.shape) + " (" +
+                    (count ? format_bytes(bytes) : std::string("more than 2^64 values")) +
+                    " as doubles), more than the " + describe_memory_limit() + " this process may use");
+  out.values.resize(static_cast<std::size_t>(*count));
+  if (*count > 0 && H5Dread(d.id, H5T_NATIVE_DOUBLE, H5S_ALL, H5S_ALL, H5P_DEFAULT, out.values.data()) < 0)
+    throw Hdf5Error(path_ + ": dataset '" + dataset + "' cannot be read as numbers (damaged?)");
   return out;
 }
 
 double Hdf5File::read_scalar(const std::string& dataset) const {
-  const Array a = read(dataset);
-  if (a.values.size() != 1) throw Hdf5Error(path_ + ": dataset '" + dataset + "' is not a scalar");
-  return a.values[0];
+  const auto dims = shape(dataset);
+  if (element_count(dims) != std::uint64_t{1})
+    throw Hdf5Error(path_ + ": dataset '" + dataset + "' is " + shape_text(dims) + ", expected one number");
+  return read(dataset).values[0];
 }
 
 std::string Hdf5File::read_text(const std::string& dataset) const {
-  if (!has(dataset)) throw Hdf5Error(path_ + ": no dataset '" + dataset + "'");
+  const auto dims = shape(dataset);
   Dataset d(H5Dopen2(file_, dataset.c_str(), H5P_DEFAULT));
+  Type type(H5Dget_type(d.id));
+  if (type.id < 0 || H5Tget_class(type.id) != H5T_STRING)
+    throw Hdf5Error(path_ + ": dataset '" + dataset + "' holds " +
+                    (type.id < 0 ? std::string("data of an unreadable type") : type_description(type.id)) +
+                    ", expected a string");
+  // One string: reading an array of strings into one would write past the buffer.
+  if (element_count(dims) != std::uint64_t{1})
+    throw Hdf5Error(path_ + ": dataset '" + dataset + "' is " + shape_text(dims) + ", expected one string");
+  if (H5Tis_variable_str(type.id) <= 0) {
+    std::string out(H5Tget_size(type.id), '\0');
+    if (H5Dread(d.id, type.id, H5S_ALL, H5S_ALL, H5P_DEFAULT, out.data()) < 0)
+      throw Hdf5Error(path_ + ": dataset '" + dataset + "' cannot be read as a string (damaged?)");
+    out.erase(out.find_last_not_of('\0') + 1);
+    return out;
+  }
   Type memory(H5Tcopy(H5T_C_S1));
   H5Tset_size(memory.id, H5T_VARIABLE);
   H5Tset_cset(memory.id, H5T_CSET_UTF8);
   char* text = nullptr;
   if (H5Dread(d.id, memory.id, H5S_ALL, H5S_ALL, H5P_DEFAULT, &text) < 0)
-    throw Hdf5Error(path_ + ": dataset '" + dataset + "' is not a string");
+    throw Hdf5Error(path_ + ": dataset '" + dataset + "' cannot be read as a string (damaged?)");
   std::string out = text ? text : "";
   H5free_memory(text);
   return out;
 }
 
+bool Hdf5File::has_attribute(const std::string& object_path, const std::string& name) const {
+  return has(object_path) && H5Aexists_by_name(file_, object_path.c_str(), name.c_str(), H5P_DEFAULT) > 0;
+}
+
 double Hdf5File::read_attribute(const std::string& object_path, const std::string& name) const {
   Attribute a(H5Aopen_by_name(file_, object_path.c_str(), name.c_str(), H5P_DEFAULT, H5P_DEFAULT));
   if (a.id < 0) throw Hdf5Error(path_ + ": no attribute '" + name + "' on '" + object_path + "'");
+  const std::string what = path_ + ": attribute '" + name + "' of '" + object_path + "'";
+  Type type(H5Aget_type(a.id));
+  if (type.id < 0 || !is_number_type(type.id))
+    throw Hdf5Error(what + " holds " +
+                    (type.id < 0 ? std::string("data of an unreadable type") : type_description(type.id)) +
+                    ", expected a number");
+  // One value: H5Aread writes every element it holds into the buffer given.
+  Space space(H5Aget_space(a.id));
+  const auto dims = dimensions(space.id, what);
+  if (element_count(dims) != std::uint64_t{1})
+    throw Hdf5Error(what + " is " + shape_text(dims) + ", expected one number");
   double value = 0;
-  if (H5Aread(a.id, H5T_NATIVE_DOUBLE, &value) < 0)
-    throw Hdf5Error(path_ + ": attribute '" + name + "' is not numeric");
+  if (H5Aread(a.id, H5T_NATIVE_DOUBLE, &value) < 0) throw Hdf5Error(what + " cannot be read as a number");
   return value;
 }
 
 std::string Hdf5File::read_string_attribute(const std::string& object_path, const std::string& name) const {
   Attribute a(H5Aopen_by_name(file_, object_path.c_str(), name.c_str(), H5P_DEFAULT, H5P_DEFAULT));
   if (a.id < 0) throw Hdf5Error(path_ + ": no attribute '" + name + "' on '" + object_path + "'");
+  const std::string what = path_ + ": attribute '" + name + "' of '" + object_path + "'";
   Type type(H5Aget_type(a.id));
-  if (H5Tget_class(type.id) != H5T_STRING)
-    throw Hdf5Error(path_ + ": attribute '" + name + "' is not a string");
+  if (type.id < 0 || H5Tget_class(type.id) != H5T_STRING) throw Hdf5Error(what + " is not a string");
+  Space space(H5Aget_space(a.id));
+  const auto dims = dimensions(space.id, what);
+  if (element_count(dims) != std::uint64_t{1})
+    throw Hdf5Error(what + " is " + shape_text(dims) + ", expected one string");
   if (H5Tis_variable_str(type.id) > 0) {
     Type memory(H5Tcopy(H5T_C_S1));
     H5Tset_size(memory.id, H5T_VARIABLE);
     char* text = nullptr;
-    H5Aread(a.id, memory.id, &text);
+    if (H5Aread(a.id, memory.id, &text) < 0) throw Hdf5Error(what + " cannot be read as a string");
     std::string out = text ? text : "";
     H5free_memory(text);
     return out;
   }
   std::string out(H5Tget_size(type.id), '\0');
-  H5Aread(a.id, type.id, out.data());
+  if (H5Aread(a.id, type.id, out.data()) < 0) throw Hdf5Error(what + " cannot be read as a string");
   out.erase(out.find_last_not_of('\0') + 1);
   return out;
 }

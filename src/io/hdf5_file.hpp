@@ -60,10 +60,17 @@ class Hdf5File {
   /// The bytes of the whole file as it stands (Mode::in_memory).
   std::vector<unsigned char> image() const;
   bool has(const std::string& object_path) const;
-  Array read(const std::string& dataset) const;  ///< any numeric type, converted to double
-  double read_scalar(const std::string& dataset) const;
-  /// A scalar string dataset (as written by write_string).
+  bool has_attribute(const std::string& object_path, const std::string& name) const;
+  /// The dimensions of a dataset ({} for a scalar), without reading it.
+  std::vector<std::size_t> shape(const std::string& dataset) const;
+  /// Integers or floating-point numbers, converted to double. Any other type, and a declared size
+  /// beyond the memory this process may use (io/memory_limit.hpp), throw Hdf5Error before anything
+  /// is allocated.
+  Array read(const std::string& dataset) const;
+  double read_scalar(const std::string& dataset) const;  ///< one number (a scalar or one element)
+  /// A string dataset holding one string (as written by write_string).
   std::string read_text(const std::string& dataset) const;
+  /// One number; an attribute holding several, or a string, throws Hdf5Error.
   double read_attribute(const std::string& object_path, const std::string& name) const;
   std::string read_string_attribute(const std::string& object_path, const std::string& name) const;
 

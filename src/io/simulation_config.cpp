@@ -2,11 +2,13 @@
 
 #include <algorithm>
 #include <charconv>
+#include <cmath>
 #include <filesystem>
 #include <map>
 #include <stdexcept>
 
 #include "io/config_reader.hpp"
+#include "io/memory_limit.hpp"
 
 namespace neurode::io {
 namespace {
@@ -15,6 +17,10 @@ using models::PopulationMatrix;
 using models::PopulationVector;
 constexpr std::size_t kPopulations = models::kPopulationsPerColumn;
 constexpr std::size_t kUnbounded = SIZE_MAX;
+const Bounds kRate = Bounds::closed(0.0, kMaxRate_Hz);
+const Bounds kTime = Bounds::closed(-kMaxTime_s, kMaxTime_s);
+const Bounds kWeight = Bounds::closed(-kMaxWeight, kMaxWeight);
+const Bounds kState = Bounds::closed(-kMaxWeight, kMaxWeight);
 
 std::string format_number(double x) {
   char buffer[32];
@@ -71,10 +77,10 @@ PopulationMatrix read_mask_matrix(const ConfigNode& node) {
 void read_patterns(const ConfigNode& node, bool masks, models::ColumnParameters& p) {
   node.check_keys({"input", "output", "feedforward", "lateral", "feedback"});
   const auto vector = [&](const std::string& key) {
-    return masks ? read_mask_vector(node.require(key)) : read_population_vector(node.require(key));
+    return masks ? read_mask_vector(node.require(key)) : read_population_vector(node.require(key), kWeight);
   };
   const auto matrix = [&](const ConfigNode& value) {
-    return masks ? read_mask_matrix(value) : value.matrix<kPopulations, kPopulations>();
+    return masks ? read_mask_matrix(value) : value.matrix<kPopulations, kPopulations>(kWeight);
   };
   (masks ? p.input_mask : p.input_init) = vector("input");
   (masks ? p.output_mask : p.output_init) = vector("output");
@@ -89,7 +95,7 @@ models::ColumnParameters parse_column_parameters(const ConfigNode& root) {
                    "transfer_function", "synaptic_strength", "synapse_counts", "connection_probabilities",
                    "population_size", "connection_masks", "connection_inits"});
   models::ColumnParameters p = models::default_column_parameters();
-  p.background_rate_Hz = root.get<double>("background_drive", Bounds::non_negative());
+  p.background_rate_Hz = root.get<double>("background_drive", kRate);
   p.capacitance = root.get<double>("capacitance", Bounds::positive());
   p.adaptation_strength = read_population_vector(root.require("adaptation_strength"), Bounds::non_negative());
 
@@ -128,8 +134,9 @@ models::ColumnParameters parse_column_parameters(const ConfigNode& root) {
     sizes.fail("expected a map from area names to 8 population sizes, got " + sizes.describe_value());
   sizes.check_keys(sizes.keys());  // any area name, but each only once
   p.population_size.clear();
+  // At least one neuron: smaller sizes leave the synapse counts undefined.
   for (const auto& area : sizes.keys())
-    p.population_size[area] = read_population_vector(sizes.child(area), Bounds::positive());
+    p.population_size[area] = read_population_vector(sizes.child(area), Bounds::at_least(1));
 
   read_patterns(root.require("connection_masks"), true, p);
   read_patterns(root.require("connection_inits"), false, p);
@@ -154,15 +161,34 @@ models::ColumnParameters read_parameters(const ConfigNode& node, const std::stri
   return load_column_parameters(source);
 }
 
-std::vector<models::AreaSpec> read_areas(const ConfigNode& node, const models::ColumnParameters& parameters) {
+std::vector<models::AreaSpec> read_areas(const ConfigNode& node, const models::ColumnParameters& parameters,
+                                         bool small_network) {
   std::vector<std::string> known;
   for (const auto& [name, sizes] : parameters.population_size) known.push_back(name);
   std::vector<models::AreaSpec> areas;
+  // The total is bounded too: the populations are counted in an int, and a larger network would
+  // not fit in memory anyway.
+  const Bounds columns = Bounds::closed(1, static_cast<double>(kMaxColumns));
+  long total = 0;
   for (const auto& entry : node.items(1, kUnbounded, "areas")) {
     entry.check_keys({"name", "columns"});
     models::AreaSpec area;
     area.name = entry.require("name").choice(known);
-    area.columns = entry.get_or<int>("columns", 1, Bounds::at_least(1));
+    area.columns = entry.get_or<int>("columns", 1, columns);
+    // A small network divides the area's population sizes among its columns: below one neuron per
+    // population the synapse counts (and so the weights) are not defined.
+    const auto& sizes = parameters.population_size.at(area.name);
+    const double smallest = *std::min_element(sizes.begin(), sizes.end());
+    if (small_network && area.columns > smallest)
+      entry.child("columns").fail("expected at most " + format_number(std::floor(smallest)) +
+                                  " columns with small_network: true (area '" + area.name +
+                                  "' then keeps at least one neuron per population), got " +
+                                  std::to_string(area.columns));
+    total += area.columns;
+    if (total > kMaxColumns)
+      (entry.has("columns") ? entry.child("columns") : entry)
+          .fail("expected at most " + std::to_string(kMaxColumns) + " columns in all areas together, got " +
+                std::to_string(total) + " up to here");
     areas.push_back(area);
   }
   return areas;
@@ -177,7 +203,7 @@ models::ConnectionSpec read_connection(const ConfigNode& node, const models::Con
   spec.enabled = node.get_or("enabled", true);
   spec.trainable = node.get_or("trainable", false);
   if (node.has("mask")) spec.pattern.mask = read_mask_matrix(node.child("mask"));
-  if (node.has("init")) spec.pattern.init = node.child("init").matrix<kPopulations, kPopulations>();
+  if (node.has("init")) spec.pattern.init = node.child("init").matrix<kPopulations, kPopulations>(kWeight);
   return spec;
 }
 
@@ -189,7 +215,7 @@ models::InputSpec read_input(const ConfigNode& node, const models::ColumnParamet
   input.channels = node.get_or("channels", 0, Bounds::non_negative());
   input.trainable = node.get_or("trainable", false);
   if (node.has("mask")) input.mask = read_mask_vector(node.child("mask"));
-  if (node.has("init")) input.init = read_population_vector(node.child("init"));
+  if (node.has("init")) input.init = read_population_vector(node.child("init"), kWeight);
   return input;
 }
 
@@ -203,7 +229,7 @@ std::vector<models::WeightEntry> read_weights(const ConfigNode& node, std::size_
     models::WeightEntry weight;
     weight.target = entry.get<unsigned long>("target", index);
     weight.source = entry.get<unsigned long>("source", index);
-    if (entry.has("value")) weight.value = entry.child("value").as<double>();
+    if (entry.has("value")) weight.value = entry.child("value").as<double>(kWeight);
     weight.trainable = entry.get_or("trainable", false);
     const auto [first, inserted] = seen.emplace(std::pair{weight.target, weight.source}, entry.key_path());
     if (!inserted)
@@ -220,7 +246,7 @@ void read_model(const ConfigNode& model, const std::string& config_path, Simulat
   config.parameters = read_parameters(model.child("parameters"), config_path, config.parameters_source);
   models::NetworkSpec& network = config.network;
   network.small_network = model.get_or("small_network", false);
-  network.areas = read_areas(model.require("areas"), config.parameters);
+  network.areas = read_areas(model.require("areas"), config.parameters, network.small_network);
   const ConfigNode connections = model.child("connections");
   connections.check_keys({"lateral", "feedforward", "feedback"});
   network.lateral = read_connection(connections.child("lateral"), config.parameters.lateral);
@@ -245,7 +271,7 @@ void read_model(const ConfigNode& model, const std::string& config_path, Simulat
 std::vector<double> read_increasing(const ConfigNode& node, const std::string& noun) {
   std::vector<double> values;
   for (const auto& element : node.items(1, kUnbounded, noun)) {
-    const double value = element.as<double>();
+    const double value = element.as<double>(kTime);
     if (!values.empty() && !(value > values.back()))
       element.fail("expected increasing " + noun + ", got " + format_number(value) + " after " +
                    format_number(values.back()));
@@ -254,10 +280,11 @@ std::vector<double> read_increasing(const ConfigNode& node, const std::string& n
   return values;
 }
 
-void read_simulation(const ConfigNode& simulation, SimulationConfig& config) {
+// `areas` is where a network too large for the output grid is reported.
+void read_simulation(const ConfigNode& simulation, const ConfigNode& areas, SimulationConfig& config) {
   simulation.check_keys({"t_start", "t_end", "output_times", "initial_state", "block_size"});
   config.block_size = simulation.get_or<unsigned long>("block_size", config.block_size, Bounds::at_least(1));
-  const double t_start = config.t_start = simulation.get_or("t_start", 0.0);
+  const double t_start = config.t_start = simulation.get_or("t_start", 0.0, kTime);
   const ConfigNode output_times = simulation.child("output_times");
   const ConfigNode t_end_node = simulation.child("t_end");
   if (output_times.is_list()) {
@@ -274,9 +301,18 @@ void read_simulation(const ConfigNode& simulation, SimulationConfig& config) {
     if (output_times.present() && !output_times.is_map())
       output_times.fail("expected {count: N} or an increasing list of times, got " +
                         output_times.describe_value());
-    const double t_end = simulation.get<double>("t_end", Bounds::greater_than(t_start));
+    const double t_end = simulation.get<double>("t_end", Bounds{t_start, kMaxTime_s, true, false});
     output_times.check_keys({"count"});
     const int count = output_times.get_or("count", 101, Bounds::at_least(2));
+    // Checked before the grid is made: one run's trajectory must fit (all runs are checked later).
+    const double states = 3.0 * models::column_count(config.network) * kPopulations;
+    require_memory(states > count              ? areas
+                   : output_times.has("count") ? output_times.child("count")
+                                               : output_times,
+                   trajectory_bytes(1, count, states),
+                   "the trajectory of one run (" + std::to_string(count) + " output times x " +
+                       format_number(states) + " states of " +
+                       std::to_string(models::column_count(config.network)) + " columns)");
     // As numpy.linspace: t_start + k * step, the end point exact, so grids match the references.
     const double step = (t_end - t_start) / (count - 1);
     config.output_times.resize(static_cast<std::size_t>(count));
@@ -288,7 +324,7 @@ void read_simulation(const ConfigNode& simulation, SimulationConfig& config) {
   const std::size_t states =
       3 * static_cast<std::size_t>(models::column_count(config.network)) * kPopulations;
   if (initial.is_list()) {
-    config.initial_state = initial.numbers({}, states);
+    config.initial_state = initial.numbers(kState, states);
   } else if (initial.present() && initial.scalar_text() != "zero") {
     initial.fail("expected 'zero' or a list of " + std::to_string(states) + " numbers ([V, a, r]), got " +
                  initial.describe_value());
@@ -329,7 +365,7 @@ std::vector<double> read_segment(const ConfigNode& node, const DriveShape& shape
     entry.check_keys({"column", "populations", "rate"});
     const auto column = static_cast<std::size_t>(entry.get<int>("column", column_range));
     const ConfigNode populations = entry.require("populations");
-    const double rate = entry.get<double>("rate", Bounds::non_negative());
+    const double rate = entry.get<double>("rate", kRate);
     for (const int p : read_populations(populations)) {
       const std::size_t index = column * kPopulations + static_cast<std::size_t>(p);
       if (given[index])
@@ -374,7 +410,7 @@ models::PiecewiseDrive read_drive(const ConfigNode* trial, const ConfigNode& sti
     if (channels.present()) {
       const auto rows = channels.items(segments, segments, "rows (one per entry of times)");
       for (std::size_t k = 0; k < segments; ++k)
-        drive.channel_values[k] = rows[k].numbers(Bounds::non_negative(), shape.channels);
+        drive.channel_values[k] = rows[k].numbers(kRate, shape.channels);
     }
   }
   try {
@@ -414,8 +450,10 @@ solvers::SolverSettings read_solver(const ConfigNode& node) {
   if (node.has("method")) s.method = node.child("method").choice(solvers::known_methods());
   s.adaptive = node.get_or("adaptive", solvers::default_adaptive(s.method));
   s.dt = node.get_or("dt", s.dt, Bounds::positive());
-  s.rtol = node.get_or("rtol", s.rtol, Bounds::positive());
-  s.atol = node.get_or("atol", s.atol, Bounds::positive());
+  // Below 1e-15 a tolerance asks for more than double precision holds (the solver refuses it);
+  // a relative tolerance above 1 asks for no accuracy at all.
+  s.rtol = node.get_or("rtol", s.rtol, Bounds::closed(kMinTolerance, 1.0));
+  s.atol = node.get_or("atol", s.atol, Bounds::at_least(kMinTolerance));
   // PETSc's theta method takes theta in (0, 1]: theta = 0 would be forward Euler (method: euler).
   s.theta = node.get_or("theta", s.theta, Bounds{0.0, 1.0, true, false});
   s.bdf_order = node.get_or("bdf_order", s.bdf_order, Bounds::closed(1, 6));
@@ -468,10 +506,98 @@ models::NoiseSettings read_noise_section(const ConfigNode& node, std::vector<std
   if (!node.present()) return noise;
   extra_keys.insert(extra_keys.end(), {"sigma", "resolution"});
   node.check_keys(extra_keys);
-  noise.sigma = node.require("sigma").as<double>(Bounds::non_negative());
+  noise.sigma = node.require("sigma").as<double>(Bounds::closed(0.0, kMaxSigma));
   noise.resolution_s = node.get_or("resolution", noise.resolution_s, Bounds::positive());
   return noise;
 }
+
+double trajectory_bytes(double runs, double times, double states) {
+  return 3.0 * runs * times * states * sizeof(double);
+}
+
+void require_memory(const ConfigNode& key, double bytes, const std::string& what) {
+  if (bytes <= static_cast<double>(memory_limit_bytes())) return;
+  key.fail("expected a run that fits in memory, but " + what + " needs about " + format_bytes(bytes) +
+           ", more than the " + describe_memory_limit() + " this process may use");
+}
+
+void check_run_length(const ConfigNode& solver_node, const ConfigNode& noise_node,
+                      const solvers::SolverSettings& solver, const models::NoiseSettings& noise,
+                      double duration_s) {
+  const double steps = static_cast<double>(solver.max_steps);
+  if (!solver.adaptive && duration_s / solver.dt > steps) {
+    const ConfigNode dt = solver_node.child("dt");
+    (dt.present() ? dt : solver_node)
+        .fail("expected a fixed step >= " + format_number(duration_s / steps) +
+              " s: " + format_number(duration_s) + " s in steps of " + format_number(solver.dt) + " s take " +
+              format_number(std::ceil(duration_s / solver.dt)) +
+              " steps, more than solver.max_steps = " + std::to_string(solver.max_steps));
+  }
+  if (noise.enabled() && duration_s / noise.resolution_s > steps) {
+    const ConfigNode resolution = noise_node.child("resolution");
+    (resolution.present() ? resolution : noise_node)
+        .fail("expected a noise resolution >= " + format_number(duration_s / steps) + " s: " +
+              format_number(duration_s) + " s at a resolution of " + format_number(noise.resolution_s) +
+              " s are " + format_number(std::ceil(duration_s / noise.resolution_s)) +
+              " noise intervals, each at least one step, more than solver.max_steps = " +
+              std::to_string(solver.max_steps));
+  }
+}
+
+namespace {
+
+// Recurrent entries of the network as built (the intra-column blocks and the enabled all-to-all
+// patterns between columns), about 100 bytes each while the sparse matrix is assembled.
+double network_bytes(const models::NetworkSpec& network) {
+  double entries = 0, previous = 0;
+  const double block = kPopulations * kPopulations;
+  for (const auto& area : network.areas) {
+    const double c = area.columns;
+    entries += c * block;
+    if (network.lateral.enabled) entries += c * (c - 1) * block;
+    if (network.feedforward.enabled) entries += previous * c * block;
+    if (network.feedback.enabled) entries += previous * c * block;
+    previous = c;
+  }
+  return 100.0 * entries;
+}
+
+// The whole run's memory, checked once every size is known; the message names the key that
+// dominates the estimate.
+void check_simulation_size(const ConfigNode& root, const SimulationConfig& config) {
+  const double states = 3.0 * models::column_count(config.network) * kPopulations;
+  const double trials = static_cast<double>(config.trials.size());
+  const double realisations = static_cast<double>(config.realisations);
+  const double times = static_cast<double>(config.output_times.size());
+  const double trajectories = trajectory_bytes(trials * realisations, times, states);
+  const double network = network_bytes(config.network);
+  // The noise grid's breakpoints and their segment tables, per block model.
+  const double noise = config.noise.enabled()
+                           ? 32.0 * (config.output_times.back() - config.t_start) / config.noise.resolution_s
+                           : 0.0;
+  const double total = trajectories + network + noise;
+  if (total <= static_cast<double>(memory_limit_bytes())) return;
+  const ConfigNode simulation = root.child("simulation");
+  if (network >= trajectories && network >= noise) {
+    require_memory(root.child("model").child("areas"), total,
+                   "a network of " + std::to_string(models::column_count(config.network)) + " columns");
+  } else if (noise >= trajectories) {
+    require_memory(root.child("noise").child("resolution"), total,
+                   "the noise grid at a resolution of " + format_number(config.noise.resolution_s) + " s");
+  } else {
+    const ConfigNode key = realisations > 1 && realisations >= times
+                               ? root.child("noise").child("realisations")
+                           : simulation.child("output_times").present() ? simulation.child("output_times")
+                                                                        : simulation;
+    require_memory(key, total,
+                   "the trajectories of " + format_number(trials * realisations) + " run(s) (" +
+                       format_number(trials) + " trial(s) x " + format_number(realisations) +
+                       " realisation(s)) x " + format_number(times) + " output times x " +
+                       format_number(states) + " states");
+  }
+}
+
+}  // namespace
 
 models::ColumnParameters load_column_parameters(const std::string& path) {
   return parse_column_parameters(parse_config_text(read_config_text(path), path));
@@ -490,7 +616,7 @@ SimulationConfig parse_simulation_config(const std::string& text, const std::str
   config.seed = root.get_or<unsigned long>("seed", 0);
   // Order matters: the network fixes the sizes, the time grid fixes where drives may change.
   read_model(root.require("model"), path, config);
-  read_simulation(root.child("simulation"), config);
+  read_simulation(root.child("simulation"), root.child("model").child("areas"), config);
   read_trials(root.child("stimulus"), root.child("trials"), config);
   config.solver = read_solver(root.child("solver"));
   config.output = read_output(root.child("output"));
@@ -501,6 +627,9 @@ SimulationConfig parse_simulation_config(const std::string& text, const std::str
   if (config.realisations > 1 && !config.noise.enabled())
     noise.child("realisations")
         .fail("expected 1 for a deterministic run (noise.sigma = 0): every path is the same");
+  check_run_length(root.child("solver"), noise, config.solver, config.noise,
+                   config.output_times.back() - config.t_start);
+  check_simulation_size(root, config);
   return config;
 }
 

@@ -57,6 +57,29 @@ models::NoiseSettings read_noise_section(const ConfigNode& node, std::vector<std
 void check_noise_and_step(const ConfigNode& noise, const models::NoiseSettings& settings,
                           const solvers::SolverSettings& solver);
 
+/// Ranges of config values (docs/config.md, "Limits"), shared with training configs and network
+/// files. Far beyond any physiological value, they keep the model's products finite: a rate, a
+/// weight or a noise sigma near 1e308 would otherwise overflow in the first step.
+inline constexpr double kMaxRate_Hz = 1e6;  ///< drive, background and target rates
+inline constexpr double kMaxWeight = 1e6;   ///< weights, initial values, initial states
+inline constexpr double kMaxSigma = 1e6;    ///< noise sigma, mV/sqrt(s)
+inline constexpr double kMaxTime_s = 1e6;   ///< times and durations (about 11 days)
+inline constexpr double kMinTolerance = 1e-15;
+inline constexpr long kMaxColumns = 1'000'000;  ///< columns of all areas together
+
+/// Bytes of `runs` trajectories of `times` x `states` doubles as a run holds them: kept by the
+/// solves, gathered on rank 0 and built into the in-memory output file (three copies).
+double trajectory_bytes(double runs, double times, double states);
+/// Throws ConfigError at `key` when `bytes` exceed the memory this process may use
+/// (io/memory_limit.hpp), with the estimate and what it is for.
+void require_memory(const ConfigNode& key, double bytes, const std::string& what);
+/// Refuses what cannot finish within solver.max_steps steps over `duration_s`: a fixed step that
+/// needs more steps (names solver.dt), a noise grid with more intervals (names noise.resolution;
+/// every interval ends a step). Long runs that can finish are allowed: they print progress.
+void check_run_length(const ConfigNode& solver_node, const ConfigNode& noise_node,
+                      const solvers::SolverSettings& solver, const models::NoiseSettings& noise,
+                      double duration_s);
+
 /// Reads and validates a simulation config. Throws ConfigError (file, key path, line, expectation).
 SimulationConfig load_simulation_config(const std::string& path);
 /// The same from text already in memory; `path` is used in messages and to resolve relative files.

@@ -5,10 +5,16 @@
 #include <string_view>
 
 #include "io/config_reader.hpp"
+#include "io/memory_limit.hpp"
 #include "io/simulation_config.hpp"
 
 namespace neurode::io {
 namespace {
+
+const Bounds kRate = Bounds::closed(0.0, kMaxRate_Hz);
+const Bounds kDuration = Bounds{0.0, kMaxTime_s, true, false};  // (0, 1e6] s
+const Bounds kWindow = Bounds::closed(0.0, kMaxTime_s);         // [0, 1e6] s
+const Bounds kLearningRate = Bounds{0.0, 1e6, true, false};     // an update of 1e6 x the gradient
 
 void read_task(const ConfigNode& node, const ConfigNode& model, const std::string& path,
                train::TaskConfig& task) {
@@ -18,14 +24,14 @@ void read_task(const ConfigNode& node, const ConfigNode& model, const std::strin
     node.check_keys({"type", "input_rate", "silent", "input_duration", "target_high", "target_low",
                      "loss_window", "observations"});
     auto& x = task.xor_settings;
-    x.input_rate_Hz = node.get_or("input_rate", x.input_rate_Hz, Bounds::non_negative());
-    x.silent_s = node.get_or("silent", x.silent_s, Bounds::positive());
-    x.input_s = node.get_or("input_duration", x.input_s, Bounds::positive());
-    x.target_high_Hz = node.get_or("target_high", x.target_high_Hz, Bounds::non_negative());
-    x.target_low_Hz = node.get_or("target_low", x.target_low_Hz, Bounds::non_negative());
+    x.input_rate_Hz = node.get_or("input_rate", x.input_rate_Hz, kRate);
+    x.silent_s = node.get_or("silent", x.silent_s, kDuration);
+    x.input_s = node.get_or("input_duration", x.input_s, kDuration);
+    x.target_high_Hz = node.get_or("target_high", x.target_high_Hz, kRate);
+    x.target_low_Hz = node.get_or("target_low", x.target_low_Hz, kRate);
     if (!(x.target_high_Hz > x.target_low_Hz))
       node.child("target_high").fail("expected target_high > target_low");
-    x.loss_window_s = node.get_or("loss_window", x.loss_window_s, Bounds::non_negative());
+    x.loss_window_s = node.get_or("loss_window", x.loss_window_s, kWindow);
     x.observations = node.get_or<unsigned long>("observations", x.observations, Bounds::at_least(2));
   } else if (task.type == "wta") {
     node.check_keys({"type", "training_samples", "evaluation_samples", "cross_inhibition_init"});
@@ -41,13 +47,13 @@ void read_task(const ConfigNode& node, const ConfigNode& model, const std::strin
                      "tolerance", "loss_window", "observations", "max_active_inputs",
                      "trained_input_counts"});
     auto& p = task.parity;
-    p.input_rate_Hz = node.get_or("input_rate", p.input_rate_Hz, Bounds::non_negative());
-    p.silent_s = node.get_or("silent", p.silent_s, Bounds::positive());
-    p.input_s = node.get_or("input_duration", p.input_s, Bounds::positive());
-    p.target_even_Hz = node.get_or("target_even", p.target_even_Hz, Bounds::non_negative());
-    p.target_odd_Hz = node.get_or("target_odd", p.target_odd_Hz, Bounds::non_negative());
-    p.tolerance_Hz = node.get_or("tolerance", p.tolerance_Hz, Bounds::positive());
-    p.loss_window_s = node.get_or("loss_window", p.loss_window_s, Bounds::non_negative());
+    p.input_rate_Hz = node.get_or("input_rate", p.input_rate_Hz, kRate);
+    p.silent_s = node.get_or("silent", p.silent_s, kDuration);
+    p.input_s = node.get_or("input_duration", p.input_s, kDuration);
+    p.target_even_Hz = node.get_or("target_even", p.target_even_Hz, kRate);
+    p.target_odd_Hz = node.get_or("target_odd", p.target_odd_Hz, kRate);
+    p.tolerance_Hz = node.get_or("tolerance", p.tolerance_Hz, Bounds{0.0, kMaxRate_Hz, true, false});
+    p.loss_window_s = node.get_or("loss_window", p.loss_window_s, kWindow);
     p.observations = node.get_or<unsigned long>("observations", p.observations, Bounds::at_least(2));
     // A curriculum names the numbers of active inputs whose patterns are trained, as a list or as
     // "at most k".
@@ -74,8 +80,10 @@ void read_task(const ConfigNode& node, const ConfigNode& model, const std::strin
     if (node.has("layers")) {
       const ConfigNode layers = node.child("layers");
       h.mlp.layers.clear();
-      for (double width : layers.numbers(Bounds::at_least(1)))
+      for (double width : layers.numbers(Bounds::closed(1, 1e6))) {
+        if (width != std::floor(width)) layers.fail("expected whole numbers of units per layer");
         h.mlp.layers.push_back(static_cast<std::size_t>(width));
+      }
       if (h.mlp.layers.size() < 2 || h.mlp.layers.front() != 3 || h.mlp.layers.back() != 2)
         layers.fail("expected widths from 3 inputs (x, y, mu) to 2 outputs, e.g. [3, 100, 100, 100, 2]");
     }
@@ -87,9 +95,10 @@ void read_task(const ConfigNode& node, const ConfigNode& model, const std::strin
         node.get_or<unsigned long>("training_samples", h.training_samples, Bounds::at_least(1));
     h.evaluation_samples =
         node.get_or<unsigned long>("evaluation_samples", h.evaluation_samples, Bounds::at_least(1));
-    h.t_end = node.get_or("t_end", h.t_end, Bounds::positive());
+    h.t_end = node.get_or("t_end", h.t_end, kDuration);
     h.observations = node.get_or<unsigned long>("observations", h.observations, Bounds::at_least(2));
-    h.angular_frequency = node.get_or("angular_frequency", h.angular_frequency, Bounds::positive());
+    h.angular_frequency =
+        node.get_or("angular_frequency", h.angular_frequency, Bounds{0.0, 1e6, true, false});
   }
   if (model.present()) {
     // A network given in full replaces the task's default (same keys as `neurode simulate`).
@@ -117,7 +126,7 @@ void read_loss(const ConfigNode& node, train::ColumnTaskSettings& column) {
                                     : train::LossKind::l1;
   }
   column.huber_beta = node.get_or("beta", column.huber_beta, Bounds::positive());
-  column.rate_limit = node.get_or("rate_limit", column.rate_limit, Bounds::non_negative());
+  column.rate_limit = node.get_or("rate_limit", column.rate_limit, kRate);
   column.rate_limit_weight =
       node.get_or("rate_limit_weight", column.rate_limit_weight, Bounds::non_negative());
   if (node.has("readout"))
@@ -154,7 +163,7 @@ void read_optimizer(const ConfigNode& node, train::OptimizerSettings& o, int epo
   node.check_keys({"type", "learning_rate", "beta1", "beta2", "alpha", "momentum", "epsilon", "clip_norm",
                    "schedule", "gamma", "step_every", "min_learning_rate", "update"});
   if (node.has("type")) o.type = node.child("type").choice({"adam", "rmsprop", "sgd"});
-  o.learning_rate = node.get_or("learning_rate", o.learning_rate, Bounds::positive());
+  o.learning_rate = node.get_or("learning_rate", o.learning_rate, kLearningRate);
   o.beta1 = node.get_or("beta1", o.beta1, Bounds::half_open(0.0, 1.0));
   o.beta2 = node.get_or("beta2", o.beta2, Bounds::half_open(0.0, 1.0));
   o.alpha = node.get_or("alpha", o.alpha, Bounds::half_open(0.0, 1.0));
@@ -165,9 +174,72 @@ void read_optimizer(const ConfigNode& node, train::OptimizerSettings& o, int epo
     o.schedule = node.child("schedule").choice({"constant", "step", "exponential", "cosine"});
   o.gamma = node.get_or("gamma", o.gamma, Bounds{0.0, 1.0, true, false});
   o.step_every = node.get_or("step_every", o.step_every, Bounds::at_least(1));
-  o.min_learning_rate = node.get_or("min_learning_rate", o.min_learning_rate, Bounds::non_negative());
+  o.min_learning_rate = node.get_or("min_learning_rate", o.min_learning_rate, Bounds::closed(0.0, 1e6));
   if (node.has("update")) o.update = node.child("update").choice({"additive", "multiplicative"});
   o.total_epochs = epochs;
+}
+
+// One sample's simulated time, observation times and states, as the task will make them.
+struct SampleShape {
+  double duration_s = 0, times = 0, states = 0;
+};
+
+SampleShape sample_shape(const train::TaskConfig& task) {
+  const double column_states =
+      3.0 * models::column_count(task.column.network) * models::kPopulationsPerColumn;
+  if (task.type == "xor")
+    return {task.xor_settings.silent_s + task.xor_settings.input_s,
+            static_cast<double>(task.xor_settings.observations), column_states};
+  if (task.type == "parity")
+    return {task.parity.silent_s + task.parity.input_s, static_cast<double>(task.parity.observations),
+            column_states};
+  if (task.type == "wta")
+    return {task.wta.wong_wang.column_t_end_s, static_cast<double>(task.wta.wong_wang.target_points) + 1,
+            column_states};
+  return {task.hopf.t_end, static_cast<double>(task.hopf.observations), 2.0};
+}
+
+// The memory a training needs before it starts, checked before anything is allocated: the samples'
+// trajectories and targets (the held-out ones are kept for the output), the history and the weight
+// snapshots of every epoch, and an MLP's parameters with their optimiser state. The message names
+// the key that dominates the estimate.
+void check_training_size(const ConfigNode& root, const TrainingConfig& config) {
+  const auto& task = config.task;
+  const SampleShape shape = sample_shape(task);
+  double training = 4, evaluation = 4;  // xor: the four patterns
+  if (task.type == "parity") training = evaluation = 16;
+  if (task.type == "wta") training = task.wta.training_samples, evaluation = task.wta.evaluation_samples;
+  if (task.type == "hopf") training = task.hopf.training_samples, evaluation = task.hopf.evaluation_samples;
+  double parameters = 0;
+  if (task.type == "hopf")
+    for (std::size_t i = 0; i + 1 < task.hopf.mlp.layers.size(); ++i)
+      parameters +=
+          static_cast<double>(task.hopf.mlp.layers[i] + 1) * static_cast<double>(task.hopf.mlp.layers[i + 1]);
+  const double block = static_cast<double>(config.training.block_size);
+  const double epochs = config.training.epochs;
+  const double samples_bytes =
+      trajectory_bytes(training + evaluation, shape.times, shape.states / 3.0 + 2.0) +
+      trajectory_bytes(std::min(block, training + evaluation), shape.times, shape.states);
+  const double parameter_bytes = 8.0 * parameters * (6.0 + epochs / config.training.snapshot_every);
+  const double history_bytes = 8.0 * 16.0 * 2.0 * epochs;
+  const double total = samples_bytes + parameter_bytes + history_bytes;
+  if (total <= static_cast<double>(memory_limit_bytes())) return;
+  const ConfigNode task_node = root.child("task");
+  if (history_bytes >= samples_bytes && history_bytes >= parameter_bytes) {
+    require_memory(root.child("training").child("epochs"), total,
+                   "the history of " + std::to_string(config.training.epochs) + " epochs");
+  } else if (parameter_bytes >= samples_bytes) {
+    require_memory(task_node.child("layers"), total,
+                   "an MLP of " + std::to_string(static_cast<long long>(parameters)) + " parameters");
+  } else {
+    const std::string key = shape.times > std::max(training, evaluation) ? "observations"
+                            : evaluation > training                      ? "evaluation_samples"
+                                                                         : "training_samples";
+    require_memory(task_node.child(key), total,
+                   std::to_string(static_cast<long long>(training)) + " training and " +
+                       std::to_string(static_cast<long long>(evaluation)) + " held-out samples of " +
+                       std::to_string(static_cast<long long>(shape.times)) + " observation times");
+  }
 }
 
 }  // namespace
@@ -244,6 +316,9 @@ TrainingConfig parse_training_config(const std::string& text, const std::string&
   output.check_keys({"file", "checkpoint"});
   config.output_file = output.get_or<std::string>("file", config.output_file);
   config.checkpoint = output.get_or("checkpoint", config.checkpoint);
+  check_run_length(root.child("solver"), root.child("noise"), config.training.solver,
+                   config.task.column.noise, sample_shape(config.task).duration_s);
+  check_training_size(root, config);
   // Combinations the solver cannot differentiate are refused here, naming the key.
   try {
     solvers::check_supported(config.training.solver, config.training.gradient.method);

@@ -1,0 +1,19 @@
+#pragma once
+/// How much memory a run may use, for the size checks that refuse a run before it allocates
+/// (docs/reliability.md, "Input checks"): inputs whose estimate exceeds it are bad input (exit 2).
+#include <cstdint>
+#include <string>
+
+namespace neurode::io {
+
+/// The memory this process may use, in bytes: the machine's physical memory, or less when the
+/// process is confined: an address-space or data-segment limit (`ulimit -v`, `ulimit -d`) or the
+/// memory limit of its control group (cgroup v2 `memory.max`, as Slurm confines a job to its
+/// allocation). Computed once.
+std::uint64_t memory_limit_bytes();
+/// What memory_limit_bytes() is, for messages: "23.4 GB (physical memory)".
+std::string describe_memory_limit();
+/// A byte count for messages: "512 B", "3.1 MB", "384 GB", "1.2e+13 GB".
+std::string format_bytes(double bytes);
+
+}  // namespace neurode::io
