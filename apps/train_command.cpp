@@ -72,6 +72,9 @@ std::optional<train::TrainingState> resume_or_set_aside(const std::string& check
 std::string kept_checkpoint(const io::TrainingConfig& config, const std::string& checkpoint, int last_epoch) {
   if (!config.checkpoint) return "checkpoints are off (output.checkpoint: false), so nothing is kept";
   if (last_epoch == 0) return "no epoch had finished, so there is no checkpoint";
+  std::error_code error;
+  if (!std::filesystem::exists(checkpoint, error))
+    return "the checkpoint " + checkpoint + " is gone too (its directory was removed), so nothing is kept";
   return "the checkpoint of epoch " + std::to_string(last_epoch) + " is kept in " + checkpoint +
          ": rerun the same command to resume from it";
 }

@@ -891,6 +891,12 @@ def main():
     args = parser.parse_args()
 
     cases = [c for c in all_cases(args.source, args.reference) if args.only in c.name]
+    if "ASAN_OPTIONS" in os.environ:
+        # Under AddressSanitizer there is no 4 GB address-space limit (see run_case), so neurode
+        # sizes its refusals by the machine's memory, and an 8 GiB dataset that it rightly refuses
+        # under the limit is then read. These cases are about the limit, not memory safety: the
+        # suite without sanitizers runs them.
+        cases = [c for c in cases if not c.name.endswith("huge-W-32768x32768")]
     kinds = {}
     for case in cases:
         kinds[case.command] = kinds.get(case.command, 0) + 1

@@ -49,7 +49,8 @@ TEST(ObservedComponents, TrajectoryLossNamesWhatItReads) {
   auto p = testing::random_network_problem(2, 3);
   const std::size_t n = p.model->populations();
   const Variant rate{"rate", train::Readout::state_rate, std::numeric_limits<double>::infinity()};
-  const auto* c = loss_for(p, rate)->observed_components();
+  const auto loss = loss_for(p, rate);  // observed_components() points into it: keep it alive
+  const auto* c = loss->observed_components();
   ASSERT_NE(c, nullptr);
   // Populations 16 and 20 (the last column's L2/3e and L5e): their r, in each of the 3 trials.
   std::vector<std::size_t> expected;
