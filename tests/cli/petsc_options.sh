@@ -1,0 +1,32 @@
+#!/usr/bin/env bash
+# PETSc options are checked like config keys (docs/reliability.md): a bad type, a value that is not
+# a number or a step that is not positive and finite is one line and exit 2 with no output, and an
+# option that was never used is warned about on a run that succeeds.
+set -u
+# shellcheck source=tests/support/cli_checks.sh
+source "$(dirname "${BASH_SOURCE[0]}")/../support/cli_checks.sh" "$@"
+config="$source_dir/inputs/wta_two_columns.yaml"
+refused() {  # NAME EXPECTED-TEXT OPTION...: exit 2, one line naming what was wrong, no output
+  local name=$1 expected=$2
+  shift 2
+  "$neurode" simulate "$config" -o "$tmp/$name.h5" "$@" >"$tmp/$name.out" 2>"$tmp/$name.err"
+  local rc=$?
+  [ $rc -eq 2 ] && [ "$(wc -l <"$tmp/$name.err")" -eq 1 ] && grep -qF -- "$expected" "$tmp/$name.err" &&
+    [ ! -e "$tmp/$name.h5" ] && [ -z "$(find "$tmp" -name "$name.h5.tmp*" -print -quit)" ]
+  result $? "$name: exit $rc (expected 2), message: $(head -c 300 "$tmp/$name.err")"
+}
+refused unknown-type "Unknown TS type: bogus" -ts_type bogus
+refused rtol-not-a-number "Input string abc has no numeric value" -ts_rtol abc
+refused dt-nan "-ts_dt: expected a step > 0, got nan" -ts_dt nan
+refused dt-negative "-ts_dt: expected a step > 0, got -1" -ts_dt -1
+refused rtol-tiny "-ts_rtol: expected a number >= 1e-15" -ts_rtol 1e-300
+"$neurode" simulate "$config" -o "$tmp/typo.h5" -ts_rtl 1e-9 >"$tmp/typo.out" 2>"$tmp/typo.err"
+rc=$?
+[ $rc -eq 0 ] && [ -e "$tmp/typo.h5" ] && grep -q "PETSc option -ts_rtl was given but never used" "$tmp/typo.err"
+result $? "a misspelt option is warned about (exit $rc: $(cat "$tmp/typo.err"))"
+! grep -q "never used" "$tmp/typo.out"
+result $? "the warning goes to stderr"
+"$neurode" simulate "$config" -o "$tmp/used.h5" -ts_rtol 1e-9 >/dev/null 2>"$tmp/used.err"
+[ $? -eq 0 ] && [ ! -s "$tmp/used.err" ]
+result $? "a used option gives no warning ($(cat "$tmp/used.err"))"
+finish
