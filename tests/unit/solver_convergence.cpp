@@ -75,6 +75,30 @@ TEST_F(Convergence, CrankNicolsonIsSecondOrder) {
   EXPECT_NEAR(std::log2(e1 / e2), 2.0, 0.2);
 }
 
+TEST_F(Convergence, BackwardEulerIsFirstOrder) {
+  const double e1 = error(fixed("beuler", 2e-4));
+  const double e2 = error(fixed("beuler", 1e-4));
+  EXPECT_NEAR(std::log2(e1 / e2), 1.0, 0.1);
+}
+
+TEST_F(Convergence, ThetaIsSecondOrderAtOneHalfAndFirstOrderElsewhere) {
+  // theta = 0.5 with the end point is the trapezoidal rule (Crank-Nicolson); any other theta is
+  // first order, and theta = 1 is backward Euler (PETSc's two implementations agree to rounding and
+  // the nonlinear solver's tolerance, far below the discretisation error).
+  auto theta = [](double value, double dt) {
+    auto s = fixed("theta", dt);
+    s.theta = value;
+    return s;
+  };
+  EXPECT_NEAR(std::log2(error(theta(0.5, 4e-4)) / error(theta(0.5, 2e-4))), 2.0, 0.2);
+  EXPECT_NEAR(std::log2(error(theta(0.75, 2e-4)) / error(theta(0.75, 1e-4))), 1.0, 0.15);
+  const auto by_theta = final_state(theta(1.0, 2e-4)), by_beuler = final_state(fixed("beuler", 2e-4));
+  double difference = 0;
+  for (std::size_t i = 0; i < by_theta.size(); ++i)
+    difference = std::max(difference, std::abs(by_theta[i] - by_beuler[i]));
+  EXPECT_LT(difference, 1e-3 * error(fixed("beuler", 2e-4)));
+}
+
 TEST_F(Convergence, AdaptiveDopri5ErrorFollowsTheTolerance) {
   double previous = INFINITY;
   long previous_steps = 0;
