@@ -26,11 +26,16 @@ result $? "same training as the config's seed ($(tail -1 "$tmp/log"))"
 /usr/bin/python3 "$source_dir/tools/summarise_trainings.py" "$tmp/table.csv" "$tmp/flag.h5" "$tmp/never.h5" \
   >"$tmp/log" 2>&1
 code=$?
-/usr/bin/python3 - "$tmp/table.csv" >>"$tmp/log" 2>&1 <<'PY'
-import csv, sys
+/usr/bin/python3 - "$tmp/table.csv" "$tmp/flag.h5" >>"$tmp/log" 2>&1 <<'PY'
+import csv, sys, h5py
 rows = list(csv.DictReader(open(sys.argv[1])))
 assert [(r["status"], r["seed"]) for r in rows] == [("ok", "2"), ("missing", "")], rows
-assert rows[0]["epochs"] == "4" and float(rows[0]["correct"]) >= 0 and float(rows[0]["heldout_loss"]) > 0, rows
+# The table holds the result file's own numbers, to the bit.
+f = h5py.File(sys.argv[2])
+assert rows[0]["epochs"] == str(f["/training/loss"].shape[0]) == "4", rows
+assert float(rows[0]["correct"]) == f["/evaluation/correct"].attrs["mean"], rows
+assert float(rows[0]["heldout_loss"]) == f["/evaluation/loss"][()], rows
+assert float(rows[0]["training_loss"]) == f["/training/loss"][-1], rows
 PY
 [ $? -eq 0 ] && [ $code -eq 1 ] && [ -s "$tmp/table-loss.png" ]
 result $? "summary table and loss plot with a missing run (exit $code: $(tail -1 "$tmp/log"))"
