@@ -58,10 +58,10 @@ std::optional<train::TrainingState> resume_or_set_aside(const std::string& check
   if (mpi::is_root()) {
     std::error_code error;
     std::filesystem::rename(checkpoint, aside, error);
-    std::fprintf(
-        stderr,
-        "neurode train: checkpoint %s cannot be resumed (%s); set aside as %s, training from epoch 0\n",
-        checkpoint.c_str(), problem.c_str(), error ? "(could not rename it)" : aside.c_str());
+    // If it cannot be renamed, the first new checkpoint replaces it.
+    const std::string where = error ? "left in place (it could not be renamed)" : "set aside as " + aside;
+    std::fprintf(stderr, "neurode train: checkpoint %s cannot be resumed (%s); %s, training from epoch 0\n",
+                 checkpoint.c_str(), problem.c_str(), where.c_str());
     std::fflush(stderr);
   }
   MPI_Barrier(MPI_COMM_WORLD);

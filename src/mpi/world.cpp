@@ -85,11 +85,6 @@ std::vector<double> gather_concatenated(const std::vector<double>& local, MPI_Co
   return all;
 }
 
-bool all_ranks(bool flag, MPI_Comm comm) {
-  int value = flag ? 1 : 0;
-  MPI_Allreduce(MPI_IN_PLACE, &value, 1, MPI_INT, MPI_MIN, comm);
-  return value == 1;
-}
 }  // namespace neurode::mpi
 
 namespace neurode::mpi {

@@ -33,8 +33,6 @@ std::vector<double> allgather_concatenated(const std::vector<double>& local, MPI
 /// The same on rank 0 only (empty elsewhere): results too large to hold on every rank. Throws
 /// std::length_error when the total exceeds MPI's int counts.
 std::vector<double> gather_concatenated(const std::vector<double>& local, MPI_Comm comm = MPI_COMM_WORLD);
-/// Whether `flag` holds on every rank (collective).
-bool all_ranks(bool flag, MPI_Comm comm = MPI_COMM_WORLD);
 /// The non-empty `local` message of the lowest rank that has one, on every rank; "" when no rank
 /// has one (collective). A failure seen by one rank is then reported once, by rank 0, in its words.
 std::string first_message(const std::string& local, MPI_Comm comm = MPI_COMM_WORLD);
