@@ -7,9 +7,9 @@
 #include "commands.hpp"
 #include "exit_codes.hpp"
 #include "io/hdf5_file.hpp"
-#include "io/network_file.hpp"
+#include "models/column/network_file.hpp"
 #include "io/provenance.hpp"
-#include "io/trajectory_output.hpp"
+#include "setup/trajectory_output.hpp"
 #include "mpi/world.hpp"
 #include "solvers/gradient.hpp"
 #include "train/trajectory_loss.hpp"
@@ -21,7 +21,7 @@ int run_gradient(const CommandLine& cl) {
   if (cl.network.empty()) throw UsageError("gradient needs --network FILE.h5");
   if (cl.output.empty()) throw UsageError("no output file: give -o OUT.h5");
   on_root_for_all([&] { io::require_writable_directory(cl.output); });
-  const io::NetworkFile net = io::load_network_file(cl.network);
+  const models::NetworkFile net = models::load_network_file(cl.network);
   if (net.weights.parameters.empty())
     throw io::Hdf5Error(cl.network + ": no 'grad_entries': nothing to differentiate");
   if (net.loss_populations.empty())
@@ -69,8 +69,8 @@ int run_gradient(const CommandLine& cl) {
     file.set_attribute("/gradient", "trajectory_bytes", static_cast<double>(result.trajectory_bytes));
     file.set_attribute("/gradient", "peak_resident_memory_bytes",
                        static_cast<double>(usage.ru_maxrss) * 1024.0);
-    io::write_trajectory(file, result.forward, net.weights.populations, 1, {"V", "a", "r"});
-    io::write_solver_statistics(file, "/solver", result.forward);
+    setup::write_trajectory(file, result.forward, net.weights.populations, 1, {"V", "a", "r"});
+    setup::write_solver_statistics(file, "/solver", result.forward);
     file.write_string("/config/text", "network file: " + cl.network);
     io::write_provenance(file, io::current_provenance(cl.text));
     out.commit();

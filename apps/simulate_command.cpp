@@ -5,12 +5,12 @@
 #include "commands.hpp"
 #include "exit_codes.hpp"
 #include "io/hdf5_file.hpp"
-#include "io/network_file.hpp"
+#include "models/column/network_file.hpp"
 #include "io/provenance.hpp"
-#include "io/simulation_config.hpp"
-#include "io/trajectory_output.hpp"
-#include "models/additive_noise.hpp"
-#include "models/column_network.hpp"
+#include "setup/simulation_config.hpp"
+#include "setup/trajectory_output.hpp"
+#include "models/noise/additive_noise.hpp"
+#include "models/column/column_network.hpp"
 #include "mpi/world.hpp"
 #include "petsc/session.hpp"
 #include "simulation_ensemble.hpp"
@@ -30,7 +30,7 @@ struct Problem {
 };
 
 Problem from_network_file(const std::string& path) {
-  const io::NetworkFile net = io::load_network_file(path);
+  const models::NetworkFile net = models::load_network_file(path);
   Problem p;
   p.populations = net.weights.populations;
   auto& e = p.ensemble;
@@ -52,7 +52,7 @@ Problem from_network_file(const std::string& path) {
 }
 
 Problem from_config(const std::string& path) {
-  const io::SimulationConfig config = io::load_simulation_config(path);
+  const setup::SimulationConfig config = setup::load_simulation_config(path);
   Problem p;
   const auto weights = models::build_network(config.parameters, config.network);
   const auto constants = models::ColumnConstants::from(config.parameters);
@@ -113,7 +113,7 @@ int run_simulate(const CommandLine& cl) {
   on_root_for_all([&] {
     io::AtomicOutput out(output);
     auto& file = out.file();
-    io::write_trajectory(file, solution, problem.populations, problem.ensemble.runs, problem.variables);
+    setup::write_trajectory(file, solution, problem.populations, problem.ensemble.runs, problem.variables);
     if (problem.realisations > 1) {
       // Which trial and which Wiener path each run (the trajectories' first index) is.
       std::vector<double> trial, realisation;
@@ -124,7 +124,7 @@ int run_simulate(const CommandLine& cl) {
       file.write("/trajectory/trial", trial);
       file.write("/trajectory/realisation", realisation);
     }
-    io::write_solver_statistics(file, "/solver", solution);
+    setup::write_solver_statistics(file, "/solver", solution);
     file.write_string("/config/text", problem.config_text);
     io::write_provenance(file, io::current_provenance(cl.text));
     out.commit();

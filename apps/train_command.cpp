@@ -13,8 +13,8 @@
 #include "exit_codes.hpp"
 #include "io/hdf5_file.hpp"
 #include "io/provenance.hpp"
-#include "io/training_config.hpp"
-#include "io/training_output.hpp"
+#include "setup/training_config.hpp"
+#include "setup/training_output.hpp"
 #include "mpi/interruption.hpp"
 #include "mpi/world.hpp"
 
@@ -41,13 +41,13 @@ std::string progress_line(const train::Task& task, const train::EpochRecord& r, 
 // resumed is set aside (renamed, so that it can still be looked at) and the training starts again,
 // saying so: a requeued job must never fail forever on a damaged file.
 std::optional<train::TrainingState> resume_or_set_aside(const std::string& checkpoint,
-                                                        const io::CheckpointExpectation& expected) {
+                                                        const setup::CheckpointExpectation& expected) {
   std::optional<train::TrainingState> state;
   std::string problem;
   bool other_config = false;
   try {
-    state = io::read_checkpoint(checkpoint, expected);
-  } catch (const io::UnusableCheckpoint& e) {
+    state = setup::read_checkpoint(checkpoint, expected);
+  } catch (const setup::UnusableCheckpoint& e) {
     problem = e.what();
     other_config = e.other_config();
   }
@@ -69,7 +69,7 @@ std::optional<train::TrainingState> resume_or_set_aside(const std::string& check
 }
 
 // What is kept after a training stops early, for its message.
-std::string kept_checkpoint(const io::TrainingConfig& config, const std::string& checkpoint, int last_epoch) {
+std::string kept_checkpoint(const setup::TrainingConfig& config, const std::string& checkpoint, int last_epoch) {
   if (!config.checkpoint) return "checkpoints are off (output.checkpoint: false), so nothing is kept";
   if (last_epoch == 0) return "no epoch had finished, so there is no checkpoint";
   std::error_code error;
@@ -83,7 +83,7 @@ std::string kept_checkpoint(const io::TrainingConfig& config, const std::string&
 
 int run_train(const CommandLine& cl) {
   // 1. Config, task and trainer (every rank reads the same file).
-  const io::TrainingConfig config = io::load_training_config(cl.inputs.front(), cl.seed);
+  const setup::TrainingConfig config = setup::load_training_config(cl.inputs.front(), cl.seed);
   const std::string output = cl.output.empty() ? config.output_file : cl.output;
   const std::string checkpoint = output + ".checkpoint";
   on_root_for_all([&] { io::require_writable_directory(output); });
@@ -116,7 +116,7 @@ int run_train(const CommandLine& cl) {
   const auto initial = state.parameters;
   const std::size_t metrics = task->metric_names().size();
   if (config.checkpoint) {
-    io::CheckpointExpectation expected{config.source_text, state.parameters.size(),
+    setup::CheckpointExpectation expected{config.source_text, state.parameters.size(),
                                        state.optimizer_state.size(), metrics, config.training.epochs};
     if (auto resumed = resume_or_set_aside(checkpoint, expected)) {
       state = std::move(*resumed);
@@ -136,7 +136,7 @@ int run_train(const CommandLine& cl) {
     trainer.run(state, [&](const train::TrainingState& s, const train::EpochRecord& record) {
       mpi::print_root(progress_line(*task, record, config.training.epochs));
       if (config.checkpoint)
-        on_root_for_all([&] { io::write_checkpoint(checkpoint, config.source_text, s, metrics); });
+        on_root_for_all([&] { setup::write_checkpoint(checkpoint, config.source_text, s, metrics); });
       finished = s.epoch;
     });
   } catch (const mpi::Interrupted& e) {
@@ -164,7 +164,7 @@ int run_train(const CommandLine& cl) {
     on_root_for_all([&] {
       io::AtomicOutput out(output);
       auto& file = out.file();
-      io::write_training(file, *task, state, initial, evaluation);
+      setup::write_training(file, *task, state, initial, evaluation);
       file.write_string("/config/text", config.source_text);
       file.set_attribute("/training", "solver", config.training.solver.method);
       file.set_attribute("/training", "gradient", solvers::to_string(config.training.gradient.method));

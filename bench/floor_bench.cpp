@@ -6,7 +6,7 @@
 #include <vector>
 
 #include "floor_problem.hpp"
-#include "io/network_file.hpp"
+#include "models/column/network_file.hpp"
 #include "problems.hpp"
 #include "statistics.hpp"
 
@@ -14,7 +14,7 @@ namespace neurode::bench {
 
 const FloorProblem& floor_wta_problem() {
   static const FloorProblem problem = [] {
-    const auto net = io::load_network_file(reference_path("gradient_wta.h5"));
+    const auto net = models::load_network_file(reference_path("gradient_wta.h5"));
     const auto& c = net.constants;
     return make_floor_problem(net.weights, c.tau_synapse_s, c.tau_membrane_s, c.tau_adaptation_s,
                               c.resistance, c.background_rate_Hz, c.transfer, net.drive, net.initial_state,

@@ -2,8 +2,8 @@
 
 #include <cstdlib>
 
-#include "io/network_file.hpp"
-#include "models/network_builder.hpp"
+#include "models/column/network_file.hpp"
+#include "models/column/network_builder.hpp"
 #include "train/xor_task.hpp"
 
 namespace neurode::bench {
@@ -32,7 +32,7 @@ std::string reference_path(const std::string& name) {
 }
 
 ForwardProblem wta_trial(std::size_t output_stride) {
-  const auto net = io::load_network_file(reference_path("wta_two_columns.h5"));
+  const auto net = models::load_network_file(reference_path("wta_two_columns.h5"));
   ForwardProblem p;
   p.model = std::make_unique<models::ColumnNetwork>(net.weights, net.constants, std::vector{net.drive});
   p.y0 = net.initial_state;
@@ -42,7 +42,7 @@ ForwardProblem wta_trial(std::size_t output_stride) {
 }
 
 GradientProblem wta_problem(std::size_t trials) {
-  const auto net = io::load_network_file(reference_path("gradient_wta.h5"));
+  const auto net = models::load_network_file(reference_path("gradient_wta.h5"));
   GradientProblem p;
   for (std::size_t b = 0; b < trials; ++b) {
     models::PiecewiseDrive d = net.drive;

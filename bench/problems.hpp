@@ -12,7 +12,7 @@
 #include <string>
 #include <vector>
 
-#include "models/column_network.hpp"
+#include "models/column/column_network.hpp"
 #include "train/trajectory_loss.hpp"
 
 namespace neurode::bench {

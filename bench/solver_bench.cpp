@@ -8,7 +8,7 @@
 
 #include <stdexcept>
 
-#include "models/additive_noise.hpp"
+#include "models/noise/additive_noise.hpp"
 #include "problems.hpp"
 #include "solvers/gradient.hpp"
 #include "solvers/integrator.hpp"

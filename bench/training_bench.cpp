@@ -10,7 +10,7 @@
 #include <string>
 #include <vector>
 
-#include "io/training_config.hpp"
+#include "setup/training_config.hpp"
 #include "statistics.hpp"
 #include "train/optimizer.hpp"
 #include "train/task_factory.hpp"
@@ -21,7 +21,7 @@ namespace {
 using neurode::train::Split;
 
 void BM_TrainingStep(benchmark::State& state, const std::string& task_name, std::size_t batch) {
-  auto config = neurode::io::load_training_config(std::string(NEURODE_BENCH_INPUTS_DIR) + "/train_" +
+  auto config = neurode::setup::load_training_config(std::string(NEURODE_BENCH_INPUTS_DIR) + "/train_" +
                                                   task_name + ".yaml");
   config.training.block_size = batch;
   config.training.batch_size = batch;

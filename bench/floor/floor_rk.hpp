@@ -12,9 +12,9 @@
 #include <cstddef>
 #include <vector>
 
-#include "models/network_builder.hpp"
-#include "models/piecewise_drive.hpp"
-#include "models/transfer_function.hpp"
+#include "models/column/network_builder.hpp"
+#include "models/column/piecewise_drive.hpp"
+#include "models/column/transfer_function.hpp"
 
 namespace neurode::bench {
 

@@ -7,6 +7,8 @@
 #include <cstddef>
 #include <vector>
 
+#include "models/state_layout.hpp"
+
 namespace neurode::models {
 
 struct MatrixEntry {
@@ -22,6 +24,11 @@ class Model {
   virtual std::size_t state_size() const = 0;  ///< total over trials
   virtual std::size_t trial_count() const { return 1; }
   virtual std::size_t parameter_size() const = 0;  ///< trainable parameters (shared by trials)
+  /// The names and shapes of one trial's state (state_size() / trial_count() values). The default
+  /// is one unnamed vector "y"; models override it so that outputs name their components.
+  virtual StateLayout state_layout() const {
+    return {{{"y", {state_size() / trial_count()}, "", "state index"}}};
+  }
 
   /// Sorted times at which the forcing jumps. Segment k is [breakpoint k-1, breakpoint k).
   virtual const std::vector<double>& breakpoints() const = 0;

@@ -4,8 +4,8 @@
 #include <cmath>
 #include <stdexcept>
 
-#include "models/additive_noise.hpp"
-#include "models/random_stream.hpp"
+#include "models/noise/additive_noise.hpp"
+#include "models/kernels/random_stream.hpp"
 
 namespace neurode::train {
 

@@ -7,8 +7,8 @@
 #include <string>
 #include <vector>
 
-#include "models/additive_noise.hpp"
-#include "models/column_network.hpp"
+#include "models/noise/additive_noise.hpp"
+#include "models/column/column_network.hpp"
 #include "train/task.hpp"
 #include "train/trajectory_loss.hpp"
 

@@ -10,8 +10,8 @@
 #include <string>
 #include <vector>
 
-#include "models/hopf.hpp"
-#include "models/mlp_vector_field.hpp"
+#include "models/hopf/hopf.hpp"
+#include "models/hopf/mlp_vector_field.hpp"
 #include "solvers/observation_cost.hpp"
 #include "solvers/solver_settings.hpp"
 #include "train/task.hpp"

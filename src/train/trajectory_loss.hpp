@@ -7,7 +7,7 @@
 #include <limits>
 #include <vector>
 
-#include "models/transfer_function.hpp"
+#include "models/column/transfer_function.hpp"
 #include "solvers/observation_cost.hpp"
 
 namespace neurode::train {

@@ -9,8 +9,8 @@
 #include <utility>
 #include <vector>
 
-#include "models/stimulus_pairs.hpp"
-#include "models/wong_wang.hpp"
+#include "models/wong_wang/stimulus_pairs.hpp"
+#include "models/wong_wang/wong_wang.hpp"
 #include "train/column_task.hpp"
 
 namespace neurode::train {

@@ -7,7 +7,7 @@
 namespace neurode::testing {
 
 GradientProblem reference_wta_problem() {
-  const auto net = io::load_network_file(reference_path("gradient_wta.h5"));
+  const auto net = models::load_network_file(reference_path("gradient_wta.h5"));
   GradientProblem p;
   p.model = std::make_unique<models::ColumnNetwork>(net.weights, net.constants, std::vector{net.drive});
   p.y0 = net.initial_state;

@@ -10,7 +10,7 @@
 #include <limits>
 #include <numeric>
 
-#include "models/additive_noise.hpp"
+#include "models/noise/additive_noise.hpp"
 #include "solvers/gradient.hpp"
 #include "solvers/integrator.hpp"
 #include "support/finite_differences.hpp"

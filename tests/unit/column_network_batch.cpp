@@ -10,9 +10,9 @@
 #include <random>
 #include <vector>
 
-#include "models/column_network.hpp"
-#include "models/column_parameters.hpp"
-#include "models/network_builder.hpp"
+#include "models/column/column_network.hpp"
+#include "models/column/column_parameters.hpp"
+#include "models/column/network_builder.hpp"
 #include "support/gradient_problems.hpp"
 
 namespace neurode {

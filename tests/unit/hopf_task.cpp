@@ -10,7 +10,7 @@
 #include <numbers>
 #include <numeric>
 
-#include "models/hopf.hpp"
+#include "models/hopf/hopf.hpp"
 #include "solvers/gradient.hpp"
 #include "solvers/integrator.hpp"
 #include "train/optimizer.hpp"

@@ -17,9 +17,9 @@
 #include "io/config_reader.hpp"
 #include "io/hdf5_file.hpp"
 #include "io/memory_limit.hpp"
-#include "io/network_file.hpp"
-#include "io/simulation_config.hpp"
-#include "io/training_config.hpp"
+#include "models/column/network_file.hpp"
+#include "setup/simulation_config.hpp"
+#include "setup/training_config.hpp"
 #include "support/reference.hpp"
 
 namespace neurode {
@@ -94,7 +94,7 @@ void replace_string_attribute(hid_t file, const char* name, const std::string& t
 // load_network_file must throw Hdf5Error whose message contains each of `words`.
 void expect_refused(const std::string& path, const std::vector<std::string>& words) {
   try {
-    io::load_network_file(path);
+    models::load_network_file(path);
     ADD_FAILURE() << path << " was accepted";
   } catch (const io::Hdf5Error& e) {
     const std::string what = e.what();
@@ -104,7 +104,7 @@ void expect_refused(const std::string& path, const std::vector<std::string>& wor
 }
 
 TEST(NetworkFile, TheReferenceCasesLoad) {
-  const auto net = io::load_network_file(testing::reference_path("gradient_wta.h5"));
+  const auto net = models::load_network_file(testing::reference_path("gradient_wta.h5"));
   EXPECT_EQ(net.weights.populations, 16u);
   EXPECT_EQ(net.weights.parameters.size(), 4u);
   EXPECT_EQ(net.loss_populations.size(), 2u);
@@ -271,12 +271,12 @@ void expect_config_error(const std::function<void()>& parse, const std::string& 
 
 void expect_simulation_error(const std::string& text, const std::string& key,
                              const std::vector<std::string>& words) {
-  expect_config_error([&] { io::parse_simulation_config(text, "bad.yaml"); }, key, words);
+  expect_config_error([&] { setup::parse_simulation_config(text, "bad.yaml"); }, key, words);
 }
 
 void expect_training_error(const std::string& text, const std::string& key,
                            const std::vector<std::string>& words) {
-  expect_config_error([&] { io::parse_training_config(text, "bad.yaml"); }, key, words);
+  expect_config_error([&] { setup::parse_training_config(text, "bad.yaml"); }, key, words);
 }
 
 // Issue 16, item 3 (config side): these reached PETSc or overflowed the model.
@@ -341,7 +341,7 @@ TEST(ConfigLimits, MessagesSayTheAllowedRangeAndASecondDocumentIsRefused) {
                         {"at most 2147483647", "'2147483648'"});
   const std::string simulation = source_text("inputs/wta_two_columns.yaml");
   try {
-    io::parse_simulation_config(simulation + "---\nseed: 2\n", "two.yaml");
+    setup::parse_simulation_config(simulation + "---\nseed: 2\n", "two.yaml");
     ADD_FAILURE() << "a second document was accepted";
   } catch (const io::ConfigError& e) {
     EXPECT_NE(std::string(e.what()).find("expected one YAML document, got 2"), std::string::npos) << e.what();
@@ -351,11 +351,11 @@ TEST(ConfigLimits, MessagesSayTheAllowedRangeAndASecondDocumentIsRefused) {
 TEST(ConfigLimits, TheExamplesStayWithinTheLimits) {
   for (const char* name : {"wta_two_columns.yaml", "wta_two_columns_noise.yaml", "single_column_mt.yaml",
                            "xor_network.yaml", "parity_network.yaml"})
-    EXPECT_NO_THROW(io::load_simulation_config(std::string(io::build_info::source_dir) + "/inputs/" + name))
+    EXPECT_NO_THROW(setup::load_simulation_config(std::string(io::build_info::source_dir) + "/inputs/" + name))
         << name;
   for (const char* name : {"train_xor.yaml", "train_wta.yaml", "train_parity.yaml", "train_hopf.yaml",
                            "train_xor_noisy.yaml", "train_wta_noisy.yaml", "quickstart_wta.yaml"})
-    EXPECT_NO_THROW(io::load_training_config(std::string(io::build_info::source_dir) + "/inputs/" + name))
+    EXPECT_NO_THROW(setup::load_training_config(std::string(io::build_info::source_dir) + "/inputs/" + name))
         << name;
 }
 

@@ -1,7 +1,7 @@
 // The MLP vector field of the Hopf toy: its derivative products against finite differences of
 // rhs and against each other, and full trajectory gradients (discrete adjoint) against central
 // finite differences of the loss.
-#include "models/mlp_vector_field.hpp"
+#include "models/hopf/mlp_vector_field.hpp"
 
 #include <gtest/gtest.h>
 
@@ -12,7 +12,7 @@
 #include <string>
 #include <vector>
 
-#include "models/random_stream.hpp"
+#include "models/kernels/random_stream.hpp"
 #include "solvers/gradient.hpp"
 #include "solvers/integrator.hpp"
 #include "support/finite_differences.hpp"

@@ -1,5 +1,5 @@
 // The anatomical recipe reproduces the reference networks' weights.
-#include "models/network_builder.hpp"
+#include "models/column/network_builder.hpp"
 
 #include <gtest/gtest.h>
 

@@ -8,7 +8,7 @@
 #include <cstdio>
 #include <vector>
 
-#include "models/normal_pairs.hpp"
+#include "models/kernels/normal_pairs.hpp"
 
 namespace neurode {
 namespace {

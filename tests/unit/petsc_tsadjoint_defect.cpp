@@ -21,7 +21,7 @@
 #include <utility>
 #include <vector>
 
-#include "models/column_network.hpp"
+#include "models/column/column_network.hpp"
 #include "petsc/error.hpp"
 #include "petsc/handle.hpp"
 #include "solvers/gradient.hpp"

@@ -1,7 +1,7 @@
 // neurode's PETSc integration against the independent reference trajectories (Radau at 1e-10).
 #include <gtest/gtest.h>
 
-#include "io/network_file.hpp"
+#include "models/column/network_file.hpp"
 #include "solvers/integrator.hpp"
 #include "support/reference.hpp"
 
@@ -13,7 +13,7 @@ struct Errors {
 };
 
 Errors run_case(const std::string& name, const solvers::SolverSettings& settings) {
-  const auto net = io::load_network_file(testing::reference_path(name));
+  const auto net = models::load_network_file(testing::reference_path(name));
   models::ColumnNetwork model(net.weights, net.constants, {net.drive});
   solvers::Integrator integrator(model, settings);
   const auto solution = integrator.solve(net.times.front(), net.initial_state, net.times);

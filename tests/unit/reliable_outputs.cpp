@@ -12,9 +12,9 @@
 #include <limits>
 
 #include "io/hdf5_file.hpp"
-#include "io/network_file.hpp"
-#include "io/training_output.hpp"
-#include "models/column_network.hpp"
+#include "models/column/network_file.hpp"
+#include "setup/training_output.hpp"
+#include "models/column/column_network.hpp"
 #include "mpi/interruption.hpp"
 #include "solvers/integrator.hpp"
 #include "support/reference.hpp"
@@ -120,27 +120,27 @@ train::TrainingState small_state(int epochs) {
   return s;
 }
 
-io::CheckpointExpectation small_expectation() { return {"config text", 2, 3, 1, 10}; }
+setup::CheckpointExpectation small_expectation() { return {"config text", 2, 3, 1, 10}; }
 
 TEST(Checkpoint, RoundTripsIncludingEpochsWithoutEvaluation) {
   const std::string path = (fresh_directory("checkpoint_ok") / "c.h5").string();
-  io::write_checkpoint(path, "config text", small_state(3), 1);
-  const auto back = io::read_checkpoint(path, small_expectation());
+  setup::write_checkpoint(path, "config text", small_state(3), 1);
+  const auto back = setup::read_checkpoint(path, small_expectation());
   ASSERT_TRUE(back);
   EXPECT_EQ(back->epoch, 3);
   EXPECT_EQ(back->parameters, (std::vector<double>{0.5, -1.0}));
   ASSERT_EQ(back->history.size(), 3u);
   EXPECT_FALSE(back->history[0].evaluated);
   EXPECT_EQ(back->history[1].metrics, std::vector<double>{0.5});
-  EXPECT_FALSE(io::read_checkpoint(path + ".absent", small_expectation()));
+  EXPECT_FALSE(setup::read_checkpoint(path + ".absent", small_expectation()));
 }
 
-void expect_unusable(const std::string& path, const io::CheckpointExpectation& expected,
+void expect_unusable(const std::string& path, const setup::CheckpointExpectation& expected,
                      const std::string& reason, bool other_config = false) {
   try {
-    (void)io::read_checkpoint(path, expected);
+    (void)setup::read_checkpoint(path, expected);
     FAIL() << "resumed an unusable checkpoint; expected: " << reason;
-  } catch (const io::UnusableCheckpoint& e) {
+  } catch (const setup::UnusableCheckpoint& e) {
     EXPECT_NE(std::string(e.what()).find(reason), std::string::npos) << e.what();
     EXPECT_EQ(e.other_config(), other_config);
   }
@@ -149,7 +149,7 @@ void expect_unusable(const std::string& path, const io::CheckpointExpectation& e
 TEST(Checkpoint, UnusableOnesSayWhy) {
   const fs::path d = fresh_directory("checkpoint_bad");
   const std::string good = (d / "good.h5").string();
-  io::write_checkpoint(good, "config text", small_state(3), 1);
+  setup::write_checkpoint(good, "config text", small_state(3), 1);
   auto expected = small_expectation();
   expected.config_text = "another config";
   expect_unusable(good, expected, "different config", true);
@@ -167,7 +167,7 @@ TEST(Checkpoint, UnusableOnesSayWhy) {
   const std::string truncated = (d / "truncated.h5").string();
   fs::copy_file(good, truncated);
   fs::resize_file(truncated, fs::file_size(truncated) / 2);
-  EXPECT_THROW((void)io::read_checkpoint(truncated, small_expectation()), io::UnusableCheckpoint);
+  EXPECT_THROW((void)setup::read_checkpoint(truncated, small_expectation()), setup::UnusableCheckpoint);
 
   const std::string nan_parameters = (d / "nan.h5").string();
   auto state = small_state(3);
@@ -190,7 +190,7 @@ TEST(Checkpoint, UnusableOnesSayWhy) {
 }
 
 TEST(Interruption, StopsASolveAfterItsCurrentStep) {
-  const auto net = io::load_network_file(testing::reference_path("wta_two_columns.h5"));
+  const auto net = models::load_network_file(testing::reference_path("wta_two_columns.h5"));
   models::ColumnNetwork model(net.weights, net.constants, {net.drive});
   solvers::SolverSettings s;
   s.method = "rk4";

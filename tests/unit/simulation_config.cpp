@@ -1,7 +1,7 @@
 // The YAML simulation config: the examples in inputs/ parse and build the reference networks, and
 // every kind of mistake is reported as one ConfigError naming file, key path, line and expectation.
-#include "io/simulation_config.hpp"
-#include "io/training_config.hpp"
+#include "setup/simulation_config.hpp"
+#include "setup/training_config.hpp"
 
 #include <gtest/gtest.h>
 
@@ -42,7 +42,7 @@ std::vector<double> flatten(const std::vector<std::vector<double>>& rows) {
 
 // Builds the network and drive of a config and compares them with a reference file.
 void expect_reference_network(const std::string& config_name, const std::string& reference_name) {
-  const auto config = io::load_simulation_config(source_path("inputs/" + config_name));
+  const auto config = setup::load_simulation_config(source_path("inputs/" + config_name));
   const auto weights = models::build_network(config.parameters, config.network);
   io::Hdf5File ref(testing::reference_path(reference_name), io::Hdf5File::Mode::read);
   expect_close(weights.recurrent.dense(), ref.read("W").values, "W");
@@ -61,7 +61,7 @@ void expect_reference_network(const std::string& config_name, const std::string&
 
 TEST(SimulationConfig, WtaExampleBuildsTheReferenceNetwork) {
   expect_reference_network("wta_two_columns.yaml", "wta_two_columns.h5");
-  const auto config = io::load_simulation_config(source_path("inputs/wta_two_columns.yaml"));
+  const auto config = setup::load_simulation_config(source_path("inputs/wta_two_columns.yaml"));
   const auto weights = models::build_network(config.parameters, config.network);
   // The four entries the WTA task trains, in the builder's fixed (target, source) order.
   ASSERT_EQ(weights.parameters.size(), 4u);
@@ -75,14 +75,14 @@ TEST(SimulationConfig, SingleColumnExampleBuildsTheReferenceNetwork) {
 }
 
 TEST(SimulationConfig, XorAndParityExamplesHaveTheTaskLayout) {
-  const auto xor_config = io::load_simulation_config(source_path("inputs/xor_network.yaml"));
+  const auto xor_config = setup::load_simulation_config(source_path("inputs/xor_network.yaml"));
   const auto xor_net = models::build_network(xor_config.parameters, xor_config.network);
   EXPECT_EQ(3 * xor_net.populations, 72u);
   ASSERT_EQ(xor_config.trials.size(), 4u);
   EXPECT_EQ(xor_config.trials[3].channel_values[1], (std::vector<double>{20, 20}));
   EXPECT_EQ(xor_config.output_times.back(), 1.0);
 
-  const auto parity = io::load_simulation_config(source_path("inputs/parity_network.yaml"));
+  const auto parity = setup::load_simulation_config(source_path("inputs/parity_network.yaml"));
   const auto parity_net = models::build_network(parity.parameters, parity.network);
   EXPECT_EQ(3 * parity_net.populations, 312u);
   ASSERT_EQ(parity.trials.size(), 16u);
@@ -101,12 +101,12 @@ TEST(SimulationConfig, EveryInputFileLoads) {
     std::ifstream text(entry.path());
     const std::string content((std::istreambuf_iterator<char>(text)), std::istreambuf_iterator<char>());
     if (content.find("\ntask:") != std::string::npos) {
-      const auto training = io::load_training_config(entry.path().string());
+      const auto training = setup::load_training_config(entry.path().string());
       EXPECT_NO_THROW(train::make_task(training.task));
       ++configs;
       continue;
     }
-    const auto config = io::load_simulation_config(entry.path().string());
+    const auto config = setup::load_simulation_config(entry.path().string());
     EXPECT_NO_THROW(models::build_network(config.parameters, config.network));
     EXPECT_FALSE(config.source_text.empty());
     ++configs;
@@ -115,7 +115,7 @@ TEST(SimulationConfig, EveryInputFileLoads) {
 }
 
 TEST(SimulationConfig, ParameterFileMatchesTheBuiltInSet) {
-  const auto loaded = io::load_column_parameters(source_path("inputs/column-parameters.yaml"));
+  const auto loaded = setup::load_column_parameters(source_path("inputs/column-parameters.yaml"));
   const auto builtin = models::default_column_parameters();
   EXPECT_EQ(loaded.background_rate_Hz, builtin.background_rate_Hz);
   EXPECT_EQ(loaded.capacitance, builtin.capacitance);
@@ -159,14 +159,14 @@ TEST(SimulationConfig, ParameterPathIsRelativeToTheConfig) {
   write_text(dir + "/params.yaml", parameters);
   write_text(dir + "/run.yaml",
              "model: {parameters: params.yaml, areas: [{name: mt}]}\nsimulation: {t_end: 0.1}\n");
-  const auto config = io::load_simulation_config(dir + "/run.yaml");
+  const auto config = setup::load_simulation_config(dir + "/run.yaml");
   EXPECT_EQ(config.parameters.background_rate_Hz, 9.5);
   EXPECT_EQ(config.parameters_source, dir + "/params.yaml");
 }
 
 TEST(SimulationConfig, OmittedKeysTakeTheDocumentedDefaults) {
   const std::string text = "model:\n  areas: [{name: mt}]\nsimulation:\n  t_end: 0.5\n";
-  const auto config = io::parse_simulation_config(text, "defaults.yaml");
+  const auto config = setup::parse_simulation_config(text, "defaults.yaml");
   EXPECT_EQ(config.path, "defaults.yaml");
   EXPECT_EQ(config.source_text, text);
   EXPECT_EQ(config.seed, 0u);
@@ -216,7 +216,7 @@ simulation:
 solver: {method: rk4, dt: 1e-5, theta: 1, bdf_order: 6, max_steps: 20000, dt_min: 1e-9, divergence_bound: 1e4}
 output: {file: x.h5, variables: [r, V]}
 )";
-  const auto config = io::parse_simulation_config(text, "explicit.yaml");
+  const auto config = setup::parse_simulation_config(text, "explicit.yaml");
   EXPECT_EQ(config.seed, 42u);
   EXPECT_TRUE(config.network.small_network);
   EXPECT_EQ(config.network.areas[0].name, "v1");
@@ -257,7 +257,7 @@ simulation: {t_end: 1, initial_state: [)" +
                              return zeros;
                            }() +
                            "]}\n";
-  const auto config = io::parse_simulation_config(text, "trials.yaml");
+  const auto config = setup::parse_simulation_config(text, "trials.yaml");
   ASSERT_EQ(config.trials.size(), 2u);
   EXPECT_EQ(config.trials[0].times, (std::vector<double>{0, 0.5}));
   EXPECT_EQ(config.trials[0].population_rates[1][2], 3.0);
@@ -416,7 +416,7 @@ TEST_P(BadSimulationConfig, NamesFileKeyLineAndExpectation) {
   // A path in a directory of its own, so the relative parameter file cannot exist by accident.
   const std::string file = testing::temporary_path(std::string(c.name) + ".yaml");
   try {
-    io::parse_simulation_config(c.yaml, file);
+    setup::parse_simulation_config(c.yaml, file);
     FAIL() << "accepted:\n" << c.yaml;
   } catch (const io::ConfigError& e) {
     const std::string message = e.what();
@@ -435,7 +435,7 @@ INSTANTIATE_TEST_SUITE_P(config, BadSimulationConfig, ::testing::ValuesIn(kBadCa
 TEST(SimulationConfig, MissingFileIsAConfigErrorNamingThePath) {
   const std::string path = testing::temporary_path("does_not_exist.yaml");
   try {
-    io::load_simulation_config(path);
+    setup::load_simulation_config(path);
     FAIL() << "loaded a missing file";
   } catch (const io::ConfigError& e) {
     EXPECT_EQ(std::string(e.what()), path + ": expected a readable file, but it does not exist");
@@ -472,7 +472,7 @@ TEST(SimulationConfig, BadParameterFileNamesThatFile) {
     const std::string path = testing::temporary_path("bad_parameters.yaml");
     write_text(path, text);
     try {
-      io::load_column_parameters(path);
+      setup::load_column_parameters(path);
       FAIL() << "accepted " << edit.to;
     } catch (const io::ConfigError& e) {
       EXPECT_EQ(e.file(), path);

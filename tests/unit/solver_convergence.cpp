@@ -4,7 +4,7 @@
 
 #include <cmath>
 
-#include "io/network_file.hpp"
+#include "models/column/network_file.hpp"
 #include "solvers/integrator.hpp"
 #include "support/reference.hpp"
 
@@ -14,7 +14,7 @@ namespace {
 class Convergence : public ::testing::Test {
  protected:
   void SetUp() override {
-    net_ = io::load_network_file(testing::reference_path("wta_two_columns.h5"));
+    net_ = models::load_network_file(testing::reference_path("wta_two_columns.h5"));
     model_ = std::make_unique<models::ColumnNetwork>(net_.weights, net_.constants, std::vector{net_.drive});
     solvers::SolverSettings tight;
     tight.method = "dopri5";
@@ -46,7 +46,7 @@ class Convergence : public ::testing::Test {
     return s;
   }
 
-  io::NetworkFile net_;
+  models::NetworkFile net_;
   std::unique_ptr<models::ColumnNetwork> model_;
   std::vector<double> exact_;
   long last_steps_ = 0;
@@ -117,7 +117,7 @@ TEST_F(Convergence, AdaptiveDopri5ErrorFollowsTheTolerance) {
 }
 
 TEST(Divergence, EulerBeyondItsStabilityLimitStopsWithAMessage) {
-  const auto net = io::load_network_file(testing::reference_path("wta_two_columns.h5"));
+  const auto net = models::load_network_file(testing::reference_path("wta_two_columns.h5"));
   models::ColumnNetwork model(net.weights, net.constants, {net.drive});
   solvers::SolverSettings s;
   s.method = "euler";
@@ -135,7 +135,7 @@ TEST(Divergence, EulerBeyondItsStabilityLimitStopsWithAMessage) {
 }
 
 TEST(Divergence, StepLimitIsReported) {
-  const auto net = io::load_network_file(testing::reference_path("wta_two_columns.h5"));
+  const auto net = models::load_network_file(testing::reference_path("wta_two_columns.h5"));
   models::ColumnNetwork model(net.weights, net.constants, {net.drive});
   solvers::SolverSettings s;
   s.method = "rk4";
@@ -151,7 +151,7 @@ TEST(Divergence, StepLimitIsReported) {
 TEST(Breakpoints, StepsLandOnInputJumpsAndRk4StaysExact) {
   // With the jumps at 50 and 100 ms landed on exactly, fixed-step RK4 at 0.1 ms is accurate to
   // ~1e-9; reading the input at stage times across a jump would cost ~1e-4 (see docs/solvers.md).
-  const auto net = io::load_network_file(testing::reference_path("wta_two_columns.h5"));
+  const auto net = models::load_network_file(testing::reference_path("wta_two_columns.h5"));
   models::ColumnNetwork model(net.weights, net.constants, {net.drive});
   solvers::SolverSettings s;
   s.method = "rk4";
@@ -178,7 +178,7 @@ namespace {
 // an output can fall inside the step), one on a grid point is that grid state, and sparse outputs
 // do not change the grid. Across the WTA input jumps at 50 and 100 ms (grid restarts).
 TEST(FixedStepOutputs, OffGridOutputsInterpolateTheGridStates) {
-  const auto net = io::load_network_file(testing::reference_path("wta_two_columns.h5"));
+  const auto net = models::load_network_file(testing::reference_path("wta_two_columns.h5"));
   models::ColumnNetwork model(net.weights, net.constants, std::vector{net.drive});
   solvers::SolverSettings settings;
   settings.method = "rk4";

@@ -4,7 +4,7 @@
 #include <cmath>
 
 #include "io/build_info.hpp"
-#include "io/training_config.hpp"
+#include "setup/training_config.hpp"
 #include "solvers/integrator.hpp"
 #include "support/reference.hpp"
 #include "train/optimizer.hpp"
@@ -167,10 +167,10 @@ TEST(ParityTask, PeakRateIsTheHighestRateStateOfItsOwnTrial) {
 }
 
 TEST(ParityTask, MaxActiveInputsIsShorthandForTheCountsUpToIt) {
-  const auto config = io::parse_training_config("task: {type: parity, max_active_inputs: 2}\n", "p.yaml");
+  const auto config = setup::parse_training_config("task: {type: parity, max_active_inputs: 2}\n", "p.yaml");
   EXPECT_EQ(config.task.parity.trained_input_counts, (std::vector<std::size_t>{0, 1, 2}));
   const auto listed =
-      io::parse_training_config("task: {type: parity, trained_input_counts: [0, 1, 4]}\n", "p.yaml");
+      setup::parse_training_config("task: {type: parity, trained_input_counts: [0, 1, 4]}\n", "p.yaml");
   EXPECT_EQ(listed.task.parity.trained_input_counts, (std::vector<std::size_t>{0, 1, 4}));
 }
 
@@ -274,10 +274,10 @@ TEST(Trainer, ResumingFromAStateContinuesBitForBit) {
 TEST(TrainingConfig, ExamplesParseAndBadOnesAreRefused) {
   const std::string dir = io::build_info::source_dir;
   for (const char* name : {"train_xor.yaml", "train_wta.yaml", "quickstart_wta.yaml", "train_parity.yaml"})
-    EXPECT_NO_THROW(io::load_training_config(dir + "/inputs/" + name)) << name;
-  EXPECT_FALSE(io::parse_training_config("task: {type: xor}\ngradient: {keep_stages: false}\n", "good.yaml")
+    EXPECT_NO_THROW(setup::load_training_config(dir + "/inputs/" + name)) << name;
+  EXPECT_FALSE(setup::parse_training_config("task: {type: xor}\ngradient: {keep_stages: false}\n", "good.yaml")
                    .training.gradient.keep_stage_linearisations);
-  EXPECT_TRUE(io::parse_training_config("task: {type: xor}\n", "good.yaml")
+  EXPECT_TRUE(setup::parse_training_config("task: {type: xor}\n", "good.yaml")
                   .training.gradient.keep_stage_linearisations);
   struct Bad {
     const char* text;
@@ -307,7 +307,7 @@ TEST(TrainingConfig, ExamplesParseAndBadOnesAreRefused) {
   };
   for (const auto& b : bad) {
     try {
-      io::parse_training_config(b.text, "bad.yaml");
+      setup::parse_training_config(b.text, "bad.yaml");
       ADD_FAILURE() << "accepted: " << b.text;
     } catch (const io::ConfigError& e) {
       const std::string what = e.what();
@@ -320,24 +320,24 @@ TEST(TrainingConfig, ExamplesParseAndBadOnesAreRefused) {
 
 TEST(TrainingConfig, SeedFromTheCommandLineReplacesTheTopLevelSeedOnly) {
   // Replaced in place (line numbers of errors stay right), an indented (nested) seed untouched.
-  EXPECT_EQ(io::with_seed("# sweep\nseed: 3\nother:\n  seed: 9\n", 17),
+  EXPECT_EQ(setup::with_seed("# sweep\nseed: 3\nother:\n  seed: 9\n", 17),
             "# sweep\nseed: 17\nother:\n  seed: 9\n");
-  const std::string seeded = io::with_seed("# sweep\nseed: 3\ntask: {type: xor}\n", 17);
+  const std::string seeded = setup::with_seed("# sweep\nseed: 3\ntask: {type: xor}\n", 17);
   EXPECT_EQ(seeded, "# sweep\nseed: 17\ntask: {type: xor}\n");
-  EXPECT_EQ(io::parse_training_config(seeded, "s.yaml").training.seed, 17u);
-  EXPECT_EQ(io::parse_training_config(seeded, "s.yaml").task.column.seed, 17u);
+  EXPECT_EQ(setup::parse_training_config(seeded, "s.yaml").training.seed, 17u);
+  EXPECT_EQ(setup::parse_training_config(seeded, "s.yaml").task.column.seed, 17u);
   // Without a seed line, one is added at the end (a text without a final newline too).
-  EXPECT_EQ(io::with_seed("task: {type: xor}", 5), "task: {type: xor}\nseed: 5\n");
-  EXPECT_EQ(io::parse_training_config(io::with_seed("task: {type: xor}\n", 5), "s.yaml").training.seed, 5u);
+  EXPECT_EQ(setup::with_seed("task: {type: xor}", 5), "task: {type: xor}\nseed: 5\n");
+  EXPECT_EQ(setup::parse_training_config(setup::with_seed("task: {type: xor}\n", 5), "s.yaml").training.seed, 5u);
   // The seed changes what is trained: the initial jitter is keyed by it.
   const std::string jittered = "task: {type: xor}\ninitial_jitter: 0.2\n";
   auto initial = [](const std::string& t) {
-    const auto config = io::parse_training_config(t, "s.yaml");
+    const auto config = setup::parse_training_config(t, "s.yaml");
     const auto task = train::make_task(config.task);
     return train::Trainer(*task, config.training).initial_state().parameters;
   };
-  EXPECT_NE(initial(io::with_seed(jittered, 1)), initial(io::with_seed(jittered, 2)));
-  EXPECT_EQ(initial(io::with_seed(jittered, 2)), initial("seed: 2\n" + jittered));
+  EXPECT_NE(initial(setup::with_seed(jittered, 1)), initial(setup::with_seed(jittered, 2)));
+  EXPECT_EQ(initial(setup::with_seed(jittered, 2)), initial("seed: 2\n" + jittered));
 }
 
 }  // namespace
@@ -379,13 +379,13 @@ TEST(StochasticTraining, TrainingDrawsANewPathEachEpochAndHeldOutSamplesKeepThei
 
 TEST(TrainingConfig, NoiseSectionIsCheckedAndRefusedForHopf) {
   const std::string base = "task: {type: xor}\n";
-  const auto config = io::parse_training_config(base + "noise: {sigma: 10, resolution: 0.001}\n", "n.yaml");
+  const auto config = setup::parse_training_config(base + "noise: {sigma: 10, resolution: 0.001}\n", "n.yaml");
   EXPECT_EQ(config.task.column.noise.sigma, 10.0);
   EXPECT_EQ(config.task.column.noise.resolution_s, 0.001);
-  EXPECT_FALSE(io::parse_training_config(base, "n.yaml").task.column.noise.enabled());
+  EXPECT_FALSE(setup::parse_training_config(base, "n.yaml").task.column.noise.enabled());
   auto message = [](const std::string& text) {
     try {
-      io::parse_training_config(text, "bad.yaml");
+      setup::parse_training_config(text, "bad.yaml");
     } catch (const io::ConfigError& e) {
       return std::string(e.what());
     }
@@ -401,7 +401,7 @@ TEST(TrainingConfig, NoiseSectionIsCheckedAndRefusedForHopf) {
   EXPECT_NE(message(base + euler + "noise: {sigma: 1, resolution: 0.001}\n").find("noise.resolution"),
             std::string::npos);
   EXPECT_NO_THROW(
-      io::parse_training_config(base + euler + "noise: {sigma: 1, resolution: 0.002}\n", "n.yaml"));
+      setup::parse_training_config(base + euler + "noise: {sigma: 1, resolution: 0.002}\n", "n.yaml"));
 }
 
 }  // namespace

@@ -1,4 +1,4 @@
-#include "models/transfer_function.hpp"
+#include "models/column/transfer_function.hpp"
 
 #include <gtest/gtest.h>
 

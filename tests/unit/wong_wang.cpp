@@ -1,4 +1,4 @@
-#include "models/wong_wang.hpp"
+#include "models/wong_wang/wong_wang.hpp"
 
 #include <gtest/gtest.h>
 
@@ -9,8 +9,8 @@
 #include <set>
 #include <vector>
 
-#include "models/random_stream.hpp"
-#include "models/stimulus_pairs.hpp"
+#include "models/kernels/random_stream.hpp"
+#include "models/wong_wang/stimulus_pairs.hpp"
 #include "support/reference.hpp"
 
 namespace neurode {
