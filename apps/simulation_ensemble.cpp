@@ -5,7 +5,7 @@
 #include <cstdio>
 
 #include "commands.hpp"
-#include "mpi/interruption.hpp"
+#include "mpi/block_parallel.hpp"
 #include "mpi/world.hpp"
 #include "solvers/integrator.hpp"
 
@@ -58,50 +58,42 @@ class ProgressReport {
 }  // namespace
 
 solvers::Solution simulate_ensemble(const EnsembleSpec& spec) {
-  const std::size_t block = spec.block_size == 0 ? spec.runs : std::min(spec.block_size, spec.runs);
-  const std::size_t blocks = (spec.runs + block - 1) / block;
   const std::size_t T = spec.output_times.size();
-  auto runs_in = [&](std::size_t b) { return std::min(block, spec.runs - b * block); };
+  const mpi::BlockParallel blocks(spec.runs, spec.block_size);
 
-  // 1. This rank's blocks.
-  const auto [first, last] = mpi::block_range(blocks, mpi::rank(), mpi::size());
+  // 1. This rank's blocks. When one fails, every rank stops with the same exit code, and rank 0
+  //    reports the first failure in the words of the rank that saw it.
   std::vector<double> local;
-  std::string failure, method;
+  std::string method;
   ProgressReport progress;
-  for (std::size_t b = first; b < last; ++b) {
-    const std::size_t count = runs_in(b);
-    auto model = spec.block_model(b * block, count);
-    std::vector<double> y0;
-    for (std::size_t r = 0; r < count; ++r)
-      y0.insert(y0.end(), spec.initial_state.begin(), spec.initial_state.end());
-    solvers::Integrator integrator(*model, spec.solver);
-    const auto s = integrator.solve(spec.t_start, y0, spec.output_times);
-    method = s.method;
-    if (s.status == solvers::SolveStatus::interrupted) break;
-    if (!s.ok()) {
-      const std::string runs = count == 1 ? "run " + spec.describe_run(b * block)
-                                          : "runs " + spec.describe_run(b * block) + " to " +
-                                                spec.describe_run(b * block + count - 1) + " (one block)";
-      failure = runs + ": " + s.message;
-      break;
-    }
-    const std::size_t offset = local.size();
-    local.resize(offset + kHeader + T * s.state_size);
-    write_header(s, &local[offset]);
-    std::copy(s.states.begin(), s.states.begin() + static_cast<std::ptrdiff_t>(T * s.state_size),
-              local.begin() + static_cast<std::ptrdiff_t>(offset + kHeader));
-    progress.block_done(b - first + 1, last - first);
-  }
+  blocks.run<IntegrationFailure>(
+      [&](std::size_t b) -> std::string {
+        const auto [first_run, end_run] = blocks.items_of(b);
+        const std::size_t count = end_run - first_run;
+        auto model = spec.block_model(first_run, count);
+        std::vector<double> y0;
+        for (std::size_t r = 0; r < count; ++r)
+          y0.insert(y0.end(), spec.initial_state.begin(), spec.initial_state.end());
+        solvers::Integrator integrator(*model, spec.solver);
+        const auto s = integrator.solve(spec.t_start, y0, spec.output_times);
+        method = s.method;
+        if (!s.ok())
+          return (count == 1 ? "run " + spec.describe_run(first_run)
+                             : "runs " + spec.describe_run(first_run) + " to " +
+                                   spec.describe_run(end_run - 1) + " (one block)") +
+                 ": " + s.message;
+        const std::size_t offset = local.size();
+        local.resize(offset + kHeader + T * s.state_size);
+        write_header(s, &local[offset]);
+        std::copy(s.states.begin(), s.states.begin() + static_cast<std::ptrdiff_t>(T * s.state_size),
+                  local.begin() + static_cast<std::ptrdiff_t>(offset + kHeader));
+        progress.block_done(b - blocks.first_block() + 1, blocks.end_block() - blocks.first_block());
+        return {};
+      },
+      "; nothing was written");
 
-  // 2. Whether every block succeeded: every rank stops with the same exit code, and rank 0 reports
-  //    the first failure in the words of the rank that saw it.
-  if (mpi::interrupted_anywhere())
-    throw mpi::Interrupted("interrupted by " + mpi::interruption_signal_name() + "; nothing was written");
-  if (const std::string message = mpi::first_message(failure); !message.empty())
-    throw IntegrationFailure(message);
-
-  // 3. Every block's rows, in block order, on rank 0 only.
-  const auto all = mpi::gather_concatenated(local);
+  // 2. Every block's rows, in block order, on rank 0 only.
+  const auto all = blocks.gather_to_root(local);
   if (!mpi::is_root()) return solvers::Solution{};
   solvers::Solution out;
   out.times = spec.output_times;
@@ -110,12 +102,13 @@ solvers::Solution simulate_ensemble(const EnsembleSpec& spec) {
   out.state_size = width;
   out.states.resize(T * width);
   std::size_t at = 0;
-  for (std::size_t b = 0; b < blocks; ++b) {
-    const std::size_t count = runs_in(b), block_width = count * spec.states_per_run;
+  for (std::size_t b = 0; b < blocks.blocks(); ++b) {
+    const auto [first_run, end_run] = blocks.items_of(b);
+    const std::size_t block_width = (end_run - first_run) * spec.states_per_run;
     add_header(&all[at], out.statistics);
     for (std::size_t k = 0; k < T; ++k)
       std::copy(&all[at + kHeader + k * block_width], &all[at + kHeader + (k + 1) * block_width],
-                &out.states[k * width + b * block * spec.states_per_run]);
+                &out.states[k * width + first_run * spec.states_per_run]);
     at += kHeader + T * block_width;
   }
   out.valid_rows = T;

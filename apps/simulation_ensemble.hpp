@@ -1,8 +1,8 @@
 #pragma once
 // The runs of `neurode simulate`: every trial of the config, times `noise.realisations` Wiener paths
-// in a stochastic run, integrated in blocks of `simulation.block_size` runs that are spread over the
-// MPI ranks and gathered, in run order, on rank 0. A block is integrated the same way on whichever
-// rank it lands, so the result is bitwise the same for any number of ranks.
+// in a stochastic run, integrated in blocks of `simulation.block_size` runs that are dealt to the
+// MPI ranks and gathered, in run order, on rank 0 (mpi::BlockParallel). A block is integrated the
+// same way on whichever rank it lands, so the result is bitwise the same for any number of ranks.
 #include <functional>
 #include <memory>
 #include <string>

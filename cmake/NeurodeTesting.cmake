@@ -27,10 +27,16 @@ function(neurode_add_test name)
     set(_tests "")
   endif()
   if(_tests)
-    set_tests_properties(${_tests} PROPERTIES ENVIRONMENT "NEURODE_REFERENCE_DIR=${NEURODE_REFERENCE_DIR}")
-    if(ARG_TIMEOUT)
-      set_tests_properties(${_tests} PROPERTIES TIMEOUT ${ARG_TIMEOUT})
+    # The ranks run as tools/mpirun.sh runs them: no single-copy shared-memory transfers, which
+    # containers without ptrace rights refuse.
+    set_tests_properties(${_tests} PROPERTIES ENVIRONMENT
+                         "NEURODE_REFERENCE_DIR=${NEURODE_REFERENCE_DIR};OMPI_MCA_btl_vader_single_copy_mechanism=none")
+    # A rank that stops early leaves the others waiting in a collective: end such a run after two
+    # minutes rather than CTest's default 25.
+    if(NOT ARG_TIMEOUT)
+      set(ARG_TIMEOUT 120)
     endif()
+    set_tests_properties(${_tests} PROPERTIES TIMEOUT ${ARG_TIMEOUT})
     if(ARG_LABELS)
       set_tests_properties(${_tests} PROPERTIES LABELS "${ARG_LABELS}")
     endif()

@@ -36,26 +36,6 @@ std::pair<std::size_t, std::size_t> block_range(std::size_t count, int r, int s)
   return {begin, begin + base + (index < extra ? 1 : 0)};
 }
 
-std::vector<double> gather_rows(const std::vector<double>& local_rows, std::size_t width, std::size_t count,
-                                MPI_Comm comm) {
-  const int ranks = size(comm);
-  std::vector<int> counts(static_cast<std::size_t>(ranks)), offsets(static_cast<std::size_t>(ranks));
-  for (int r = 0; r < ranks; ++r) {
-    const auto [begin, end] = block_range(count, r, ranks);
-    counts[static_cast<std::size_t>(r)] = static_cast<int>((end - begin) * width);
-    offsets[static_cast<std::size_t>(r)] = static_cast<int>(begin * width);
-  }
-  if (static_cast<int>(local_rows.size()) != counts[static_cast<std::size_t>(rank(comm))])
-    throw std::logic_error("gather_rows: local row count does not match the block distribution");
-  std::vector<double> all(count * width);
-  MPI_Allgatherv(local_rows.data(), static_cast<int>(local_rows.size()), MPI_DOUBLE, all.data(),
-                 counts.data(), offsets.data(), MPI_DOUBLE, comm);
-  return all;
-}
-
-}  // namespace neurode::mpi
-
-namespace neurode::mpi {
 std::vector<double> allgather_concatenated(const std::vector<double>& local, MPI_Comm comm) {
   const int ranks = size(comm);
   int mine = static_cast<int>(local.size());
@@ -85,9 +65,6 @@ std::vector<double> gather_concatenated(const std::vector<double>& local, MPI_Co
   return all;
 }
 
-}  // namespace neurode::mpi
-
-namespace neurode::mpi {
 std::string first_message(const std::string& local, MPI_Comm comm) {
   const int ranks = size(comm);
   int from = local.empty() ? ranks : rank(comm);
@@ -99,4 +76,5 @@ std::string first_message(const std::string& local, MPI_Comm comm) {
   MPI_Bcast(message.data(), length, MPI_CHAR, from, comm);
   return message;
 }
+
 }  // namespace neurode::mpi

@@ -1,6 +1,7 @@
 #pragma once
-/// MPI helpers: rank-0 printing and reductions whose result does not depend on the number of
-/// ranks (values are gathered and summed in a fixed global order, never in a tree).
+/// MPI helpers: rank-0 printing, the dealing of items to ranks, and gathers in rank order. Nothing
+/// here reduces in a tree: results that are summed are summed in a fixed global order
+/// (mpi/ordered_sum.hpp), so that they do not depend on the number of ranks.
 #include <mpi.h>
 
 #include <string>
@@ -19,15 +20,6 @@ void print_root(const std::string& line, MPI_Comm comm = MPI_COMM_WORLD);
 /// Items [0, count) are dealt to ranks in contiguous blocks; returns this rank's [begin, end).
 std::pair<std::size_t, std::size_t> block_range(std::size_t count, int rank, int size);
 
-/// Every rank holds the rows (of `width` values each) of items [begin, end) of a global list of
-/// `count` items distributed by block_range. Returns the full list, in global item order, on every
-/// rank. Summing that list in order gives the same bits for any number of ranks.
-std::vector<double> gather_rows(const std::vector<double>& local_rows, std::size_t width, std::size_t count,
-                                MPI_Comm comm = MPI_COMM_WORLD);
-
-}  // namespace neurode::mpi
-
-namespace neurode::mpi {
 /// Concatenates every rank's `local` values in rank order, on every rank (sizes may differ).
 std::vector<double> allgather_concatenated(const std::vector<double>& local, MPI_Comm comm = MPI_COMM_WORLD);
 /// The same on rank 0 only (empty elsewhere): results too large to hold on every rank. Throws
@@ -36,4 +28,5 @@ std::vector<double> gather_concatenated(const std::vector<double>& local, MPI_Co
 /// The non-empty `local` message of the lowest rank that has one, on every rank; "" when no rank
 /// has one (collective). A failure seen by one rank is then reported once, by rank 0, in its words.
 std::string first_message(const std::string& local, MPI_Comm comm = MPI_COMM_WORLD);
+
 }  // namespace neurode::mpi

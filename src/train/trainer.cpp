@@ -3,19 +3,16 @@
 #include <algorithm>
 #include <chrono>
 #include <cmath>
-#include <limits>
 #include <numeric>
 #include <random>
 #include <stdexcept>
 
-#include "mpi/interruption.hpp"
-#include "mpi/world.hpp"
+#include "mpi/block_parallel.hpp"
+#include "mpi/ordered_sum.hpp"
 #include "solvers/integrator.hpp"
 
 namespace neurode::train {
 namespace {
-
-constexpr double kFailed = std::numeric_limits<double>::quiet_NaN();
 
 // A 64-bit mix (SplitMix64 finaliser) of seed and epoch for the shuffle: fixed across platforms.
 std::uint64_t mix(std::uint64_t a, std::uint64_t b) {
@@ -25,13 +22,12 @@ std::uint64_t mix(std::uint64_t a, std::uint64_t b) {
   return z ^ (z >> 31);
 }
 
-// Stops together: a signal on any rank stops every rank here, then a failed solve on any rank
-// (its rows are NaN) fails every rank with that rank's message.
-void throw_if_stopped(const std::string& local_message, MPI_Comm comm) {
-  if (mpi::interrupted_anywhere(comm))
-    throw mpi::Interrupted("interrupted by " + mpi::interruption_signal_name());
-  const std::string message = mpi::first_message(local_message, comm);
-  if (!message.empty()) throw TrainingFailure(message);
+// The samples of group g: groups are runs of block_size consecutive entries of `samples`.
+std::vector<std::size_t> samples_of(const mpi::BlockParallel& groups, std::size_t g,
+                                    const std::vector<std::size_t>& samples) {
+  const auto [begin, end] = groups.items_of(g);
+  return {samples.begin() + static_cast<std::ptrdiff_t>(begin),
+          samples.begin() + static_cast<std::ptrdiff_t>(end)};
 }
 
 bool all_finite(const std::vector<double>& values) {
@@ -78,28 +74,15 @@ std::vector<std::vector<std::size_t>> Trainer::epoch_batches(int epoch) const {
   return batches;
 }
 
-std::vector<std::vector<std::size_t>> Trainer::groups_of_this_rank(
-    const std::vector<std::size_t>& samples) const {
-  const std::size_t groups = (samples.size() + settings_.block_size - 1) / settings_.block_size;
-  const auto [first, last] = mpi::block_range(groups, mpi::rank(comm_), mpi::size(comm_));
-  std::vector<std::vector<std::size_t>> mine;
-  for (std::size_t g = first; g < last; ++g) {
-    const std::size_t begin = g * settings_.block_size;
-    const std::size_t end = std::min(samples.size(), begin + settings_.block_size);
-    mine.emplace_back(samples.begin() + static_cast<std::ptrdiff_t>(begin),
-                      samples.begin() + static_cast<std::ptrdiff_t>(end));
-  }
-  return mine;
-}
-
 std::pair<double, std::vector<double>> Trainer::loss_and_gradient(const std::vector<double>& parameters,
                                                                   const std::vector<std::size_t>& samples,
                                                                   int epoch) const {
   const std::size_t P = parameters.size();
-  const std::size_t width = 1 + P;
+  const mpi::BlockParallel groups(samples.size(), settings_.block_size, comm_);
+  // This rank's rows (loss, then gradient) of its samples, in sample order.
   std::vector<double> rows;
-  std::string message;
-  for (const auto& group : groups_of_this_rank(samples)) {
+  groups.run<TrainingFailure>([&](std::size_t g) -> std::string {
+    const auto group = samples_of(groups, g, samples);
     BatchProblem problem =
         task_.make_problem(Split::training, group, parameters, static_cast<std::uint64_t>(epoch));
     // A training step needs the loss and its gradient, not the forward states.
@@ -108,27 +91,19 @@ std::pair<double, std::vector<double>> Trainer::loss_and_gradient(const std::vec
     solvers::GradientSolver solver(*problem.model, settings_.solver, gradient_settings);
     const auto result =
         solver.compute(problem.t0, problem.initial_state, problem.observation_times, *problem.loss);
+    if (!result.forward.ok())
+      return "training sample " + std::to_string(group.back()) + ": " + result.forward.message;
     for (std::size_t b = 0; b < group.size(); ++b) {
-      if (!result.forward.ok()) {
-        message = "training sample " + std::to_string(group[b]) + ": " + result.forward.message;
-        rows.push_back(kFailed);
-        rows.insert(rows.end(), P, 0.0);
-        continue;
-      }
       rows.push_back(result.loss_per_trial[b]);
       rows.insert(rows.end(), result.gradient.begin() + static_cast<std::ptrdiff_t>(b * P),
                   result.gradient.begin() + static_cast<std::ptrdiff_t>((b + 1) * P));
     }
-  }
-  const auto all = mpi::allgather_concatenated(rows, comm_);
-  throw_if_stopped(message, comm_);
-  // Sum in global sample order, the same on every rank and for any number of ranks.
-  double loss = 0;
-  std::vector<double> gradient(P, 0.0);
-  for (std::size_t s = 0; s < samples.size(); ++s) {
-    loss += all[s * width];
-    for (std::size_t k = 0; k < P; ++k) gradient[k] += all[s * width + 1 + k];
-  }
+    return {};
+  });
+  // Summed in global sample order, the same on every rank and for any number of ranks.
+  const std::vector<double> sums = mpi::ordered_sum(rows, 1 + P, comm_);
+  const double loss = sums[0];
+  std::vector<double> gradient(sums.begin() + 1, sums.end());
   const double scale = 1.0 / static_cast<double>(samples.size());
   for (double& g : gradient) g *= scale;
   // Every rank holds the same sums, so every rank decides the same.
@@ -146,24 +121,19 @@ Evaluation Trainer::evaluate(const std::vector<double>& parameters, bool keep_tr
   const std::size_t M = task_.metric_names().size();
   const std::size_t R = task_.recorded_names().size();
   Evaluation out;
+  const mpi::BlockParallel groups(n, settings_.block_size, comm_);
+  // This rank's rows (loss, metrics, then the trajectory when kept) of its samples, in order.
   std::vector<double> rows;
-  std::string message;
   std::size_t width = 0;
-  for (const auto& group : groups_of_this_rank(samples)) {
+  groups.run<TrainingFailure>([&](std::size_t g) -> std::string {
+    const auto group = samples_of(groups, g, samples);
     BatchProblem problem = task_.make_problem(Split::evaluation, group, parameters, 0);
     out.times = problem.observation_times;
     solvers::Integrator integrator(*problem.model, settings_.solver);
     const auto solution = integrator.solve(problem.t0, problem.initial_state, problem.observation_times);
+    if (!solution.ok()) return "evaluation sample " + std::to_string(group.front()) + ": " + solution.message;
     const std::size_t T = problem.observation_times.size();
     width = 1 + M + (keep_trajectories ? T * R : 0);
-    if (!solution.ok()) {
-      message = "evaluation sample " + std::to_string(group.front()) + ": " + solution.message;
-      for (std::size_t b = 0; b < group.size(); ++b) {
-        rows.push_back(kFailed);
-        rows.insert(rows.end(), width - 1, 0.0);
-      }
-      continue;
-    }
     std::vector<double> losses(group.size(), 0.0);
     for (std::size_t k = 0; k < T; ++k) problem.loss->add_value(k, solution.state(k), losses);
     const auto metrics = task_.score(Split::evaluation, group, solution, parameters);
@@ -178,15 +148,15 @@ Evaluation Trainer::evaluate(const std::vector<double>& parameters, bool keep_tr
           rows.insert(rows.end(), recorded.begin(), recorded.end());
         }
     }
-  }
+    return {};
+  });
   // Ranks without a group learn the row width and the times from the others.
   double shared[2] = {static_cast<double>(width), static_cast<double>(out.times.size())};
   MPI_Allreduce(MPI_IN_PLACE, shared, 2, MPI_DOUBLE, MPI_MAX, comm_);
   width = static_cast<std::size_t>(shared[0]);
   out.times.resize(static_cast<std::size_t>(shared[1]));
   MPI_Bcast(out.times.data(), static_cast<int>(out.times.size()), MPI_DOUBLE, 0, comm_);
-  const auto all = mpi::allgather_concatenated(rows, comm_);
-  throw_if_stopped(message, comm_);
+  const auto all = groups.gather_to_all(rows);
   out.metrics.assign(M, 0.0);
   for (std::size_t s = 0; s < n; ++s) {
     const double* row = &all[s * width];

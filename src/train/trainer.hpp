@@ -1,8 +1,9 @@
 #pragma once
 /// Data-parallel training over MPI. The samples of each optimiser step are cut into fixed groups
 /// of `block_size` ("micro-batches", each integrated as one block system), the groups are dealt to
-/// the ranks in contiguous blocks, and the per-sample losses and gradients are gathered and summed
-/// in global sample order on every rank. A group's numbers never depend on which rank computes it
+/// the ranks in contiguous blocks (mpi::BlockParallel), and the per-sample losses and gradients are
+/// summed in global sample order by a chain over the ranks (mpi::ordered_sum: each rank holds its
+/// own samples' rows and one running sum). A group's numbers never depend on which rank computes it
 /// and the sum order never depends on the number of ranks, so the loss history and the weights are
 /// bitwise identical for any number of ranks with the same seed.
 #include <mpi.h>
@@ -89,8 +90,6 @@ class Trainer {
   const TrainingSettings& settings() const { return settings_; }
 
  private:
-  std::vector<std::vector<std::size_t>> groups_of_this_rank(const std::vector<std::size_t>& samples) const;
-
   const Task& task_;
   TrainingSettings settings_;
   MPI_Comm comm_;
