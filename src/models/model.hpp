@@ -4,7 +4,15 @@
 /// solvers and every gradient method need. A batch of independent trials is one model whose state is
 /// the trials' states laid end to end; parameters are shared by the trials, and parameter gradients
 /// are kept per trial so that they can be summed in a fixed order across MPI ranks.
+///
+/// Required: the sizes, the breakpoints, F and its three products (dF/dy v, (dF/dy)^T w,
+/// (dF/dp)^T w), and the parameters. Optional capabilities, each with a default and a query: the
+/// stage linearisations (linearisation_size() > 0) and the assembled Jacobians dF/dy and dF/dp
+/// (has_assembled_jacobian(), has_assembled_parameter_jacobian()). Every method and gradient runs
+/// on the required part; an implicit method uses an assembled dF/dy, where there is one, only to
+/// precondition its Newton solves (docs/solvers.md).
 #include <cstddef>
+#include <string>
 #include <vector>
 
 #include "models/state_layout.hpp"
@@ -21,6 +29,8 @@ class Model {
  public:
   virtual ~Model() = default;
 
+  /// What error messages call the model, e.g. "column network".
+  virtual std::string name() const { return "model"; }
   virtual std::size_t state_size() const = 0;  ///< total over trials
   virtual std::size_t trial_count() const { return 1; }
   virtual std::size_t parameter_size() const = 0;  ///< trainable parameters (shared by trials)
@@ -84,12 +94,16 @@ class Model {
     vector_jacobian_products(t, segment, y, w, out, grad);
   }
 
+  /// Assembled Jacobians (optional). A model that has them says so here; without them, asking for
+  /// their entries throws std::invalid_argument naming the model and what runs without them.
+  virtual bool has_assembled_jacobian() const { return false; }
+  virtual bool has_assembled_parameter_jacobian() const { return false; }
   /// Appends the structurally nonzero entries of dF/dy (duplicates are summed by the caller).
   virtual void jacobian_entries(double t, std::size_t segment, const double* y,
-                                std::vector<MatrixEntry>& entries) = 0;
+                                std::vector<MatrixEntry>& entries);
   /// Appends the entries of dF/dp (rows: states, columns: trial * parameter_size() + k).
   virtual void parameter_jacobian_entries(double t, std::size_t segment, const double* y,
-                                          std::vector<MatrixEntry>& entries) = 0;
+                                          std::vector<MatrixEntry>& entries);
 
   virtual std::vector<double> parameters() const = 0;
   virtual void set_parameters(const std::vector<double>& values) = 0;

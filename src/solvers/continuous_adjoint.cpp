@@ -75,6 +75,7 @@ class AdjointModel final : public models::Model {
     std::sort(breakpoints_.begin(), breakpoints_.end());
   }
 
+  std::string name() const override { return "continuous adjoint of " + forward_.name(); }
   std::size_t state_size() const override { return n_ + p_; }
   std::size_t parameter_size() const override { return 0; }
   const std::vector<double>& breakpoints() const override { return breakpoints_; }
@@ -89,6 +90,8 @@ class AdjointModel final : public models::Model {
   void jacobian_vector(double s, std::size_t, const double*, const double* v, double* out) override {
     rhs(s, 0, v, out);  // linear in lambda
   }
+  // From the forward model's assembled Jacobians: its products do not include dF/dp v. Only a
+  // transposed solve of an implicit backward method asks for it (GMRES, the default, does not).
   void jacobian_transpose_vector(double s, std::size_t, const double*, const double* w,
                                  double* out) override {
     const std::size_t segment = locate(s);
@@ -101,6 +104,12 @@ class AdjointModel final : public models::Model {
     parameter_entries_.clear();
   }
   void parameter_transpose_vector(double, std::size_t, const double*, const double*, double*) override {}
+  /// [J^T 0; (dF/dp)^T 0]: assembled when the forward model has both its Jacobians assembled;
+  /// otherwise an implicit backward method runs on the products alone (jacobian_vector is rhs).
+  bool has_assembled_jacobian() const override {
+    return forward_.has_assembled_jacobian() && forward_.has_assembled_parameter_jacobian();
+  }
+  bool has_assembled_parameter_jacobian() const override { return true; }  // no parameters
   void jacobian_entries(double s, std::size_t, const double*,
                         std::vector<models::MatrixEntry>& entries) override {
     const std::size_t segment = locate(s);

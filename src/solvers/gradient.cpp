@@ -3,7 +3,9 @@
 #include <memory>
 #include <stdexcept>
 
+#include "solvers/butcher_tableau.hpp"
 #include "solvers/continuous_adjoint.hpp"
+#include "solvers/method_table.hpp"
 #include "solvers/observed_rows_cost.hpp"
 #include "solvers/rk_discrete_adjoint.hpp"
 #include "solvers/trajectory_store.hpp"
@@ -46,11 +48,12 @@ std::vector<double> GradientResult::summed_gradient() const {
 }
 
 void check_supported(const SolverSettings& solver, GradientMethod method) {
-  if (method == GradientMethod::discrete && is_implicit_method(solver.method))
+  if (method == GradientMethod::discrete && !method_info(solver.method).butcher_tableau)
     throw std::invalid_argument("gradient: 'discrete' is not available for the implicit method '" +
                                 solver.method +
                                 "' (PETSc 3.18 has no exact adjoint for it); use gradient: continuous, or an "
-                                "explicit method (euler, rk4, bs3, dopri5)");
+                                "explicit method (" +
+                                butcher_tableau_method_names() + ")");
 }
 
 struct GradientSolver::Impl {
@@ -74,13 +77,13 @@ struct GradientSolver::Impl {
     if (settings.method == GradientMethod::continuous) {
       continuous = std::make_unique<ContinuousAdjoint>(model, settings.adjoint_solver);
     } else {
-      const std::string description = integrator->method_description();
-      if (description.rfind("rk/", 0) != 0)
+      // PETSc options may have replaced the config's method: what the TS runs decides.
+      const ButcherTableau* tableau = integrator->butcher_tableau();
+      if (tableau == nullptr)
         throw std::invalid_argument(
-            "gradient: the discrete adjoint needs an explicit Runge-Kutta method, got " + description +
-            " (from PETSc options?); use gradient: continuous");
-      const std::string rk_type = description.substr(3, description.find(',') - 3);
-      discrete = std::make_unique<RkDiscreteAdjoint>(model, rk_tableau(rk_type));
+            "gradient: the discrete adjoint needs an explicit Runge-Kutta method, got " +
+            integrator->method_description() + " (from PETSc options?); use gradient: continuous");
+      discrete = std::make_unique<RkDiscreteAdjoint>(model, *tableau);
       store.set_record_stages(settings.keep_stage_linearisations && model.linearisation_size() > 0);
       store.set_states_only_where_needed(!model.linearised_products_read_state());
     }

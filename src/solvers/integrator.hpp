@@ -3,7 +3,10 @@
 /// on the output times; at every breakpoint the method is restarted, so that multistage and FSAL
 /// methods never use a stage computed with the previous segment's input. One Integrator owns one TS
 /// and can solve many times (training reuses it); it lives on PETSC_COMM_SELF, because batches,
-/// not states, are spread over MPI ranks.
+/// not states, are spread over MPI ranks. It composes the TS set-up (ts_setup.hpp), the output
+/// schedule (output_schedule.hpp), the stage recording for a discrete adjoint (stage_recorder.hpp),
+/// the implicit methods' residual and Jacobian (implicit_system.hpp) and the divergence guard
+/// (divergence_guard.hpp).
 #include <memory>
 #include <string>
 #include <vector>
@@ -14,6 +17,8 @@
 #include "solvers/step_observer.hpp"
 
 namespace neurode::solvers {
+
+struct ButcherTableau;
 
 class Integrator {
  public:
@@ -30,9 +35,12 @@ class Integrator {
   Solution solve(double t0, const std::vector<double>& y0, const std::vector<double>& output_times,
                  StepObserver* observer = nullptr, const std::vector<std::size_t>& output_components = {});
 
-  /// The PETSc method after options, e.g. "rk/5dp, adaptive (basic)".
+  /// The PETSc method after options, e.g. "rk/5dp, adaptive (basic, rtol 1e-06, atol 1e-06)".
   std::string method_description() const;
   bool is_fixed_step() const;
+  /// The Butcher tableau of the explicit Runge-Kutta method the TS runs after options, or nullptr
+  /// when it runs another kind of method.
+  const ButcherTableau* butcher_tableau() const;
 
  private:
   struct Impl;

@@ -57,8 +57,9 @@ RkDiscreteAdjoint::RkDiscreteAdjoint(models::Model& model, ButcherTableau tablea
   cotangent_.resize(n_);
 }
 
-void RkDiscreteAdjoint::compute_stages(double t, double h, std::size_t segment, const double* y,
-                                       const double* linearisations) {
+// Like the sweep's loops below: vector code for AVX2 as well, without FMA (the same bits).
+__attribute__((target_clones("avx2", "default"))) void RkDiscreteAdjoint::compute_stages(
+    double t, double h, std::size_t segment, const double* y, const double* linearisations) {
   const int s = tableau_.stages;
   const std::size_t L = model_.linearisation_size();
   for (int i = 0; i < s; ++i) {
@@ -94,152 +95,202 @@ void RkDiscreteAdjoint::step(double t, double h, std::size_t segment, const doub
   }
 }
 
-// The sweep's state-sized loops (a few per stage per step, over every trial of a batch) are vector
-// code: compiled for AVX2 as well, chosen at load time; without FMA, so to the same bits.
-__attribute__((target_clones("avx2", "default"))) AdjointResult RkDiscreteAdjoint::run(
-    const TrajectoryStore& store, const Solution& solution, const ObservationCost& cost) {
-  const auto wall_start = std::chrono::steady_clock::now();
-  rhs_evaluations_ = 0;
-  AdjointResult result;
-  result.gradient.assign(model_.trial_count() * model_.parameter_size(), 0.0);
-  const int s = tableau_.stages;
-  const std::size_t N = store.steps();
-  const std::size_t stride = store.checkpoint_every();
-  std::fill(lambda_.begin(), lambda_.end(), 0.0);
-  std::vector<double> block(std::min(stride, std::max<std::size_t>(N, 1)) * n_);
-  std::size_t block_start = N;  // first step whose start state is in `block`; N = none loaded
-  // Stage linearisations from the forward pass, when the store has them in this method's layout.
-  const std::size_t L = model_.linearisation_size();
-  const bool linearised = stride == 1 && L > 0 && store.recorded_steps() > 0 &&
-                          store.stage_count() == needed_count_ && store.linearisation_size() == L;
-  const bool read_state = model_.linearised_products_read_state();
-  SpreadPrefetch prefetcher;
-  const std::size_t pieces_per_step = (needed_count_ + 1) * ((n_ + kPieceSize - 1) / kPieceSize);
+struct RkDiscreteAdjoint::Sweep {
   struct Term {
     double coefficient;
     const double* W;
   };
-  std::vector<Term> terms(static_cast<std::size_t>(s));
 
-  auto add_cotangent = [&](std::size_t k, double weight, std::vector<double>& target) {
-    // An observation at a step end (every step when outputs are dense) adds straight into the
-    // target: no clearing and copying of a state-sized vector per step.
-    if (weight == 1.0) {
-      cost.add_cotangent(k, solution.state(k), target.data());
-      return;
-    }
-    std::fill(cotangent_.begin(), cotangent_.end(), 0.0);
-    cost.add_cotangent(k, solution.state(k), cotangent_.data());
-    for (std::size_t q = 0; q < n_; ++q) target[q] += weight * cotangent_[q];
-  };
-  auto same_time = [](double a, double b) { return std::abs(a - b) <= 1e-12 * std::max(1.0, std::abs(b)); };
+  const TrajectoryStore& store;
+  const Solution& solution;
+  const ObservationCost& cost;
+  AdjointResult result;
+  std::size_t stride;         ///< the store's checkpoint_every
+  std::size_t L;              ///< the model's linearisation size
+  bool linearised;            ///< the stored steps' stage linearisations are in this method's layout
+  bool read_state;            ///< the products from a linearisation read the stage states
+  std::vector<double> block;  ///< the states of a block of steps, recomputed from its checkpoint
+  std::size_t block_start;    ///< the first step whose start state is in block; steps() = none
+  long k;                     ///< the latest observation not yet added
+  bool pending_used = false;  ///< pending_ is cleared only after a step that used it
+  SpreadPrefetch prefetcher;
+  std::size_t pieces_per_step;  ///< state pieces of a step's loops, over which the prefetch is spread
+  std::vector<Term> terms;      ///< of u_i = h b_i lambda + sum_j h a_ji W_j
 
-  long k = static_cast<long>(solution.times.size()) - 1;
-  std::fill(pending_.begin(), pending_.end(), 0.0);
-  bool pending_used = false;  // pending_ is cleared only after a step that used it
-  for (std::size_t m = N; m-- > 0;) {
-    const StepRecord& rec = store.step(m);
-    const double h = rec.t_end - rec.t_start;
-    while (k >= 0) {
-      const double tk = solution.times[static_cast<std::size_t>(k)];
-      if (!(tk > rec.t_start) || same_time(tk, rec.t_start)) break;
-      const double theta = same_time(tk, rec.t_end) ? 1.0 : (tk - rec.t_start) / h;
-      add_cotangent(static_cast<std::size_t>(k), theta, lambda_);
-      if (theta != 1.0) {
-        add_cotangent(static_cast<std::size_t>(k), 1.0 - theta, pending_);
-        pending_used = true;
-      }
-      --k;
-    }
-    const double* stages = linearised ? store.stage_linearisations(m) : nullptr;
-    // The sweep walks the stored steps backwards, each step's block of linearisations once
-    // (megabytes in all: they come from memory, not cache). The hardware prefetcher follows the
-    // ascending reads within a block but not the jumps back: ask for the block kPrefetchSteps
-    // steps back now, spread over this step's state loops (u = b lambda + ..., lambda += W).
-    if (linearised && m >= kPrefetchSteps)
-      prefetcher.start(store.stage_linearisations(m - kPrefetchSteps), store.stage_count() * L,
-                       pieces_per_step);
-    else
-      prefetcher.start(nullptr, 0, 0);
-    // The state at the start of step m (stored, or recomputed from its checkpoint), unless the
-    // step's kept stages suffice: the store may not have kept it then.
-    const bool needs_state = stages == nullptr || read_state;
-    const double* y_m = nullptr;
-    if (needs_state && stride == 1) {
-      y_m = store.checkpoint(m);
-    } else if (needs_state) {
-      if (m < block_start || block_start == N) {
-        block_start = (m / stride) * stride;
-        std::copy(store.checkpoint(block_start), store.checkpoint(block_start) + n_, block.begin());
-        for (std::size_t j = block_start; j < m; ++j) {
-          const StepRecord& r = store.step(j);
-          step(r.t_start, r.t_end - r.t_start, r.segment, &block[(j - block_start) * n_],
-               &block[(j + 1 - block_start) * n_]);
-        }
-      }
-      y_m = &block[(m - block_start) * n_];
-    }
-    if (stages == nullptr)
-      compute_stages(rec.t_start, h, rec.segment, y_m);
-    else if (read_state)
-      compute_stages(rec.t_start, h, rec.segment, y_m, stages);
-    if (stages != nullptr) ++result.linearised_steps;
-    // Reverse sweep over the stages: u_i is the cotangent of slope K_i, W_i that of stage state Y_i.
-    for (int i = s - 1; i >= 0; --i) {
-      if (!needed_[static_cast<std::size_t>(i)]) continue;
-      // u_i = h b_i lambda + sum_j>i h a_ji W_j, one pass over the state a piece at a time (the
-      // piece stays in L1 while its terms are added, in the same order: the same bits).
-      const double bi = h * tableau_.b[static_cast<std::size_t>(i)];
-      std::size_t term_count = 0;
-      for (int j = i + 1; j < s; ++j) {
-        const double coefficient = h * tableau_.a(j, i);
-        if (coefficient == 0.0 || !needed_[static_cast<std::size_t>(j)]) continue;
-        terms[term_count++] = {coefficient, &W_[static_cast<std::size_t>(j) * n_]};
-      }
-      for (std::size_t q0 = 0; q0 < n_; q0 += kPieceSize) {
-        const std::size_t q1 = std::min(n_, q0 + kPieceSize);
-        for (std::size_t q = q0; q < q1; ++q) u_[q] = bi * lambda_[q];
-        for (std::size_t t = 0; t < term_count; ++t) {
-          const auto [coefficient, Wj] = terms[t];
-          for (std::size_t q = q0; q < q1; ++q) u_[q] += coefficient * Wj[q];
-        }
-        prefetcher.piece();
-      }
-      const double ti = rec.t_start + tableau_.c[static_cast<std::size_t>(i)] * h;
-      double* Wi = &W_[static_cast<std::size_t>(i) * n_];
-      if (stages == nullptr) {
-        model_.vector_jacobian_products(ti, rec.segment, &Y_[static_cast<std::size_t>(i) * n_], u_.data(), Wi,
-                                        result.gradient.data());
-      } else {
-        const double* Yi = read_state ? &Y_[static_cast<std::size_t>(i) * n_] : nullptr;
-        model_.vector_jacobian_products_from_linearisation(ti, rec.segment, Yi,
-                                                           stages + slot_[static_cast<std::size_t>(i)] * L,
-                                                           u_.data(), Wi, result.gradient.data());
-      }
-      ++result.transpose_products;
-    }
-    // lambda += W_i for every stage, likewise a piece at a time.
-    for (std::size_t q0 = 0; q0 < n_; q0 += kPieceSize) {
-      const std::size_t q1 = std::min(n_, q0 + kPieceSize);
-      for (int i = 0; i < s; ++i) {
-        if (!needed_[static_cast<std::size_t>(i)]) continue;
-        const double* Wi = &W_[static_cast<std::size_t>(i) * n_];
-        for (std::size_t q = q0; q < q1; ++q) lambda_[q] += Wi[q];
-      }
-      prefetcher.piece();
-    }
-    prefetcher.rest();
-    if (pending_used) {
-      for (std::size_t q = 0; q < n_; ++q) lambda_[q] += pending_[q];
-      std::fill(pending_.begin(), pending_.end(), 0.0);
-      pending_used = false;
-    }
+  Sweep(const RkDiscreteAdjoint& adjoint, const TrajectoryStore& s, const Solution& out,
+        const ObservationCost& c)
+      : store(s),
+        solution(out),
+        cost(c),
+        stride(s.checkpoint_every()),
+        L(adjoint.model_.linearisation_size()) {
+    const std::size_t N = s.steps(), n = adjoint.n_;
+    result.gradient.assign(adjoint.model_.trial_count() * adjoint.model_.parameter_size(), 0.0);
+    linearised = stride == 1 && L > 0 && s.recorded_steps() > 0 && s.stage_count() == adjoint.needed_count_ &&
+                 s.linearisation_size() == L;
+    read_state = adjoint.model_.linearised_products_read_state();
+    block.resize(std::min(stride, std::max<std::size_t>(N, 1)) * n);
+    block_start = N;
+    k = static_cast<long>(out.times.size()) - 1;
+    pieces_per_step = (adjoint.needed_count_ + 1) * ((n + kPieceSize - 1) / kPieceSize);
+    terms.resize(static_cast<std::size_t>(adjoint.tableau_.stages));
   }
-  for (; k >= 0; --k) add_cotangent(static_cast<std::size_t>(k), 1.0, lambda_);  // outputs at t0
+};
+
+AdjointResult RkDiscreteAdjoint::run(const TrajectoryStore& store, const Solution& solution,
+                                     const ObservationCost& cost) {
+  const auto wall_start = std::chrono::steady_clock::now();
+  rhs_evaluations_ = 0;
+  std::fill(lambda_.begin(), lambda_.end(), 0.0);
+  std::fill(pending_.begin(), pending_.end(), 0.0);
+  Sweep sweep(*this, store, solution, cost);
+  for (std::size_t m = store.steps(); m-- > 0;) {
+    const StepRecord& step = store.step(m);
+    add_observations_in(sweep, step);
+    const double* stages = sweep.linearised ? store.stage_linearisations(m) : nullptr;
+    prefetch_ahead(sweep, m);
+    prepare_stages(sweep, m, stages);
+    if (stages != nullptr) ++sweep.result.linearised_steps;
+    differentiate_stages(sweep, step, stages);
+    step_lambda_back(sweep);
+  }
+  for (; sweep.k >= 0; --sweep.k)
+    add_cotangent(sweep, static_cast<std::size_t>(sweep.k), 1.0, lambda_);  // at t0
+  AdjointResult result = std::move(sweep.result);
   result.dl_dy0 = lambda_;
   result.rhs_evaluations = rhs_evaluations_;
   result.wall_time_s = std::chrono::duration<double>(std::chrono::steady_clock::now() - wall_start).count();
   return result;
+}
+
+void RkDiscreteAdjoint::add_cotangent(Sweep& sweep, std::size_t k, double weight,
+                                      std::vector<double>& target) {
+  // An observation at a step end (every step when outputs are dense) adds straight into the
+  // target: no clearing and copying of a state-sized vector per step.
+  if (weight == 1.0) {
+    sweep.cost.add_cotangent(k, sweep.solution.state(k), target.data());
+    return;
+  }
+  std::fill(cotangent_.begin(), cotangent_.end(), 0.0);
+  sweep.cost.add_cotangent(k, sweep.solution.state(k), cotangent_.data());
+  for (std::size_t q = 0; q < n_; ++q) target[q] += weight * cotangent_[q];
+}
+
+void RkDiscreteAdjoint::add_observations_in(Sweep& sweep, const StepRecord& step) {
+  const auto same_time = [](double a, double b) {
+    return std::abs(a - b) <= 1e-12 * std::max(1.0, std::abs(b));
+  };
+  const double h = step.t_end - step.t_start;
+  for (; sweep.k >= 0; --sweep.k) {
+    const auto k = static_cast<std::size_t>(sweep.k);
+    const double tk = sweep.solution.times[k];
+    if (!(tk > step.t_start) || same_time(tk, step.t_start)) break;
+    const double theta = same_time(tk, step.t_end) ? 1.0 : (tk - step.t_start) / h;
+    add_cotangent(sweep, k, theta, lambda_);
+    if (theta != 1.0) {
+      add_cotangent(sweep, k, 1.0 - theta, pending_);
+      sweep.pending_used = true;
+    }
+  }
+}
+
+// The sweep walks the stored steps backwards, each step's block of linearisations once (megabytes
+// in all: they come from memory, not cache). The hardware prefetcher follows the ascending reads
+// within a block but not the jumps back: the block kPrefetchSteps steps back is asked for now,
+// spread over this step's state loops (u = b lambda + ..., lambda += W).
+void RkDiscreteAdjoint::prefetch_ahead(Sweep& sweep, std::size_t m) const {
+  if (sweep.linearised && m >= kPrefetchSteps)
+    sweep.prefetcher.start(sweep.store.stage_linearisations(m - kPrefetchSteps),
+                           sweep.store.stage_count() * sweep.L, sweep.pieces_per_step);
+  else
+    sweep.prefetcher.start(nullptr, 0, 0);
+}
+
+const double* RkDiscreteAdjoint::start_state(Sweep& sweep, std::size_t m) {
+  if (sweep.stride == 1) return sweep.store.checkpoint(m);
+  const std::size_t N = sweep.store.steps();
+  if (m < sweep.block_start || sweep.block_start == N) {
+    const std::size_t first = (m / sweep.stride) * sweep.stride;
+    sweep.block_start = first;
+    std::copy(sweep.store.checkpoint(first), sweep.store.checkpoint(first) + n_, sweep.block.begin());
+    for (std::size_t j = first; j < m; ++j) {
+      const StepRecord& r = sweep.store.step(j);
+      step(r.t_start, r.t_end - r.t_start, r.segment, &sweep.block[(j - first) * n_],
+           &sweep.block[(j + 1 - first) * n_]);
+    }
+  }
+  return &sweep.block[(m - sweep.block_start) * n_];
+}
+
+// A step whose kept stages suffice needs neither its start state (the store may not have kept it)
+// nor its stage states.
+void RkDiscreteAdjoint::prepare_stages(Sweep& sweep, std::size_t m, const double* stages) {
+  if (stages != nullptr && !sweep.read_state) return;
+  const StepRecord& r = sweep.store.step(m);
+  compute_stages(r.t_start, r.t_end - r.t_start, r.segment, start_state(sweep, m), stages);
+}
+
+// The sweep's state-sized loops (a few per stage per step, over every trial of a batch) are vector
+// code: compiled for AVX2 as well, chosen at load time; without FMA, so to the same bits.
+__attribute__((target_clones("avx2", "default"))) void RkDiscreteAdjoint::differentiate_stages(
+    Sweep& sweep, const StepRecord& step, const double* stages) {
+  const int s = tableau_.stages;
+  const double h = step.t_end - step.t_start;
+  const std::size_t L = sweep.L;
+  // u_i is the cotangent of slope K_i, W_i that of stage state Y_i.
+  for (int i = s - 1; i >= 0; --i) {
+    if (!needed_[static_cast<std::size_t>(i)]) continue;
+    // u_i = h b_i lambda + sum_j>i h a_ji W_j, one pass over the state a piece at a time (the
+    // piece stays in L1 while its terms are added, in the same order: the same bits).
+    const double bi = h * tableau_.b[static_cast<std::size_t>(i)];
+    std::size_t term_count = 0;
+    for (int j = i + 1; j < s; ++j) {
+      const double coefficient = h * tableau_.a(j, i);
+      if (coefficient == 0.0 || !needed_[static_cast<std::size_t>(j)]) continue;
+      sweep.terms[term_count++] = {coefficient, &W_[static_cast<std::size_t>(j) * n_]};
+    }
+    for (std::size_t q0 = 0; q0 < n_; q0 += kPieceSize) {
+      const std::size_t q1 = std::min(n_, q0 + kPieceSize);
+      for (std::size_t q = q0; q < q1; ++q) u_[q] = bi * lambda_[q];
+      for (std::size_t t = 0; t < term_count; ++t) {
+        const auto [coefficient, Wj] = sweep.terms[t];
+        for (std::size_t q = q0; q < q1; ++q) u_[q] += coefficient * Wj[q];
+      }
+      sweep.prefetcher.piece();
+    }
+    const double ti = step.t_start + tableau_.c[static_cast<std::size_t>(i)] * h;
+    double* Wi = &W_[static_cast<std::size_t>(i) * n_];
+    if (stages == nullptr) {
+      model_.vector_jacobian_products(ti, step.segment, &Y_[static_cast<std::size_t>(i) * n_], u_.data(), Wi,
+                                      sweep.result.gradient.data());
+    } else {
+      const double* Yi = sweep.read_state ? &Y_[static_cast<std::size_t>(i) * n_] : nullptr;
+      model_.vector_jacobian_products_from_linearisation(ti, step.segment, Yi,
+                                                         stages + slot_[static_cast<std::size_t>(i)] * L,
+                                                         u_.data(), Wi, sweep.result.gradient.data());
+    }
+    ++sweep.result.transpose_products;
+  }
+}
+
+__attribute__((target_clones("avx2", "default"))) void RkDiscreteAdjoint::step_lambda_back(Sweep& sweep) {
+  const int s = tableau_.stages;
+  // lambda += W_i for every stage, a piece at a time.
+  for (std::size_t q0 = 0; q0 < n_; q0 += kPieceSize) {
+    const std::size_t q1 = std::min(n_, q0 + kPieceSize);
+    for (int i = 0; i < s; ++i) {
+      if (!needed_[static_cast<std::size_t>(i)]) continue;
+      const double* Wi = &W_[static_cast<std::size_t>(i) * n_];
+      for (std::size_t q = q0; q < q1; ++q) lambda_[q] += Wi[q];
+    }
+    sweep.prefetcher.piece();
+  }
+  sweep.prefetcher.rest();
+  if (sweep.pending_used) {
+    for (std::size_t q = 0; q < n_; ++q) lambda_[q] += pending_[q];
+    std::fill(pending_.begin(), pending_.end(), 0.0);
+    sweep.pending_used = false;
+  }
 }
 
 }  // namespace neurode::solvers

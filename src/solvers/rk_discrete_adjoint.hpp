@@ -40,10 +40,30 @@ class RkDiscreteAdjoint {
   void step(double t, double h, std::size_t segment, const double* y, double* y_next);
 
  private:
+  struct Sweep;  ///< the state of one backward sweep
+
   /// Stage states and slopes of the step from y: with the model's rhs, or from the stage
   /// linearisations of a recorded step when given.
   void compute_stages(double t, double h, std::size_t segment, const double* y,
                       const double* linearisations = nullptr);
+  /// Adds the cotangents of the observations inside the step (t_start, t_end] to lambda (at its
+  /// end) and, for an output between fixed-step grid points, the rest to pending (its start).
+  void add_observations_in(Sweep& sweep, const StepRecord& step);
+  /// Adds weight x dL/dy at observation k to target.
+  void add_cotangent(Sweep& sweep, std::size_t k, double weight, std::vector<double>& target);
+  /// Asks for the stage linearisations of the step kPrefetchSteps before step m, to arrive while
+  /// step m is differentiated.
+  void prefetch_ahead(Sweep& sweep, std::size_t m) const;
+  /// The state at the start of step m: stored, or recomputed from its checkpoint.
+  const double* start_state(Sweep& sweep, std::size_t m);
+  /// The stage states and slopes that step m's products read (none when its kept linearisations
+  /// suffice).
+  void prepare_stages(Sweep& sweep, std::size_t m, const double* stages);
+  /// The reverse sweep over step m's stages: each stage's cotangent W_i, adding the parameter
+  /// gradient.
+  void differentiate_stages(Sweep& sweep, const StepRecord& step, const double* stages);
+  /// lambda at the step's start: lambda + sum W_i, and what was pending for that time.
+  void step_lambda_back(Sweep& sweep);
 
   models::Model& model_;
   ButcherTableau tableau_;

@@ -46,7 +46,7 @@ struct SolverStatistics {
   long steps = 0;  ///< accepted steps
   long rejected_steps = 0;
   long rhs_evaluations = 0;       ///< vector-field evaluations (all stages, all trials at once)
-  long jacobian_evaluations = 0;  ///< assembled Jacobians (implicit methods)
+  long jacobian_evaluations = 0;  ///< Newton linearisation points, assembled or not (implicit methods)
   long nonlinear_iterations = 0;
   long linear_iterations = 0;
   double wall_time_s = 0.0;

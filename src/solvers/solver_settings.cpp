@@ -1,26 +1,22 @@
 #include "solvers/solver_settings.hpp"
 
-#include <algorithm>
+#include "solvers/method_table.hpp"
 
 namespace neurode::solvers {
 
 const std::vector<std::string>& known_methods() {
-  static const std::vector<std::string> methods = {"euler", "rk4",    "bs3", "dopri5", "theta",
-                                                   "cn",    "beuler", "bdf", "arkimex"};
-  return methods;
+  static const std::vector<std::string> names = [] {
+    std::vector<std::string> out;
+    for (const auto& m : method_table()) out.push_back(m.name);
+    return out;
+  }();
+  return names;
 }
 
-bool is_known_method(const std::string& method) {
-  const auto& m = known_methods();
-  return std::find(m.begin(), m.end(), method) != m.end();
-}
+bool is_known_method(const std::string& method) { return find_method(method) != nullptr; }
 
-bool default_adaptive(const std::string& method) {
-  return method == "bs3" || method == "dopri5" || method == "bdf" || method == "arkimex";
-}
+bool default_adaptive(const std::string& method) { return method_info(method).adaptive_by_default; }
 
-bool is_implicit_method(const std::string& method) {
-  return method == "theta" || method == "cn" || method == "beuler" || method == "bdf" || method == "arkimex";
-}
+bool is_implicit_method(const std::string& method) { return method_info(method).implicit; }
 
 }  // namespace neurode::solvers

@@ -8,7 +8,8 @@
 namespace neurode::solvers {
 
 struct SolverSettings {
-  /// euler, rk4, bs3, dopri5 (explicit Runge-Kutta); theta, cn, beuler, bdf, arkimex (implicit).
+  /// A name of the method table (method_table.hpp): euler, rk4, bs3, dopri5 (explicit Runge-Kutta);
+  /// theta, cn, beuler, bdf, arkimex (implicit).
   std::string method = "dopri5";
   /// Adaptive step control; the default depends on the method (see default_adaptive()).
   bool adaptive = true;
@@ -25,10 +26,12 @@ struct SolverSettings {
   double progress_every_s = 0;
 };
 
-/// The methods neurode knows, in the order docs list them.
+/// Queries of the method table (method_table.hpp) by name, for the config readers.
+/// The names of the methods, in the order docs list them.
 const std::vector<std::string>& known_methods();
 bool is_known_method(const std::string& method);
-/// Whether a method uses step-size control unless the config says otherwise.
+/// Whether a method uses step-size control unless the config says otherwise; std::invalid_argument
+/// for an unknown method (as is_implicit_method).
 bool default_adaptive(const std::string& method);
 bool is_implicit_method(const std::string& method);
 

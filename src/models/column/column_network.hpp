@@ -62,6 +62,9 @@ class ColumnNetwork final : public Model {
   void vector_jacobian_products_from_linearisation(double t, std::size_t segment, const double* y,
                                                    const double* linearisation, const double* w, double* out,
                                                    double* grad) override;
+  std::string name() const override { return "column network"; }
+  bool has_assembled_jacobian() const override { return true; }
+  bool has_assembled_parameter_jacobian() const override { return true; }
   void jacobian_entries(double t, std::size_t segment, const double* y,
                         std::vector<MatrixEntry>& entries) override;
   void parameter_jacobian_entries(double t, std::size_t segment, const double* y,

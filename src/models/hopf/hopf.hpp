@@ -45,6 +45,9 @@ class HopfGroundTruth final : public Model {
   void jacobian_transpose_vector(double t, std::size_t segment, const double* y, const double* w,
                                  double* out) override;
   void parameter_transpose_vector(double, std::size_t, const double*, const double*, double*) override {}
+  std::string name() const override { return "hopf ground truth"; }
+  bool has_assembled_jacobian() const override { return true; }
+  bool has_assembled_parameter_jacobian() const override { return true; }
   void jacobian_entries(double t, std::size_t segment, const double* y,
                         std::vector<MatrixEntry>& entries) override;
   void parameter_jacobian_entries(double, std::size_t, const double*, std::vector<MatrixEntry>&) override {}

@@ -82,6 +82,9 @@ class MlpVectorField final : public Model {
   /// Reverse mode through the network; accumulates into grad[trial * parameter_size() + k].
   void parameter_transpose_vector(double t, std::size_t segment, const double* y, const double* w,
                                   double* grad) override;
+  std::string name() const override { return "mlp vector field"; }
+  bool has_assembled_jacobian() const override { return true; }
+  bool has_assembled_parameter_jacobian() const override { return true; }
   /// A dense 2 x 2 block per trial.
   void jacobian_entries(double t, std::size_t segment, const double* y,
                         std::vector<MatrixEntry>& entries) override;

@@ -97,6 +97,11 @@ class AdditiveNoise final : public Model {
     inner_->vector_jacobian_products_from_linearisation(t, inner_segment(segment), y, linearisation, w, out,
                                                         grad);
   }
+  std::string name() const override { return "additive noise on " + inner_->name(); }
+  bool has_assembled_jacobian() const override { return inner_->has_assembled_jacobian(); }
+  bool has_assembled_parameter_jacobian() const override {
+    return inner_->has_assembled_parameter_jacobian();
+  }
   void jacobian_entries(double t, std::size_t segment, const double* y,
                         std::vector<MatrixEntry>& entries) override {
     inner_->jacobian_entries(t, inner_segment(segment), y, entries);

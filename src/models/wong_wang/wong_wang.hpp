@@ -136,6 +136,9 @@ class WongWangModel final : public Model {
   /// No parameters: leaves grad untouched.
   void parameter_transpose_vector(double t, std::size_t segment, const double* y, const double* w,
                                   double* grad) override;
+  std::string name() const override { return "wong-wang"; }
+  bool has_assembled_jacobian() const override { return true; }
+  bool has_assembled_parameter_jacobian() const override { return true; }
   /// The 7 structural nonzeros: ds_i/ds_j (4), ds_i/dI_noise (2), dI_noise/dI_noise (1).
   void jacobian_entries(double t, std::size_t segment, const double* y,
                         std::vector<MatrixEntry>& entries) override;
