@@ -10,6 +10,7 @@
 #include "io/config_reader.hpp"
 #include "io/memory_limit.hpp"
 #include "models/column/column_config.hpp"
+#include "models/column/column_network.hpp"
 #include "models/noise/noise_config.hpp"
 
 namespace neurode::setup {
@@ -253,8 +254,9 @@ OutputSettings read_output(const ConfigNode& node) {
   }
   if (node.has("variables")) {
     output.variables.clear();
-    for (const auto& entry : node.child("variables").items(1, 3, "variable names")) {
-      const std::string name = entry.choice({"V", "a", "r"});
+    const std::vector<std::string> names = models::column_state_layout(0).names();
+    for (const auto& entry : node.child("variables").items(1, names.size(), "variable names")) {
+      const std::string name = entry.choice(names);
       if (std::find(output.variables.begin(), output.variables.end(), name) != output.variables.end())
         entry.fail("expected each variable once, got '" + name + "' again");
       output.variables.push_back(name);

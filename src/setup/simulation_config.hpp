@@ -18,7 +18,7 @@ namespace neurode::setup {
 
 struct OutputSettings {
   std::string file = "neurode-output.h5";  ///< relative paths are relative to the working directory
-  std::vector<std::string> variables{"V", "a", "r"};
+  std::vector<std::string> variables{"V", "a", "r"};  ///< components of the column's state layout
 };
 
 struct SimulationConfig {
