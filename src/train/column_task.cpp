@@ -76,6 +76,9 @@ ColumnTask::ColumnTask(ColumnTaskSettings settings)
       weights_(models::build_network(settings_.parameters, settings_.network)),
       constants_(models::ColumnConstants::from(settings_.parameters)) {
   if (weights_.parameters.empty()) throw std::invalid_argument("task: the network has no trainable weights");
+  const models::StateLayout layout = models::column_state_layout(weights_.populations);
+  trial_size_ = layout.trial_size();
+  rate_offset_ = layout.offset(layout.find("r"));
   if (settings_.output_readout)
     for (int p = 0; p < models::kPopulationsPerColumn; ++p)
       if (settings_.parameters.output_mask[static_cast<std::size_t>(p)] != 0.0)

@@ -80,7 +80,7 @@ class ColumnTask : public Task {
 
   /// r (state) of population p of sample b in a batch solution at observation k.
   double rate_state(const solvers::Solution& solution, std::size_t k, std::size_t b, std::size_t p) const {
-    return solution.state(k)[3 * populations() * b + 2 * populations() + p];
+    return solution.state(k)[trial_size_ * b + rate_offset_ + p];
   }
 
   /// One Wiener path per sample: a training sample's is new in every epoch, a held-out sample's is
@@ -94,6 +94,8 @@ class ColumnTask : public Task {
   models::NetworkWeights weights_;
   models::ColumnConstants constants_;
   std::vector<double> readout_init_;  ///< empty unless output_readout
+  /// One trial's state size and where its rate states r start (models::column_state_layout).
+  std::size_t trial_size_ = 0, rate_offset_ = 0;
 };
 
 /// The settings every column task shares, from the config sections besides `task:`: `model` (a
