@@ -69,7 +69,8 @@ int run_gradient(const CommandLine& cl) {
     file.set_attribute("/gradient", "trajectory_bytes", static_cast<double>(result.trajectory_bytes));
     file.set_attribute("/gradient", "peak_resident_memory_bytes",
                        static_cast<double>(usage.ru_maxrss) * 1024.0);
-    setup::write_trajectory(file, result.forward, net.weights.populations, 1, {"V", "a", "r"});
+    const auto layout = models::column_state_layout(net.weights.populations);
+    setup::write_trajectory(file, result.forward, layout, 1, layout.names());
     setup::write_solver_statistics(file, "/solver", result.forward);
     file.write_string("/config/text", "network file: " + cl.network);
     io::write_provenance(file, io::current_provenance(cl.text));

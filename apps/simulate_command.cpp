@@ -21,10 +21,10 @@ namespace {
 
 struct Problem {
   EnsembleSpec ensemble;
-  std::size_t populations = 0;
+  models::StateLayout layout;  ///< of one run: what the output names and how it is shaped
   std::size_t trials = 1;        ///< the config's trials (stimuli)
   std::size_t realisations = 1;  ///< Wiener paths per trial
-  std::vector<std::string> variables{"V", "a", "r"};
+  std::vector<std::string> variables;  ///< components of `layout` to write
   std::string config_text;
   std::string output;
 };
@@ -32,9 +32,9 @@ struct Problem {
 Problem from_network_file(const std::string& path) {
   const models::NetworkFile net = models::load_network_file(path);
   Problem p;
-  p.populations = net.weights.populations;
+  p.layout = models::column_state_layout(net.weights.populations);
   auto& e = p.ensemble;
-  e.states_per_run = 3 * p.populations;
+  e.states_per_run = p.layout.trial_size();
   e.initial_state = net.initial_state;
   e.t_start = net.times.front();
   e.output_times = net.times;
@@ -47,6 +47,7 @@ Problem from_network_file(const std::string& path) {
     return std::make_unique<models::ColumnNetwork>(net.weights, net.constants, std::vector{net.drive});
   };
   e.describe_run = [](std::size_t) { return std::string("the network"); };
+  p.variables = p.layout.names();
   p.config_text = "network file: " + path;
   return p;
 }
@@ -56,13 +57,13 @@ Problem from_config(const std::string& path) {
   Problem p;
   const auto weights = models::build_network(config.parameters, config.network);
   const auto constants = models::ColumnConstants::from(config.parameters);
-  p.populations = weights.populations;
+  p.layout = models::column_state_layout(weights.populations);
   p.trials = config.trials.size();
   p.realisations = config.realisations;
   auto& e = p.ensemble;
   e.runs = p.trials * p.realisations;
   e.block_size = config.block_size;
-  e.states_per_run = 3 * p.populations;
+  e.states_per_run = p.layout.trial_size();
   e.initial_state =
       config.initial_state.empty() ? std::vector<double>(e.states_per_run, 0.0) : config.initial_state;
   e.t_start = config.t_start;
@@ -113,7 +114,7 @@ int run_simulate(const CommandLine& cl) {
   on_root_for_all([&] {
     io::AtomicOutput out(output);
     auto& file = out.file();
-    setup::write_trajectory(file, solution, problem.populations, problem.ensemble.runs, problem.variables);
+    setup::write_trajectory(file, solution, problem.layout, problem.ensemble.runs, problem.variables);
     if (problem.realisations > 1) {
       // Which trial and which Wiener path each run (the trajectories' first index) is.
       std::vector<double> trial, realisation;

@@ -79,18 +79,53 @@ std::string kept_checkpoint(const setup::TrainingConfig& config, const std::stri
          ": rerun the same command to resume from it";
 }
 
-}  // namespace
+// Starting weights from a previous result's /parameters/final; `key` names where the config chose
+// that file (initial_parameters, or the stage before).
+std::vector<double> read_initial_parameters(const setup::TrainingConfig& config, const std::string& file,
+                                            const std::string& key, std::size_t expected) {
+  const auto previous = io::Hdf5File(file, io::Hdf5File::Mode::read).read("/parameters/final");
+  if (previous.values.size() != expected)
+    throw io::ConfigError(config.path, key, 0,
+                          "expected a result with " + std::to_string(expected) + " parameters, " + file + " has " +
+                              std::to_string(previous.values.size()));
+  for (double x : previous.values)
+    if (!std::isfinite(x))
+      throw io::ConfigError(config.path, key, 0,
+                            "expected finite parameters, " + file + " holds a non-finite one in /parameters/final");
+  return previous.values;
+}
 
-int run_train(const CommandLine& cl) {
-  // 1. Config, task and trainer (every rank reads the same file).
-  const setup::TrainingConfig config = setup::load_training_config(cl.inputs.front(), cl.seed);
-  const std::string output = cl.output.empty() ? config.output_file : cl.output;
+// Stage K of a staged training writes OUT.stage-K.h5 (the last stage writes OUT itself).
+std::string stage_output(const std::string& output, const setup::TrainingConfig& stage) {
+  if (stage.stage == stage.stage_count) return output;
+  const std::filesystem::path path(output);
+  return (path.parent_path() / (path.stem().string() + ".stage-" + std::to_string(stage.stage) +
+                                path.extension().string()))
+      .string();
+}
+
+// A stage is done when its result is there, written by this very config and stage: a rerun (or a
+// requeued job) goes on with the first stage that is not.
+bool stage_is_done(const std::string& file, const setup::TrainingConfig& stage) {
+  std::error_code error;
+  if (!std::filesystem::exists(file, error)) return false;
+  try {
+    io::Hdf5File result(file, io::Hdf5File::Mode::read);
+    return result.read_text("/config/text") == stage.source_text &&
+           result.read_attribute("/config", "stage") == static_cast<double>(stage.stage);
+  } catch (const std::exception&) {
+    return false;  // damaged or another config's: trained again, replacing it
+  }
+}
+
+// One training (or one stage of a staged one) from `initial_file`'s weights ("" for the task's).
+void train_once(const CommandLine& cl, const setup::TrainingConfig& config, const std::string& output,
+                const std::string& initial_file, const std::string& initial_key) {
   const std::string checkpoint = output + ".checkpoint";
-  on_root_for_all([&] { io::require_writable_directory(output); });
   // A task checks the combination of its settings when it is built: name the config in its message.
   std::unique_ptr<train::Task> task;
   try {
-    task = train::make_task(config.task);
+    task = config.task.make();
   } catch (const std::invalid_argument& e) {
     throw io::ConfigError(config.path, "task", 0, e.what());
   }
@@ -98,21 +133,8 @@ int run_train(const CommandLine& cl) {
   // 2. Start from the task's initial weights, a previous result, or the checkpoint of an
   //    interrupted run of the same config.
   train::TrainingState state = trainer.initial_state();
-  if (!config.initial_parameters_file.empty()) {
-    const auto previous =
-        io::Hdf5File(config.initial_parameters_file, io::Hdf5File::Mode::read).read("/parameters/final");
-    if (previous.values.size() != state.parameters.size())
-      throw io::ConfigError(config.path, "initial_parameters", 0,
-                            "expected a result with " + std::to_string(state.parameters.size()) +
-                                " parameters, " + config.initial_parameters_file + " has " +
-                                std::to_string(previous.values.size()));
-    for (double x : previous.values)
-      if (!std::isfinite(x))
-        throw io::ConfigError(config.path, "initial_parameters", 0,
-                              "expected finite parameters, " + config.initial_parameters_file +
-                                  " holds a non-finite one in /parameters/final");
-    state.parameters = previous.values;
-  }
+  if (!initial_file.empty())
+    state.parameters = read_initial_parameters(config, initial_file, initial_key, state.parameters.size());
   const auto initial = state.parameters;
   const std::size_t metrics = task->metric_names().size();
   if (config.checkpoint) {
@@ -166,6 +188,10 @@ int run_train(const CommandLine& cl) {
       auto& file = out.file();
       setup::write_training(file, *task, state, initial, evaluation);
       file.write_string("/config/text", config.source_text);
+      if (config.stage > 0) {
+        file.set_attribute("/config", "stage", static_cast<double>(config.stage));
+        file.set_attribute("/config", "stages", static_cast<double>(config.stage_count));
+      }
       file.set_attribute("/training", "solver", config.training.solver.method);
       file.set_attribute("/training", "gradient", solvers::to_string(config.training.gradient.method));
       io::write_provenance(file, io::current_provenance(cl.text));
@@ -187,6 +213,35 @@ int run_train(const CommandLine& cl) {
     for (std::size_t m = 0; m < names.size(); ++m)
       std::printf(", %s %.4g", names[m].c_str(), evaluation.metrics[m]);
     std::printf("\n  wrote %s\n", output.c_str());
+  }
+}
+
+}  // namespace
+
+int run_train(const CommandLine& cl) {
+  // 1. The config (every rank reads the same file).
+  const setup::TrainingConfig config = setup::load_training_config(cl.inputs.front(), cl.seed);
+  const std::string output = cl.output.empty() ? config.output_file : cl.output;
+  on_root_for_all([&] { io::require_writable_directory(output); });
+  if (config.stages.empty()) {
+    train_once(cl, config, output, config.initial_parameters_file, "initial_parameters");
+    return 0;
+  }
+  // 2. A staged training: each stage from the previous stage's result; stages already done by this
+  //    config are kept, so that a rerun resumes with the first unfinished one (and its checkpoint).
+  std::string previous = config.stages.front().initial_parameters_file;
+  std::string previous_key = "initial_parameters";
+  for (const auto& stage : config.stages) {
+    const std::string file = stage_output(output, stage);
+    const std::string name = "stage " + std::to_string(stage.stage) + " of " + std::to_string(stage.stage_count);
+    if (stage_is_done(file, stage)) {
+      mpi::print_root("neurode train: " + name + " is done (" + file + "), kept");
+    } else {
+      mpi::print_root("neurode train: " + name);
+      train_once(cl, stage, file, previous, previous_key);
+    }
+    previous = file;
+    previous_key = "stages[" + std::to_string(stage.stage - 1) + "]";
   }
   return 0;
 }

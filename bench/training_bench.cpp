@@ -13,7 +13,7 @@
 #include "setup/training_config.hpp"
 #include "statistics.hpp"
 #include "train/optimizer.hpp"
-#include "train/task_factory.hpp"
+#include "train/task_registry.hpp"
 #include "train/trainer.hpp"
 
 namespace {
@@ -25,7 +25,7 @@ void BM_TrainingStep(benchmark::State& state, const std::string& task_name, std:
                                                   task_name + ".yaml");
   config.training.block_size = batch;
   config.training.batch_size = batch;
-  const auto task = neurode::train::make_task(config.task);
+  const auto task = config.task.make();
   neurode::train::Trainer trainer(*task, config.training);
   const auto initial = trainer.initial_state().parameters;
   std::vector<std::size_t> samples(batch);

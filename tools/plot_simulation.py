@@ -1,8 +1,10 @@
 #!/usr/bin/python3
-"""Plot the L2/3e rates (and every population's rate) of a neurode simulation file. A stochastic
-run with several noise realisations gets, per column, every population's rate averaged over the
-first trial's realisations, with the L2/3e rate's +- 1 standard deviation band and a few single
-realisations.
+"""Plot a neurode simulation file. A column network (a rate component `r` indexed by population)
+gets the L2/3e rates and every population's rate per column; a stochastic run with several noise
+realisations gets, per column, every population's rate averaged over the first trial's
+realisations, with the L2/3e rate's +- 1 standard deviation band and a few single realisations.
+Any other model gets one panel per state component of its first trial, named and labelled from the
+file's own attributes (layout, units, index).
 
 usage: /usr/bin/python3 tools/plot_simulation.py OUT.h5 OUT.png
 """
@@ -17,7 +19,46 @@ import matplotlib.pyplot as plt
 NAMES = ["L2/3e", "L2/3i", "L4e", "L4i", "L5e", "L5i", "L6e", "L6i"]
 
 
+NOT_STATES = {"t", "trial", "realisation"}
+
+
+def attribute(dataset, name):
+    value = dataset.attrs.get(name, "")
+    return value.decode() if isinstance(value, bytes) else str(value)
+
+
+def plot_components(source, target):
+    """One panel per component of the first trial, for a model without a population layout."""
+    with h5py.File(source, "r") as f:
+        trajectory = f["/trajectory"]
+        t = trajectory["t"][()]
+        names = [n for n in trajectory if n not in NOT_STATES]
+        method = f["/solver"].attrs.get("method", "")
+        panels = []
+        for name in names:
+            data = trajectory[name][()]
+            if attribute(trajectory[name], "layout").startswith("trial"):
+                data = data[0]
+            panels.append((name, data.reshape(len(t), -1), attribute(trajectory[name], "units"),
+                           attribute(trajectory[name], "index")))
+    fig, axes = plt.subplots(len(panels), 1, figsize=(8, 2.4 * len(panels)), sharex=True, squeeze=False)
+    for ax, (name, data, units, index) in zip(axes[:, 0], panels):
+        ax.plot(t, data, lw=1.0)
+        ax.set_ylabel(f"{name} ({units})" if units else name)
+        if data.shape[1] > 1:
+            ax.set_title(index, fontsize=7, loc="left")
+    axes[0, 0].set_title(f"{source}\n{method}", fontsize=8)
+    axes[-1, 0].set_xlabel("time")
+    fig.tight_layout()
+    fig.savefig(target, dpi=110)
+
+
 def main(source, target):
+    with h5py.File(source, "r") as f:
+        column_layout = "r" in f["/trajectory"] and "population" in attribute(f["/trajectory/r"], "layout")
+    if not column_layout:
+        plot_components(source, target)
+        return
     with h5py.File(source, "r") as f:
         t = f["/trajectory/t"][()]
         r = f["/trajectory/r"][()]

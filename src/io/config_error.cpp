@@ -19,6 +19,7 @@ ConfigError::ConfigError(const std::string& file, const std::string& key_path, i
     : std::runtime_error(format(file, key_path, line, expectation)),
       file_(file),
       key_path_(key_path),
+      expectation_(expectation),
       line_(line) {}
 
 }  // namespace neurode::io

@@ -12,9 +12,10 @@ class ConfigError : public std::runtime_error {
   const std::string& file() const { return file_; }
   const std::string& key_path() const { return key_path_; }
   int line() const { return line_; }  ///< 1-based, 0 when unknown
+  const std::string& expectation() const { return expectation_; }
 
  private:
-  std::string file_, key_path_;
+  std::string file_, key_path_, expectation_;
   int line_;
 };
 

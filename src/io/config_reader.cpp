@@ -87,13 +87,57 @@ void ConfigNode::expect_map_or_null() const {
   if (present_ && !node_.IsNull() && !node_.IsMap()) fail_expected("a map of keys");
 }
 
+namespace {
+
+// The entry of `key` in `map` as (key node, value node); undefined nodes when it has none.
+std::pair<YAML::Node, YAML::Node> entry_of(const YAML::Node& map, const std::string& key) {
+  if (map.IsMap())
+    for (auto it = map.begin(); it != map.end(); ++it)
+      if (it->first.IsScalar() && it->first.Scalar() == key) return {it->first, it->second};
+  return {YAML::Node(YAML::NodeType::Undefined), YAML::Node(YAML::NodeType::Undefined)};
+}
+
+// The original key and value nodes are inserted, not copies, so that their marks (lines) survive;
+// an overridden value keeps the line of the override.
+YAML::Node merge_maps(const YAML::Node& base, const YAML::Node& overrides, const std::vector<std::string>& dropped) {
+  YAML::Node out(YAML::NodeType::Map);
+  const auto is_dropped = [&](const std::string& key) {
+    return std::find(dropped.begin(), dropped.end(), key) != dropped.end();
+  };
+  if (base.IsMap())
+    for (auto it = base.begin(); it != base.end(); ++it) {
+      const std::string key = it->first.IsScalar() ? it->first.Scalar() : "";
+      if (is_dropped(key)) continue;
+      const auto [over_key, over] = entry_of(overrides, key);
+      if (!over.IsDefined() || over.IsNull())
+        out.force_insert(it->first, it->second);
+      else if (over.IsMap() && (it->second.IsMap() || it->second.IsNull()))
+        out.force_insert(over_key, merge_maps(it->second, over, {}));
+      else
+        out.force_insert(over_key, over);
+    }
+  if (overrides.IsMap())
+    for (auto it = overrides.begin(); it != overrides.end(); ++it) {
+      const std::string key = it->first.IsScalar() ? it->first.Scalar() : "";
+      if (!entry_of(base, key).second.IsDefined() || is_dropped(key)) out.force_insert(it->first, it->second);
+    }
+  return out;
+}
+
+}  // namespace
+
+ConfigNode ConfigNode::merged_with(const ConfigNode& overrides, const std::vector<std::string>& dropped) const {
+  return ConfigNode(merge_maps(node_, overrides.node_, dropped), file_);
+}
+
 ConfigNode ConfigNode::child(const std::string& key) const {
   const std::string path = key_path_.empty() ? key : key_path_ + "." + key;
   expect_map_or_null();
   if (present_ && node_.IsMap())
+    // A merged map (training stages) may hold keys without a line: the value has it then.
     for (auto it = node_.begin(); it != node_.end(); ++it)
       if (it->first.IsScalar() && it->first.Scalar() == key)
-        return ConfigNode(it->second, file_, path, line_of(it->first, line_), true);
+        return ConfigNode(it->second, file_, path, line_of(it->first, line_of(it->second, line_)), true);
   // An absent key keeps the parent's line: that is where it would have to be added.
   return ConfigNode(YAML::Node(), file_, path, line_, false);
 }

@@ -108,6 +108,12 @@ class ConfigNode {
     return out;
   }
 
+  // -- Layered configs (training stages).
+  /// A root node holding this map with the map `overrides` merged in: a map merges key by key, any
+  /// other value replaces this one's, a null value changes nothing; `dropped` keys of this map are
+  /// left out. Every value keeps the line of the text it came from.
+  ConfigNode merged_with(const ConfigNode& overrides, const std::vector<std::string>& dropped = {}) const;
+
   /// Throws ConfigError(file, key path, line, expectation) for this node.
   [[noreturn]] void fail(const std::string& expectation) const;
   /// How the value reads in a message: "'abc'", "a list", "a map", "nothing".

@@ -303,6 +303,7 @@ std::string Hdf5File::read_string_attribute(const std::string& object_path, cons
   if (H5Tis_variable_str(type.id) > 0) {
     Type memory(H5Tcopy(H5T_C_S1));
     H5Tset_size(memory.id, H5T_VARIABLE);
+    H5Tset_cset(memory.id, H5Tget_cset(type.id));  // ASCII and UTF-8 strings do not convert
     char* text = nullptr;
     if (H5Aread(a.id, memory.id, &text) < 0) throw Hdf5Error(what + " cannot be read as a string");
     std::string out = text ? text : "";

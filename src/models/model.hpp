@@ -37,7 +37,7 @@ class Model {
   /// The names and shapes of one trial's state (state_size() / trial_count() values). The default
   /// is one unnamed vector "y"; models override it so that outputs name their components.
   virtual StateLayout state_layout() const {
-    return {{{"y", {state_size() / trial_count()}, "", "state index"}}};
+    return {{{"y", {state_size() / trial_count()}, "", "state", "state index"}}};
   }
 
   /// Sorted times at which the forcing jumps. Segment k is [breakpoint k-1, breakpoint k).

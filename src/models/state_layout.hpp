@@ -14,7 +14,8 @@ struct StateComponent {
   std::string name;                ///< e.g. "V"; a dataset name in the output file
   std::vector<std::size_t> shape;  ///< per trial, e.g. {populations}
   std::string units;               ///< e.g. "mV"; "" for dimensionless
-  std::string index;               ///< what the last index means, e.g. "8 * column + population"
+  std::string axis;                ///< what the last index counts, e.g. "population"
+  std::string index;               ///< how it is numbered, e.g. "8 * column + population"
 
   std::size_t size() const {
     std::size_t n = 1;

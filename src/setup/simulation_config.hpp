@@ -18,7 +18,7 @@ namespace neurode::setup {
 
 struct OutputSettings {
   std::string file = "neurode-output.h5";  ///< relative paths are relative to the working directory
-  std::vector<std::string> variables{"V", "a", "r"};
+  std::vector<std::string> variables{"V", "a", "r"};  ///< components of the column's state layout
 };
 
 struct SimulationConfig {
@@ -45,14 +45,8 @@ struct SimulationConfig {
   std::size_t block_size = 16;
 };
 
-/// The `model:` section (parameters and network) into config.parameters / config.network; shared
-/// with training configs.
-void read_model_section(const io::ConfigNode& model, const std::string& config_path, SimulationConfig& config);
 /// The `solver:` section; shared with training configs.
 solvers::SolverSettings read_solver_section(const io::ConfigNode& node);
-/// The `noise:` section (sigma, resolution) of a stochastic run; absent: deterministic. `extra_keys`
-/// are further keys the caller reads itself.
-models::NoiseSettings read_noise_section(const io::ConfigNode& node, std::vector<std::string> extra_keys = {});
 /// Refuses a fixed step longer than the noise's resolution: no step crosses a grid point of the
 /// noise, so such a step would silently become the resolution (names noise.resolution).
 void check_noise_and_step(const io::ConfigNode& noise, const models::NoiseSettings& settings,
@@ -69,9 +63,5 @@ void check_run_length(const io::ConfigNode& solver_node, const io::ConfigNode& n
 SimulationConfig load_simulation_config(const std::string& path);
 /// The same from text already in memory; `path` is used in messages and to resolve relative files.
 SimulationConfig parse_simulation_config(const std::string& text, const std::string& path);
-
-/// Reads a parameter file in the layout of column-parameters.yaml (every key required except the
-/// optional `feedback` pattern). Throws ConfigError naming that file.
-models::ColumnParameters load_column_parameters(const std::string& path);
 
 }  // namespace neurode::setup

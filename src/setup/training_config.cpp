@@ -22,129 +22,7 @@ using io::read_config_text;
 
 namespace {
 
-const Bounds kRate = Bounds::closed(0.0, kMaxRate_Hz);
-const Bounds kDuration = Bounds{0.0, kMaxTime_s, true, false};  // (0, 1e6] s
-const Bounds kWindow = Bounds::closed(0.0, kMaxTime_s);         // [0, 1e6] s
 const Bounds kLearningRate = Bounds{0.0, 1e6, true, false};     // an update of 1e6 x the gradient
-
-void read_task(const ConfigNode& node, const ConfigNode& model, const std::string& path,
-               train::TaskConfig& task) {
-  task.type = node.require("type").choice(train::task_types());
-  task.column = train::default_column_settings(task.type);
-  if (task.type == "xor") {
-    node.check_keys({"type", "input_rate", "silent", "input_duration", "target_high", "target_low",
-                     "loss_window", "observations"});
-    auto& x = task.xor_settings;
-    x.input_rate_Hz = node.get_or("input_rate", x.input_rate_Hz, kRate);
-    x.silent_s = node.get_or("silent", x.silent_s, kDuration);
-    x.input_s = node.get_or("input_duration", x.input_s, kDuration);
-    x.target_high_Hz = node.get_or("target_high", x.target_high_Hz, kRate);
-    x.target_low_Hz = node.get_or("target_low", x.target_low_Hz, kRate);
-    if (!(x.target_high_Hz > x.target_low_Hz))
-      node.child("target_high").fail("expected target_high > target_low");
-    x.loss_window_s = node.get_or("loss_window", x.loss_window_s, kWindow);
-    x.observations = node.get_or<unsigned long>("observations", x.observations, Bounds::at_least(2));
-  } else if (task.type == "wta") {
-    node.check_keys({"type", "training_samples", "evaluation_samples", "cross_inhibition_init"});
-    auto& w = task.wta;
-    w.training_samples =
-        node.get_or<unsigned long>("training_samples", w.training_samples, Bounds::at_least(1));
-    w.evaluation_samples =
-        node.get_or<unsigned long>("evaluation_samples", w.evaluation_samples, Bounds::at_least(1));
-    w.cross_inhibition_init = node.get_or("cross_inhibition_init", w.cross_inhibition_init);
-    task.column = train::default_wta_network(w.cross_inhibition_init);
-  } else if (task.type == "parity") {
-    node.check_keys({"type", "input_rate", "silent", "input_duration", "target_even", "target_odd",
-                     "tolerance", "loss_window", "observations", "max_active_inputs",
-                     "trained_input_counts"});
-    auto& p = task.parity;
-    p.input_rate_Hz = node.get_or("input_rate", p.input_rate_Hz, kRate);
-    p.silent_s = node.get_or("silent", p.silent_s, kDuration);
-    p.input_s = node.get_or("input_duration", p.input_s, kDuration);
-    p.target_even_Hz = node.get_or("target_even", p.target_even_Hz, kRate);
-    p.target_odd_Hz = node.get_or("target_odd", p.target_odd_Hz, kRate);
-    p.tolerance_Hz = node.get_or("tolerance", p.tolerance_Hz, Bounds{0.0, kMaxRate_Hz, true, false});
-    p.loss_window_s = node.get_or("loss_window", p.loss_window_s, kWindow);
-    p.observations = node.get_or<unsigned long>("observations", p.observations, Bounds::at_least(2));
-    // A curriculum names the numbers of active inputs whose patterns are trained, as a list or as
-    // "at most k".
-    if (node.has("max_active_inputs") && node.has("trained_input_counts"))
-      node.child("trained_input_counts")
-          .fail("give either max_active_inputs or trained_input_counts, not both");
-    if (node.has("max_active_inputs")) {
-      const auto most = node.get_or<unsigned long>("max_active_inputs", 4, Bounds::closed(0.0, 4.0));
-      p.trained_input_counts.clear();
-      for (std::size_t count = 0; count <= most; ++count) p.trained_input_counts.push_back(count);
-    }
-    if (node.has("trained_input_counts")) {
-      p.trained_input_counts.clear();
-      for (double count : node.child("trained_input_counts").numbers(Bounds::closed(0.0, 4.0))) {
-        if (count != std::floor(count))
-          node.child("trained_input_counts").fail("expected whole numbers from 0 to 4");
-        p.trained_input_counts.push_back(static_cast<std::size_t>(count));
-      }
-    }
-  } else if (task.type == "hopf") {
-    node.check_keys({"type", "layers", "activation", "output_gain", "training_samples", "evaluation_samples",
-                     "t_end", "observations", "angular_frequency"});
-    auto& h = task.hopf;
-    if (node.has("layers")) {
-      const ConfigNode layers = node.child("layers");
-      h.mlp.layers.clear();
-      for (double width : layers.numbers(Bounds::closed(1, 1e6))) {
-        if (width != std::floor(width)) layers.fail("expected whole numbers of units per layer");
-        h.mlp.layers.push_back(static_cast<std::size_t>(width));
-      }
-      if (h.mlp.layers.size() < 2 || h.mlp.layers.front() != 3 || h.mlp.layers.back() != 2)
-        layers.fail("expected widths from 3 inputs (x, y, mu) to 2 outputs, e.g. [3, 100, 100, 100, 2]");
-    }
-    if (node.has("activation"))
-      h.mlp.activation =
-          models::parse_activation(node.child("activation").choice({"relu", "tanh", "softplus"}));
-    h.mlp.output_gain = node.get_or("output_gain", h.mlp.output_gain, Bounds::non_negative());
-    h.training_samples =
-        node.get_or<unsigned long>("training_samples", h.training_samples, Bounds::at_least(1));
-    h.evaluation_samples =
-        node.get_or<unsigned long>("evaluation_samples", h.evaluation_samples, Bounds::at_least(1));
-    h.t_end = node.get_or("t_end", h.t_end, kDuration);
-    h.observations = node.get_or<unsigned long>("observations", h.observations, Bounds::at_least(2));
-    h.angular_frequency =
-        node.get_or("angular_frequency", h.angular_frequency, Bounds{0.0, 1e6, true, false});
-  }
-  if (model.present()) {
-    // A network given in full replaces the task's default (same keys as `neurode simulate`).
-    SimulationConfig network;
-    read_model_section(model, path, network);
-    task.column.parameters = network.parameters;
-    task.column.network = network.network;
-  }
-}
-
-void read_constraints(const ConfigNode& node, train::ColumnTaskSettings& column) {
-  node.check_keys({"recurrent", "lateral", "feedforward", "feedback", "input", "output"});
-  for (const std::string kind : {"recurrent", "lateral", "feedforward", "feedback", "input", "output"})
-    if (node.has(kind))
-      column.constraints[kind] =
-          train::parse_sign(node.child(kind).choice({"free", "nonnegative", "nonpositive"}));
-}
-
-void read_loss(const ConfigNode& node, train::ColumnTaskSettings& column) {
-  node.check_keys({"type", "beta", "readout", "rate_limit", "rate_limit_weight"});
-  if (node.has("type")) {
-    const std::string type = node.child("type").choice({"mse", "huber", "l1"});
-    column.loss = type == "mse"     ? train::LossKind::mse
-                  : type == "huber" ? train::LossKind::huber
-                                    : train::LossKind::l1;
-  }
-  column.huber_beta = node.get_or("beta", column.huber_beta, Bounds::positive());
-  column.rate_limit = node.get_or("rate_limit", column.rate_limit, kRate);
-  column.rate_limit_weight =
-      node.get_or("rate_limit_weight", column.rate_limit_weight, Bounds::non_negative());
-  if (node.has("readout"))
-    column.readout = node.child("readout").choice({"rate_state", "rate"}) == "rate"
-                         ? train::Readout::instantaneous_rate
-                         : train::Readout::state_rate;
-}
 
 void read_gradient(const ConfigNode& node, solvers::GradientSettings& gradient) {
   node.check_keys({"method", "checkpoint_every", "keep_stages"});
@@ -190,47 +68,19 @@ void read_optimizer(const ConfigNode& node, train::OptimizerSettings& o, int epo
   o.total_epochs = epochs;
 }
 
-// One sample's simulated time, observation times and states, as the task will make them.
-struct SampleShape {
-  double duration_s = 0, times = 0, states = 0;
-};
-
-SampleShape sample_shape(const train::TaskConfig& task) {
-  const double column_states =
-      3.0 * models::column_count(task.column.network) * models::kPopulationsPerColumn;
-  if (task.type == "xor")
-    return {task.xor_settings.silent_s + task.xor_settings.input_s,
-            static_cast<double>(task.xor_settings.observations), column_states};
-  if (task.type == "parity")
-    return {task.parity.silent_s + task.parity.input_s, static_cast<double>(task.parity.observations),
-            column_states};
-  if (task.type == "wta")
-    return {task.wta.wong_wang.column_t_end_s, static_cast<double>(task.wta.wong_wang.target_points) + 1,
-            column_states};
-  return {task.hopf.t_end, static_cast<double>(task.hopf.observations), 2.0};
-}
-
 // The memory a training needs before it starts, checked before anything is allocated: the samples'
 // trajectories and targets (the held-out ones are kept for the output), the history and the weight
 // snapshots of every epoch, and an MLP's parameters with their optimiser state. The message names
 // the key that dominates the estimate.
 void check_training_size(const ConfigNode& root, const TrainingConfig& config) {
-  const auto& task = config.task;
-  const SampleShape shape = sample_shape(task);
-  double training = 4, evaluation = 4;  // xor: the four patterns
-  if (task.type == "parity") training = evaluation = 16;
-  if (task.type == "wta") training = task.wta.training_samples, evaluation = task.wta.evaluation_samples;
-  if (task.type == "hopf") training = task.hopf.training_samples, evaluation = task.hopf.evaluation_samples;
-  double parameters = 0;
-  if (task.type == "hopf")
-    for (std::size_t i = 0; i + 1 < task.hopf.mlp.layers.size(); ++i)
-      parameters +=
-          static_cast<double>(task.hopf.mlp.layers[i] + 1) * static_cast<double>(task.hopf.mlp.layers[i + 1]);
+  const train::TaskSize& shape = config.task.size;
+  const double training = shape.training_samples, evaluation = shape.evaluation_samples;
+  const double parameters = shape.parameters;
   const double block = static_cast<double>(config.training.block_size);
   const double epochs = config.training.epochs;
   const double samples_bytes =
-      trajectory_bytes(training + evaluation, shape.times, shape.states / 3.0 + 2.0) +
-      trajectory_bytes(std::min(block, training + evaluation), shape.times, shape.states);
+      trajectory_bytes(training + evaluation, shape.observations, shape.states / 3.0 + 2.0) +
+      trajectory_bytes(std::min(block, training + evaluation), shape.observations, shape.states);
   const double parameter_bytes = 8.0 * parameters * (6.0 + epochs / config.training.snapshot_every);
   const double history_bytes = 8.0 * 16.0 * 2.0 * epochs;
   const double total = samples_bytes + parameter_bytes + history_bytes;
@@ -240,16 +90,16 @@ void check_training_size(const ConfigNode& root, const TrainingConfig& config) {
     require_memory(root.child("training").child("epochs"), total,
                    "the history of " + std::to_string(config.training.epochs) + " epochs");
   } else if (parameter_bytes >= samples_bytes) {
-    require_memory(task_node.child("layers"), total,
+    require_memory(task_node.child(shape.parameters_key), total,
                    "an MLP of " + std::to_string(static_cast<long long>(parameters)) + " parameters");
   } else {
-    const std::string key = shape.times > std::max(training, evaluation) ? "observations"
+    const std::string key = shape.observations > std::max(training, evaluation) ? "observations"
                             : evaluation > training                      ? "evaluation_samples"
                                                                          : "training_samples";
     require_memory(task_node.child(key), total,
                    std::to_string(static_cast<long long>(training)) + " training and " +
                        std::to_string(static_cast<long long>(evaluation)) + " held-out samples of " +
-                       std::to_string(static_cast<long long>(shape.times)) + " observation times");
+                       std::to_string(static_cast<long long>(shape.observations)) + " observation times");
   }
 }
 
@@ -287,28 +137,24 @@ std::string with_seed(const std::string& text, unsigned long seed) {
   return out;
 }
 
-TrainingConfig parse_training_config(const std::string& text, const std::string& path) {
-  const ConfigNode root = parse_config_text(text, path);
-  root.check_keys({"seed", "task", "model", "constraints", "loss", "initial_jitter", "initial_parameters",
-                   "noise", "solver", "gradient", "training", "optimizer", "output"});
+namespace {
+
+// The sections a stage may override; the seed, the output and the starting weights are the
+// training's, not a stage's.
+const std::vector<std::string> kStageKeys = {"task",   "model",    "constraints", "loss",      "initial_jitter",
+                                             "noise",  "solver",   "gradient",    "training", "optimizer"};
+
+TrainingConfig read_training_config(const ConfigNode& root, const std::string& text, const std::string& path) {
+  std::vector<std::string> keys = kStageKeys;
+  keys.insert(keys.end(), {"seed", "initial_parameters", "output", "stages"});
+  root.check_keys(keys);
   TrainingConfig config;
   config.path = path;
   config.source_text = text;
   config.training.seed = root.get_or<unsigned long>("seed", 1);
-  read_task(root.require("task"), root.child("model"), path, config.task);
-  config.task.column.seed = config.training.seed;
-  config.task.hopf.seed = config.training.seed;
-  config.task.column.noise = read_noise_section(root.child("noise"));
-  if (config.task.column.noise.enabled() && config.task.type == "hopf")
-    root.child("noise").fail(
-        "expected no noise section for the hopf task: noise drives the column tasks' "
-        "membrane potentials (wta, xor, parity)");
-  read_constraints(root.child("constraints"), config.task.column);
-  read_loss(root.child("loss"), config.task.column);
-  config.task.column.initial_jitter =
-      root.get_or("initial_jitter", config.task.column.initial_jitter, Bounds::half_open(0.0, 1.0));
+  config.task = train::read_task_setup({root.require("task"), root, path, config.training.seed});
   config.training.solver = read_solver_section(root.child("solver"));
-  check_noise_and_step(root.child("noise"), config.task.column.noise, config.training.solver);
+  check_noise_and_step(root.child("noise"), config.task.noise, config.training.solver);
   read_gradient(root.child("gradient"), config.training.gradient);
   config.training.gradient.adjoint_solver = config.training.solver;
   read_training(root.child("training"), config.training);
@@ -328,7 +174,7 @@ TrainingConfig parse_training_config(const std::string& text, const std::string&
   config.output_file = output.get_or<std::string>("file", config.output_file);
   config.checkpoint = output.get_or("checkpoint", config.checkpoint);
   check_run_length(root.child("solver"), root.child("noise"), config.training.solver,
-                   config.task.column.noise, sample_shape(config.task).duration_s);
+                   config.task.noise, config.task.size.duration_s);
   check_training_size(root, config);
   // Combinations the solver cannot differentiate are refused here, naming the key.
   try {
@@ -336,6 +182,36 @@ TrainingConfig parse_training_config(const std::string& text, const std::string&
   } catch (const std::invalid_argument& e) {
     root.child("gradient").child("method").fail(e.what());
   }
+  return config;
+}
+
+}  // namespace
+
+TrainingConfig parse_training_config(const std::string& text, const std::string& path) {
+  const ConfigNode root = parse_config_text(text, path);
+  if (!root.has("stages")) return read_training_config(root, text, path);
+  // Staged: every stage is the config with that stage's sections merged in; a message about a
+  // stage names it, and its line is where the value was written.
+  const auto items = root.child("stages").items(1, 1000, "stages (maps of the sections a stage overrides)");
+  std::vector<TrainingConfig> stages;
+  for (std::size_t k = 0; k < items.size(); ++k) {
+    if (!items[k].is_map()) items[k].fail("expected a map of the sections this stage overrides");
+    items[k].check_keys(kStageKeys);
+    try {
+      stages.push_back(read_training_config(root.merged_with(items[k], {"stages"}), text, path));
+    } catch (const io::ConfigError& e) {
+      throw io::ConfigError(e.file(), e.key_path(), e.line(),
+                            "in stage " + std::to_string(k + 1) + " of " + std::to_string(items.size()) + ": " +
+                                e.expectation());
+    }
+    stages.back().stage = k + 1;
+    stages.back().stage_count = items.size();
+  }
+  // Later stages start from the previous stage's weights, not from initial_parameters.
+  for (std::size_t k = 1; k < stages.size(); ++k) stages[k].initial_parameters_file.clear();
+  TrainingConfig config = stages.back();
+  config.stage = 0;
+  config.stages = std::move(stages);
   return config;
 }
 

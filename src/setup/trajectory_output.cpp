@@ -6,30 +6,32 @@ namespace neurode::setup {
 
 using io::Hdf5File;
 
-void write_trajectory(Hdf5File& file, const solvers::Solution& solution, std::size_t populations,
+void write_trajectory(Hdf5File& file, const solvers::Solution& solution, const models::StateLayout& layout,
                       std::size_t trials, const std::vector<std::string>& variables) {
   if (!solution.ok()) throw std::logic_error("write_trajectory: refusing to write a failed solution");
   const std::size_t T = solution.times.size();
-  const std::size_t n = populations;
+  const std::size_t trial_size = layout.trial_size();
   file.write("/trajectory/t", solution.times);
   file.set_attribute("/trajectory/t", "units", "s");
   for (const auto& name : variables) {
-    const std::size_t block = name == "V" ? 0 : name == "a" ? 1 : name == "r" ? 2 : 3;
-    if (block == 3) throw std::invalid_argument("unknown trajectory variable '" + name + "'");
+    const std::size_t c = layout.find(name);
+    const models::StateComponent& component = layout.components[c];
+    const std::size_t n = component.size(), offset = layout.offset(c);
     std::vector<double> data(trials * T * n);
     for (std::size_t b = 0; b < trials; ++b)
       for (std::size_t k = 0; k < T; ++k)
         for (std::size_t i = 0; i < n; ++i)
-          data[(b * T + k) * n + i] = solution.state(k)[b * 3 * n + block * n + i];
-    const std::vector<std::size_t> shape =
-        trials == 1 ? std::vector<std::size_t>{T, n} : std::vector<std::size_t>{trials, T, n};
+          data[(b * T + k) * n + i] = solution.state(k)[b * trial_size + offset + i];
+    std::vector<std::size_t> shape;
+    if (trials > 1) shape.push_back(trials);
+    shape.push_back(T);
+    shape.insert(shape.end(), component.shape.begin(), component.shape.end());
     const std::string path = "/trajectory/" + name;
     file.write(path, shape, data.data());
-    file.set_attribute(path, "units", name == "r" ? "Hz" : "mV");
-    file.set_attribute(path, "layout", trials == 1 ? "time x population" : "trial x time x population");
+    if (!component.units.empty()) file.set_attribute(path, "units", component.units);
+    file.set_attribute(path, "layout", std::string(trials > 1 ? "trial x " : "") + "time x " + component.axis);
+    file.set_attribute(path, "index", component.axis + " = " + component.index);
   }
-  file.set_attribute("/trajectory", "population_index",
-                     "8 * column + population (0 L2/3e, 1 L2/3i, 2 L4e, 3 L4i, 4 L5e, 5 L5i, 6 L6e, 7 L6i)");
 }
 
 void write_solver_statistics(Hdf5File& file, const std::string& group, const solvers::Solution& solution) {

@@ -4,7 +4,10 @@
 #include <cmath>
 #include <stdexcept>
 
+#include "io/config_limits.hpp"
+#include "models/column/column_config.hpp"
 #include "models/noise/additive_noise.hpp"
+#include "models/noise/noise_config.hpp"
 #include "models/kernels/random_stream.hpp"
 
 namespace neurode::train {
@@ -16,11 +19,66 @@ Sign parse_sign(const std::string& text) {
   throw std::invalid_argument("expected free, nonnegative or nonpositive, got '" + text + "'");
 }
 
+namespace {
+
+void read_constraints(const io::ConfigNode& node, ColumnTaskSettings& column) {
+  node.check_keys({"recurrent", "lateral", "feedforward", "feedback", "input", "output"});
+  for (const std::string kind : {"recurrent", "lateral", "feedforward", "feedback", "input", "output"})
+    if (node.has(kind))
+      column.constraints[kind] = parse_sign(node.child(kind).choice({"free", "nonnegative", "nonpositive"}));
+}
+
+void read_loss(const io::ConfigNode& node, ColumnTaskSettings& column) {
+  node.check_keys({"type", "beta", "readout", "rate_limit", "rate_limit_weight"});
+  if (node.has("type")) {
+    const std::string type = node.child("type").choice({"mse", "huber", "l1"});
+    column.loss = type == "mse" ? LossKind::mse : type == "huber" ? LossKind::huber : LossKind::l1;
+  }
+  column.huber_beta = node.get_or("beta", column.huber_beta, io::Bounds::positive());
+  column.rate_limit = node.get_or("rate_limit", column.rate_limit, io::Bounds::closed(0.0, io::kMaxRate_Hz));
+  column.rate_limit_weight = node.get_or("rate_limit_weight", column.rate_limit_weight, io::Bounds::non_negative());
+  if (node.has("readout"))
+    column.readout = node.child("readout").choice({"rate_state", "rate"}) == "rate" ? Readout::instantaneous_rate
+                                                                                   : Readout::state_rate;
+}
+
+}  // namespace
+
+ColumnTaskSettings read_column_task_settings(const TaskSources& sources, ColumnTaskSettings column) {
+  const io::ConfigNode& root = sources.root;
+  if (root.has("model")) {
+    // A network given in full replaces the task's default (same keys as `neurode simulate`).
+    models::ColumnModelConfig model = models::read_column_model(root.child("model"), sources.config_path);
+    column.parameters = std::move(model.parameters);
+    column.network = std::move(model.network);
+  }
+  column.seed = sources.seed;
+  column.noise = models::read_noise_section(root.child("noise"));
+  read_constraints(root.child("constraints"), column);
+  read_loss(root.child("loss"), column);
+  column.initial_jitter = root.get_or("initial_jitter", column.initial_jitter, io::Bounds::half_open(0.0, 1.0));
+  return column;
+}
+
+TaskSize column_task_size(const ColumnTaskSettings& column, double duration_s, double observations,
+                          double training_samples, double evaluation_samples) {
+  TaskSize size;
+  size.duration_s = duration_s;
+  size.observations = observations;
+  size.states = 3.0 * models::column_count(column.network) * models::kPopulationsPerColumn;
+  size.training_samples = training_samples;
+  size.evaluation_samples = evaluation_samples;
+  return size;
+}
+
 ColumnTask::ColumnTask(ColumnTaskSettings settings)
     : settings_(std::move(settings)),
       weights_(models::build_network(settings_.parameters, settings_.network)),
       constants_(models::ColumnConstants::from(settings_.parameters)) {
   if (weights_.parameters.empty()) throw std::invalid_argument("task: the network has no trainable weights");
+  const models::StateLayout layout = models::column_state_layout(weights_.populations);
+  trial_size_ = layout.trial_size();
+  rate_offset_ = layout.offset(layout.find("r"));
   if (settings_.output_readout)
     for (int p = 0; p < models::kPopulationsPerColumn; ++p)
       if (settings_.parameters.output_mask[static_cast<std::size_t>(p)] != 0.0)

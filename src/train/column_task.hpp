@@ -10,6 +10,7 @@
 #include "models/noise/additive_noise.hpp"
 #include "models/column/column_network.hpp"
 #include "train/task.hpp"
+#include "train/task_registry.hpp"
 #include "train/trajectory_loss.hpp"
 
 namespace neurode::train {
@@ -62,6 +63,7 @@ class ColumnTask : public Task {
                         const std::vector<double>& parameters) const;
 
   const models::NetworkWeights& weights() const { return weights_; }
+  const ColumnTaskSettings& settings() const { return settings_; }
   std::size_t populations() const { return weights_.populations; }
 
  protected:
@@ -78,7 +80,7 @@ class ColumnTask : public Task {
 
   /// r (state) of population p of sample b in a batch solution at observation k.
   double rate_state(const solvers::Solution& solution, std::size_t k, std::size_t b, std::size_t p) const {
-    return solution.state(k)[3 * populations() * b + 2 * populations() + p];
+    return solution.state(k)[trial_size_ * b + rate_offset_ + p];
   }
 
   /// One Wiener path per sample: a training sample's is new in every epoch, a held-out sample's is
@@ -92,7 +94,18 @@ class ColumnTask : public Task {
   models::NetworkWeights weights_;
   models::ColumnConstants constants_;
   std::vector<double> readout_init_;  ///< empty unless output_readout
+  /// One trial's state size and where its rate states r start (models::column_state_layout).
+  std::size_t trial_size_ = 0, rate_offset_ = 0;
 };
+
+/// The settings every column task shares, from the config sections besides `task:`: `model` (a
+/// network given in full replaces `defaults`' network), `constraints`, `loss`, `noise`,
+/// `initial_jitter`, and the seed.
+ColumnTaskSettings read_column_task_settings(const TaskSources& sources, ColumnTaskSettings defaults);
+/// A column task's size for the training's checks: `samples` per split, one sample `duration_s`
+/// long with `observations` output times.
+TaskSize column_task_size(const ColumnTaskSettings& column, double duration_s, double observations,
+                          double training_samples, double evaluation_samples);
 
 /// The time index of `t` in `times` (exact match required; throws otherwise).
 std::size_t index_of_time(const std::vector<double>& times, double t);

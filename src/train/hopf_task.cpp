@@ -1,5 +1,8 @@
 #include "train/hopf_task.hpp"
 
+#include "io/config_limits.hpp"
+#include <cmath>
+
 #include <cmath>
 #include <stdexcept>
 
@@ -202,6 +205,48 @@ void HopfTask::record(const solvers::Solution& solution, std::size_t k, std::siz
                       const std::vector<double>&, double* out) const {
   out[0] = solution.state(k)[2 * b];
   out[1] = solution.state(k)[2 * b + 1];
+}
+
+TaskSetup read_hopf_task(const TaskSources& sources) {
+  const io::ConfigNode& node = sources.task;
+  for (const std::string section : {"model", "constraints", "loss", "noise", "initial_jitter"})
+    if (sources.root.has(section))
+      sources.root.child(section).fail("expected no " + section +
+                                       " section for the hopf task: it configures the column tasks' networks "
+                                       "(wta, xor, parity)");
+  node.check_keys({"type", "layers", "activation", "output_gain", "training_samples", "evaluation_samples", "t_end",
+                   "observations", "angular_frequency"});
+  HopfSettings h;
+  h.seed = sources.seed;
+  if (node.has("layers")) {
+    const io::ConfigNode layers = node.child("layers");
+    h.mlp.layers.clear();
+    for (double width : layers.numbers(io::Bounds::closed(1, 1e6))) {
+      if (width != std::floor(width)) layers.fail("expected whole numbers of units per layer");
+      h.mlp.layers.push_back(static_cast<std::size_t>(width));
+    }
+    if (h.mlp.layers.size() < 2 || h.mlp.layers.front() != 3 || h.mlp.layers.back() != 2)
+      layers.fail("expected widths from 3 inputs (x, y, mu) to 2 outputs, e.g. [3, 100, 100, 100, 2]");
+  }
+  if (node.has("activation"))
+    h.mlp.activation = models::parse_activation(node.child("activation").choice({"relu", "tanh", "softplus"}));
+  h.mlp.output_gain = node.get_or("output_gain", h.mlp.output_gain, io::Bounds::non_negative());
+  h.training_samples = node.get_or<unsigned long>("training_samples", h.training_samples, io::Bounds::at_least(1));
+  h.evaluation_samples =
+      node.get_or<unsigned long>("evaluation_samples", h.evaluation_samples, io::Bounds::at_least(1));
+  h.t_end = node.get_or("t_end", h.t_end, io::Bounds{0.0, io::kMaxTime_s, true, false});
+  h.observations = node.get_or<unsigned long>("observations", h.observations, io::Bounds::at_least(2));
+  h.angular_frequency = node.get_or("angular_frequency", h.angular_frequency, io::Bounds{0.0, 1e6, true, false});
+  TaskSetup setup;
+  setup.size.duration_s = h.t_end;
+  setup.size.observations = static_cast<double>(h.observations);
+  setup.size.states = 2;
+  setup.size.training_samples = static_cast<double>(h.training_samples);
+  setup.size.evaluation_samples = static_cast<double>(h.evaluation_samples);
+  for (std::size_t i = 0; i + 1 < h.mlp.layers.size(); ++i)
+    setup.size.parameters += static_cast<double>(h.mlp.layers[i] + 1) * static_cast<double>(h.mlp.layers[i + 1]);
+  setup.make = [h] { return std::make_unique<HopfTask>(h); };
+  return setup;
 }
 
 }  // namespace neurode::train

@@ -15,6 +15,7 @@
 #include "solvers/observation_cost.hpp"
 #include "solvers/solver_settings.hpp"
 #include "train/task.hpp"
+#include "train/task_registry.hpp"
 
 namespace neurode::train {
 
@@ -132,5 +133,8 @@ class HopfTask final : public Task {
   std::vector<double> times_;
   std::vector<std::vector<double>> training_targets_, evaluation_targets_;
 };
+
+/// Reads `task: {type: hopf, ...}` (docs/hopf.md); refuses the column tasks' sections.
+TaskSetup read_hopf_task(const TaskSources& sources);
 
 }  // namespace neurode::train

@@ -1,5 +1,8 @@
 #include "train/parity_task.hpp"
 
+#include "io/config_limits.hpp"
+#include <cmath>
+
 #include <algorithm>
 #include <cmath>
 #include <stdexcept>
@@ -73,6 +76,49 @@ std::vector<double> ParityTask::score(Split, const std::vector<std::size_t>& ind
     out.push_back(peak);
   }
   return out;
+}
+
+namespace {
+const io::Bounds kRate = io::Bounds::closed(0.0, io::kMaxRate_Hz);
+const io::Bounds kDuration = io::Bounds{0.0, io::kMaxTime_s, true, false};  // (0, 1e6] s
+const io::Bounds kWindow = io::Bounds::closed(0.0, io::kMaxTime_s);         // [0, 1e6] s
+}  // namespace
+
+TaskSetup read_parity_task(const TaskSources& sources) {
+  const io::ConfigNode& node = sources.task;
+  node.check_keys({"type", "input_rate", "silent", "input_duration", "target_even", "target_odd", "tolerance",
+                   "loss_window", "observations", "max_active_inputs", "trained_input_counts"});
+  ParitySettings p;
+  p.input_rate_Hz = node.get_or("input_rate", p.input_rate_Hz, kRate);
+  p.silent_s = node.get_or("silent", p.silent_s, kDuration);
+  p.input_s = node.get_or("input_duration", p.input_s, kDuration);
+  p.target_even_Hz = node.get_or("target_even", p.target_even_Hz, kRate);
+  p.target_odd_Hz = node.get_or("target_odd", p.target_odd_Hz, kRate);
+  p.tolerance_Hz = node.get_or("tolerance", p.tolerance_Hz, io::Bounds{0.0, io::kMaxRate_Hz, true, false});
+  p.loss_window_s = node.get_or("loss_window", p.loss_window_s, kWindow);
+  p.observations = node.get_or<unsigned long>("observations", p.observations, io::Bounds::at_least(2));
+  // A curriculum names the numbers of active inputs whose patterns are trained, as a list or as
+  // "at most k".
+  if (node.has("max_active_inputs") && node.has("trained_input_counts"))
+    node.child("trained_input_counts").fail("give either max_active_inputs or trained_input_counts, not both");
+  if (node.has("max_active_inputs")) {
+    const auto most = node.get_or<unsigned long>("max_active_inputs", 4, io::Bounds::closed(0.0, 4.0));
+    p.trained_input_counts.clear();
+    for (std::size_t count = 0; count <= most; ++count) p.trained_input_counts.push_back(count);
+  }
+  if (node.has("trained_input_counts")) {
+    p.trained_input_counts.clear();
+    for (double count : node.child("trained_input_counts").numbers(io::Bounds::closed(0.0, 4.0))) {
+      if (count != std::floor(count)) node.child("trained_input_counts").fail("expected whole numbers from 0 to 4");
+      p.trained_input_counts.push_back(static_cast<std::size_t>(count));
+    }
+  }
+  const ColumnTaskSettings column = read_column_task_settings(sources, default_parity_network());
+  TaskSetup setup;
+  setup.size = column_task_size(column, p.silent_s + p.input_s, static_cast<double>(p.observations), 16, 16);
+  setup.noise = column.noise;
+  setup.make = [column, p] { return std::make_unique<ParityTask>(column, p); };
+  return setup;
 }
 
 }  // namespace neurode::train

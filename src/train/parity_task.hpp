@@ -33,6 +33,7 @@ class ParityTask final : public ColumnTask {
  public:
   ParityTask(ColumnTaskSettings column, ParitySettings settings);
   std::string name() const override { return "parity"; }
+  const ParitySettings& settings() const { return parity_; }
   std::size_t samples(Split) const override { return 16; }
   /// correct: within tolerance at the end; output_error_Hz: |output - target| at the end;
   /// peak_rate_Hz: the highest rate state r of any population at any observation time, which shows
@@ -67,5 +68,8 @@ class ParityTask final : public ColumnTask {
   std::array<bool, 5> trained_{};  ///< by number of active inputs
   std::vector<double> times_, weights_over_time_;
 };
+
+/// Reads `task: {type: parity, ...}` and the column sections (docs/config.md, "Tasks").
+TaskSetup read_parity_task(const TaskSources& sources);
 
 }  // namespace neurode::train

@@ -1,5 +1,7 @@
 #include "train/trajectory_loss.hpp"
 
+#include "models/column/column_network.hpp"
+
 #include <algorithm>
 #include <cmath>
 #include <stdexcept>
@@ -28,6 +30,11 @@ std::vector<double> mean_over_window(const std::vector<double>& times, double t0
 }
 
 TrajectoryLoss::TrajectoryLoss(TrajectoryLossSpec spec) : spec_(std::move(spec)), transfer_(spec_.transfer) {
+  const models::StateLayout layout = models::column_state_layout(spec_.populations);
+  trial_size_ = layout.trial_size();
+  v_ = layout.offset(layout.find("V"));
+  a_ = layout.offset(layout.find("a"));
+  r_ = layout.offset(layout.find("r"));
   const std::size_t outputs = spec_.readout_weights.empty() ? spec_.loss_populations.size() : 1;
   if (!spec_.readout_weights.empty() && spec_.readout_weights.size() != spec_.loss_populations.size())
     throw std::invalid_argument("loss: one read-out weight per loss population is needed");
@@ -43,31 +50,31 @@ TrajectoryLoss::TrajectoryLoss(TrajectoryLossSpec spec) : spec_(std::move(spec))
     throw std::invalid_argument("loss: one trial weight per trial is needed");
   if (!(spec_.rate_limit >= 0) || !(spec_.rate_limit_weight >= 0))
     throw std::invalid_argument("loss: the rate limit and its weight must be >= 0");
-  // What readout() and the activity bound read, per trial (state layout [V, a, r] x populations).
+  // What readout() and the activity bound read, per trial (by the column state layout).
   const std::size_t n = spec_.populations;
-  std::vector<bool> read(3 * n, false);
+  std::vector<bool> read(trial_size_, false);
   for (auto p : spec_.loss_populations) {
     if (spec_.readout == Readout::state_rate) {
-      read[2 * n + p] = true;
+      read[r_ + p] = true;
     } else {
-      read[p] = true;
-      read[n + p] = true;
+      read[v_ + p] = true;
+      read[a_ + p] = true;
     }
   }
   if (rate_limited())
-    for (std::size_t p = 0; p < n; ++p) read[2 * n + p] = true;
+    for (std::size_t p = 0; p < n; ++p) read[r_ + p] = true;
   for (std::size_t trial = 0; trial < spec_.trials; ++trial)
-    for (std::size_t i = 0; i < 3 * n; ++i)
-      if (read[i]) observed_.push_back(3 * n * trial + i);
+    for (std::size_t i = 0; i < trial_size_; ++i)
+      if (read[i]) observed_.push_back(trial_size_ * trial + i);
 }
 
 double TrajectoryLoss::readout(const double* y, std::size_t p, double* slope) const {
   const std::size_t n = spec_.populations;
   if (spec_.readout == Readout::state_rate) {
     if (slope) *slope = 1.0;
-    return y[2 * n + p];
+    return y[r_ + p];
   }
-  const auto rs = transfer_.rate_and_slope(y[p] - y[n + p]);
+  const auto rs = transfer_.rate_and_slope(y[v_ + p] - y[a_ + p]);
   if (slope) *slope = rs.slope;
   return rs.rate;
 }
@@ -102,7 +109,7 @@ double TrajectoryLoss::penalty_slope(double x) const {
 }
 
 double TrajectoryLoss::output(const double* y, std::size_t trial) const {
-  const double* yb = y + 3 * spec_.populations * trial;
+  const double* yb = y + trial_size_ * trial;
   double q = 0;
   for (std::size_t p = 0; p < spec_.loss_populations.size(); ++p)
     q += spec_.readout_weights[p] * readout(yb, spec_.loss_populations[p], nullptr);
@@ -115,7 +122,7 @@ void TrajectoryLoss::add_parameter_gradient(std::size_t k, const double* y, doub
   const std::size_t K = spec_.observation_weights.size(), P = spec_.loss_populations.size();
   for (std::size_t b = 0; b < spec_.trials; ++b) {
     const double d = w * trial_weight(b) * penalty_slope(output(y, b) - spec_.targets[b * K + k]);
-    const double* yb = y + 3 * spec_.populations * b;
+    const double* yb = y + trial_size_ * b;
     for (std::size_t p = 0; p < P; ++p)
       grad[b * P + p] += d * readout(yb, spec_.loss_populations[p], nullptr);
   }
@@ -126,7 +133,7 @@ void TrajectoryLoss::add_value(std::size_t k, const double* y, std::vector<doubl
     const std::size_t n = spec_.populations;
     const double scale = spec_.rate_limit_weight / static_cast<double>(spec_.observation_weights.size());
     for (std::size_t b = 0; b < spec_.trials; ++b) {
-      const double* r = y + 3 * n * b + 2 * n;
+      const double* r = y + trial_size_ * b + r_;
       double sum = 0;
       for (std::size_t p = 0; p < n; ++p) {
         const double excess = std::max(0.0, r[p] - spec_.rate_limit);
@@ -145,7 +152,7 @@ void TrajectoryLoss::add_value(std::size_t k, const double* y, std::vector<doubl
   }
   const std::size_t K = spec_.observation_weights.size(), P = spec_.loss_populations.size();
   for (std::size_t b = 0; b < spec_.trials; ++b) {
-    const double* yb = y + 3 * spec_.populations * b;
+    const double* yb = y + trial_size_ * b;
     double sum = 0;
     for (std::size_t p = 0; p < P; ++p)
       sum += penalty(readout(yb, spec_.loss_populations[p], nullptr) - spec_.targets[(b * K + k) * P + p]);
@@ -158,8 +165,8 @@ void TrajectoryLoss::add_cotangent(std::size_t k, const double* y, double* dl_dy
     const std::size_t n = spec_.populations;
     const double scale = spec_.rate_limit_weight / static_cast<double>(spec_.observation_weights.size());
     for (std::size_t b = 0; b < spec_.trials; ++b) {
-      const double* r = y + 3 * n * b + 2 * n;
-      double* g = dl_dy + 3 * n * b + 2 * n;
+      const double* r = y + trial_size_ * b + r_;
+      double* g = dl_dy + trial_size_ * b + r_;
       for (std::size_t p = 0; p < n; ++p) g[p] += 2 * scale * std::max(0.0, r[p] - spec_.rate_limit);
     }
   }
@@ -169,8 +176,8 @@ void TrajectoryLoss::add_cotangent(std::size_t k, const double* y, double* dl_dy
                     P = spec_.loss_populations.size();
   const bool weighted = !spec_.readout_weights.empty();
   for (std::size_t b = 0; b < spec_.trials; ++b) {
-    const double* yb = y + 3 * n * b;
-    double* gb = dl_dy + 3 * n * b;
+    const double* yb = y + trial_size_ * b;
+    double* gb = dl_dy + trial_size_ * b;
     const double wb = w * trial_weight(b);
     const double output_slope = weighted ? wb * penalty_slope(output(y, b) - spec_.targets[b * K + k]) : 0.0;
     for (std::size_t p = 0; p < P; ++p) {
@@ -180,10 +187,10 @@ void TrajectoryLoss::add_cotangent(std::size_t k, const double* y, double* dl_dy
       const double d = weighted ? output_slope * spec_.readout_weights[p] * slope
                                 : wb * penalty_slope(q - spec_.targets[(b * K + k) * P + p]) * slope;
       if (spec_.readout == Readout::state_rate) {
-        gb[2 * n + pop] += d;
+        gb[r_ + pop] += d;
       } else {  // f(V - a)
-        gb[pop] += d;
-        gb[n + pop] -= d;
+        gb[v_ + pop] += d;
+        gb[a_ + pop] -= d;
       }
     }
   }

@@ -75,6 +75,8 @@ class TrajectoryLoss final : public solvers::ObservationCost {
   TrajectoryLossSpec spec_;
   models::TransferFunction transfer_;
   std::vector<std::size_t> observed_;
+  /// One trial's state size and where V, a and r start in it (models::column_state_layout).
+  std::size_t trial_size_ = 0, v_ = 0, a_ = 0, r_ = 0;
 };
 
 }  // namespace neurode::train

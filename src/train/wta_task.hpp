@@ -58,4 +58,7 @@ class WtaTask final : public ColumnTask {
   mutable std::map<std::pair<Split, std::size_t>, std::vector<double>> targets_;
 };
 
+/// Reads `task: {type: wta, ...}` and the column sections (docs/config.md, "Tasks").
+TaskSetup read_wta_task(const TaskSources& sources);
+
 }  // namespace neurode::train

@@ -46,4 +46,7 @@ class XorTask final : public ColumnTask {
   std::size_t output_population_;
 };
 
+/// Reads `task: {type: xor, ...}` and the column sections (docs/config.md, "Tasks").
+TaskSetup read_xor_task(const TaskSources& sources);
+
 }  // namespace neurode::train

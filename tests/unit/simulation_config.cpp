@@ -2,6 +2,7 @@
 // every kind of mistake is reported as one ConfigError naming file, key path, line and expectation.
 #include "setup/simulation_config.hpp"
 #include "setup/training_config.hpp"
+#include "models/column/column_config.hpp"
 
 #include <gtest/gtest.h>
 
@@ -102,7 +103,7 @@ TEST(SimulationConfig, EveryInputFileLoads) {
     const std::string content((std::istreambuf_iterator<char>(text)), std::istreambuf_iterator<char>());
     if (content.find("\ntask:") != std::string::npos) {
       const auto training = setup::load_training_config(entry.path().string());
-      EXPECT_NO_THROW(train::make_task(training.task));
+      EXPECT_NO_THROW(training.task.make());
       ++configs;
       continue;
     }
@@ -115,7 +116,7 @@ TEST(SimulationConfig, EveryInputFileLoads) {
 }
 
 TEST(SimulationConfig, ParameterFileMatchesTheBuiltInSet) {
-  const auto loaded = setup::load_column_parameters(source_path("inputs/column-parameters.yaml"));
+  const auto loaded = models::load_column_parameters(source_path("inputs/column-parameters.yaml"));
   const auto builtin = models::default_column_parameters();
   EXPECT_EQ(loaded.background_rate_Hz, builtin.background_rate_Hz);
   EXPECT_EQ(loaded.capacitance, builtin.capacitance);
@@ -472,7 +473,7 @@ TEST(SimulationConfig, BadParameterFileNamesThatFile) {
     const std::string path = testing::temporary_path("bad_parameters.yaml");
     write_text(path, text);
     try {
-      setup::load_column_parameters(path);
+      models::load_column_parameters(path);
       FAIL() << "accepted " << edit.to;
     } catch (const io::ConfigError& e) {
       EXPECT_EQ(e.file(), path);

@@ -8,7 +8,9 @@
 #include "solvers/integrator.hpp"
 #include "support/reference.hpp"
 #include "train/optimizer.hpp"
-#include "train/task_factory.hpp"
+#include "train/parity_task.hpp"
+#include "train/task_registry.hpp"
+#include "train/xor_task.hpp"
 #include "train/trainer.hpp"
 
 namespace neurode {
@@ -113,12 +115,10 @@ TEST(Optimizer, MultiplicativeUpdateIsAdamOnLogMagnitudeAndKeepsSigns) {
 TEST(ParityTask, CurriculumWeighsOnlyPatternsWithTheTrainedInputCounts) {
   // Trained counts {0, 1, 4}: a pattern with 3 active inputs is integrated (for the activity bound)
   // but its task term does not count in training; held out, it counts.
-  train::TaskConfig config;
-  config.type = "parity";
-  config.column = train::default_column_settings("parity");
-  config.parity.observations = 11;
-  config.parity.trained_input_counts = {0, 1, 4};
-  const auto task = train::make_task(config);
+  train::ParitySettings parity;
+  parity.observations = 11;
+  parity.trained_input_counts = {0, 1, 4};
+  const auto task = std::make_unique<train::ParityTask>(train::default_parity_network(), parity);
   EXPECT_EQ(task->samples(train::Split::training), 16u);
   EXPECT_EQ(task->samples(train::Split::evaluation), 16u);
   const auto parameters = task->initial_parameters();
@@ -140,11 +140,9 @@ TEST(ParityTask, CurriculumWeighsOnlyPatternsWithTheTrainedInputCounts) {
 
 TEST(ParityTask, PeakRateIsTheHighestRateStateOfItsOwnTrial) {
   // Two patterns in one block: each sample's peak_rate_Hz must come from its own trial's r states.
-  train::TaskConfig config;
-  config.type = "parity";
-  config.column = train::default_column_settings("parity");
-  config.parity.observations = 11;
-  const auto task = train::make_task(config);
+  train::ParitySettings parity;
+  parity.observations = 11;
+  const auto task = std::make_unique<train::ParityTask>(train::default_parity_network(), parity);
   const auto parameters = task->initial_parameters();
   const std::vector<std::size_t> patterns{0b0000, 0b1111};
   auto problem = task->make_problem(train::Split::evaluation, patterns, parameters, 0);
@@ -167,21 +165,27 @@ TEST(ParityTask, PeakRateIsTheHighestRateStateOfItsOwnTrial) {
 }
 
 TEST(ParityTask, MaxActiveInputsIsShorthandForTheCountsUpToIt) {
-  const auto config = setup::parse_training_config("task: {type: parity, max_active_inputs: 2}\n", "p.yaml");
-  EXPECT_EQ(config.task.parity.trained_input_counts, (std::vector<std::size_t>{0, 1, 2}));
-  const auto listed =
-      setup::parse_training_config("task: {type: parity, trained_input_counts: [0, 1, 4]}\n", "p.yaml");
-  EXPECT_EQ(listed.task.parity.trained_input_counts, (std::vector<std::size_t>{0, 1, 4}));
+  auto counts = [](const std::string& text) {
+    const auto task = setup::parse_training_config(text, "p.yaml").task.make();
+    return dynamic_cast<const train::ParityTask&>(*task).settings().trained_input_counts;
+  };
+  EXPECT_EQ(counts("task: {type: parity, max_active_inputs: 2}\n"), (std::vector<std::size_t>{0, 1, 2}));
+  EXPECT_EQ(counts("task: {type: parity, trained_input_counts: [0, 1, 4]}\n"), (std::vector<std::size_t>{0, 1, 4}));
 }
 
-train::TaskConfig xor_config() {
-  train::TaskConfig config;
-  config.type = "xor";
-  config.column = train::default_column_settings("xor");
-  config.xor_settings.observations = 11;
-  config.xor_settings.loss_window_s = 0.1;
-  config.column.initial_jitter = 0.2;
-  return config;
+// The XOR task of the trainer tests: a coarse grid, the loss over the last 0.1 s, jittered weights.
+struct XorConfig {
+  train::ColumnTaskSettings column = train::default_xor_network();
+  train::XorSettings xor_settings;
+  XorConfig() {
+    xor_settings.observations = 11;
+    xor_settings.loss_window_s = 0.1;
+    column.initial_jitter = 0.2;
+  }
+};
+XorConfig xor_config() { return {}; }
+std::unique_ptr<train::Task> make_task(const XorConfig& config) {
+  return std::make_unique<train::XorTask>(config.column, config.xor_settings);
 }
 
 train::TrainingSettings settings(int epochs) {
@@ -194,7 +198,7 @@ train::TrainingSettings settings(int epochs) {
 }
 
 TEST(Trainer, GradientIsTheFiniteDifferenceOfTheMeanLoss) {
-  const auto task = train::make_task(xor_config());
+  const auto task = make_task(xor_config());
   train::Trainer trainer(*task, settings(1));
   auto p = task->initial_parameters();
   const std::vector<std::size_t> samples{0, 1, 2, 3};
@@ -218,7 +222,7 @@ TEST(Trainer, GradientIsTheFiniteDifferenceOfTheMeanLoss) {
 }
 
 TEST(Trainer, ATinyXorRunLowersTheLoss) {
-  const auto task = train::make_task(xor_config());
+  const auto task = make_task(xor_config());
   train::Trainer trainer(*task, settings(25));
   auto state = trainer.initial_state();
   trainer.run(state, [](const train::TrainingState&, const train::EpochRecord&) {});
@@ -231,7 +235,7 @@ TEST(Trainer, SignConstraintsHoldAfterEveryStep) {
   auto config = xor_config();
   config.column.constraints = {{"feedforward", train::Sign::nonnegative},
                                {"input", train::Sign::nonpositive}};
-  const auto task = train::make_task(config);
+  const auto task = make_task(config);
   auto s = settings(3);
   s.snapshot_every = 1;
   s.optimizer.learning_rate = 5.0;  // large steps that would cross zero without the projection
@@ -257,7 +261,7 @@ TEST(Trainer, SignConstraintsHoldAfterEveryStep) {
 }
 
 TEST(Trainer, ResumingFromAStateContinuesBitForBit) {
-  const auto task = train::make_task(xor_config());
+  const auto task = make_task(xor_config());
   train::Trainer four(*task, settings(4));
   auto straight = four.initial_state();
   four.run(straight, [](const train::TrainingState&, const train::EpochRecord&) {});
@@ -325,7 +329,8 @@ TEST(TrainingConfig, SeedFromTheCommandLineReplacesTheTopLevelSeedOnly) {
   const std::string seeded = setup::with_seed("# sweep\nseed: 3\ntask: {type: xor}\n", 17);
   EXPECT_EQ(seeded, "# sweep\nseed: 17\ntask: {type: xor}\n");
   EXPECT_EQ(setup::parse_training_config(seeded, "s.yaml").training.seed, 17u);
-  EXPECT_EQ(setup::parse_training_config(seeded, "s.yaml").task.column.seed, 17u);
+  const auto seeded_task = setup::parse_training_config(seeded, "s.yaml").task.make();
+  EXPECT_EQ(dynamic_cast<const train::ColumnTask&>(*seeded_task).settings().seed, 17u);
   // Without a seed line, one is added at the end (a text without a final newline too).
   EXPECT_EQ(setup::with_seed("task: {type: xor}", 5), "task: {type: xor}\nseed: 5\n");
   EXPECT_EQ(setup::parse_training_config(setup::with_seed("task: {type: xor}\n", 5), "s.yaml").training.seed, 5u);
@@ -333,7 +338,7 @@ TEST(TrainingConfig, SeedFromTheCommandLineReplacesTheTopLevelSeedOnly) {
   const std::string jittered = "task: {type: xor}\ninitial_jitter: 0.2\n";
   auto initial = [](const std::string& t) {
     const auto config = setup::parse_training_config(t, "s.yaml");
-    const auto task = train::make_task(config.task);
+    const auto task = config.task.make();
     return train::Trainer(*task, config.training).initial_state().parameters;
   };
   EXPECT_NE(initial(setup::with_seed(jittered, 1)), initial(setup::with_seed(jittered, 2)));
@@ -358,10 +363,10 @@ std::vector<double> xor_final_potentials(const train::Task& task, train::Split s
 }
 
 TEST(StochasticTraining, TrainingDrawsANewPathEachEpochAndHeldOutSamplesKeepTheirs) {
-  train::TaskConfig config = xor_config();
-  const auto deterministic = train::make_task(config);
+  XorConfig config = xor_config();
+  const auto deterministic = make_task(config);
   config.column.noise = models::NoiseSettings{10.0, 1e-3};
-  const auto noisy = train::make_task(config);
+  const auto noisy = make_task(config);
   const auto quiet = xor_final_potentials(*deterministic, train::Split::training, 0);
   const auto epoch0 = xor_final_potentials(*noisy, train::Split::training, 0);
   EXPECT_NE(epoch0, quiet);
@@ -380,9 +385,9 @@ TEST(StochasticTraining, TrainingDrawsANewPathEachEpochAndHeldOutSamplesKeepThei
 TEST(TrainingConfig, NoiseSectionIsCheckedAndRefusedForHopf) {
   const std::string base = "task: {type: xor}\n";
   const auto config = setup::parse_training_config(base + "noise: {sigma: 10, resolution: 0.001}\n", "n.yaml");
-  EXPECT_EQ(config.task.column.noise.sigma, 10.0);
-  EXPECT_EQ(config.task.column.noise.resolution_s, 0.001);
-  EXPECT_FALSE(setup::parse_training_config(base, "n.yaml").task.column.noise.enabled());
+  EXPECT_EQ(config.task.noise.sigma, 10.0);
+  EXPECT_EQ(config.task.noise.resolution_s, 0.001);
+  EXPECT_FALSE(setup::parse_training_config(base, "n.yaml").task.noise.enabled());
   auto message = [](const std::string& text) {
     try {
       setup::parse_training_config(text, "bad.yaml");

@@ -28,6 +28,9 @@ struct ColumnConstants {
   static ColumnConstants from(const ColumnParameters& parameters);
 };
 
+/// One trial's state [V, a, r] of `populations` populations each (index 8 * column + population).
+StateLayout column_state_layout(std::size_t populations);
+
 class ColumnNetwork final : public Model {
  public:
   /// One drive per trial; all trials share the weights.
@@ -36,6 +39,7 @@ class ColumnNetwork final : public Model {
   std::size_t state_size() const override { return 3 * n_ * trials_; }
   std::size_t trial_count() const override { return trials_; }
   std::size_t parameter_size() const override { return weights_.parameters.size(); }
+  StateLayout state_layout() const override { return column_state_layout(n_); }
   const std::vector<double>& breakpoints() const override { return breakpoints_; }
 
   void rhs(double t, std::size_t segment, const double* y, double* dydt) override;

@@ -65,6 +65,7 @@ class AdditiveNoise final : public Model {
   std::size_t state_size() const override { return inner_->state_size(); }
   std::size_t trial_count() const override { return inner_->trial_count(); }
   std::size_t parameter_size() const override { return inner_->parameter_size(); }
+  StateLayout state_layout() const override { return inner_->state_layout(); }
   /// The inner model's breakpoints and the grid's, merged.
   const std::vector<double>& breakpoints() const override { return breakpoints_; }
 

@@ -127,6 +127,9 @@ class WongWangModel final : public Model {
   static constexpr std::size_t kStateSize = 3;
   std::size_t state_size() const override { return kStateSize; }
   std::size_t parameter_size() const override { return 0; }
+  StateLayout state_layout() const override {
+    return {{{"s", {2}, "", "pool", "0 A, 1 B"}, {"I_noise", {1}, "nA", "value", "both pools' background current"}}};
+  }
   const std::vector<double>& breakpoints() const override { return breakpoints_; }
 
   void rhs(double t, std::size_t segment, const double* y, double* dydt) override;
