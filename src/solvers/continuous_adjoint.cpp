@@ -80,21 +80,24 @@ class AdjointModel final : public models::Model {
   std::size_t parameter_size() const override { return 0; }
   const std::vector<double>& breakpoints() const override { return breakpoints_; }
 
-  void rhs(double s, std::size_t, const double* z, double* dz) override {
-    const std::size_t segment = locate(s);
+  void rhs(double s, std::size_t adjoint_segment, const double* z, double* dz) override {
+    const std::size_t segment = forward_segment(adjoint_segment);
+    interpolate_forward_state(s);
     forward_.jacobian_transpose_vector(t_end_ - s, segment, y_.data(), z, dz);
     std::fill(dz + n_, dz + n_ + p_, 0.0);
     forward_.parameter_transpose_vector(t_end_ - s, segment, y_.data(), z, dz + n_);
     ++transpose_products;
   }
-  void jacobian_vector(double s, std::size_t, const double*, const double* v, double* out) override {
-    rhs(s, 0, v, out);  // linear in lambda
+  void jacobian_vector(double s, std::size_t adjoint_segment, const double*, const double* v,
+                       double* out) override {
+    rhs(s, adjoint_segment, v, out);  // linear in lambda
   }
   // From the forward model's assembled Jacobians: its products do not include dF/dp v. Only a
   // transposed solve of an implicit backward method asks for it (GMRES, the default, does not).
-  void jacobian_transpose_vector(double s, std::size_t, const double*, const double* w,
+  void jacobian_transpose_vector(double s, std::size_t adjoint_segment, const double*, const double* w,
                                  double* out) override {
-    const std::size_t segment = locate(s);
+    const std::size_t segment = forward_segment(adjoint_segment);
+    interpolate_forward_state(s);
     entries_.clear();
     forward_.jacobian_entries(t_end_ - s, segment, y_.data(), entries_);
     forward_.parameter_jacobian_entries(t_end_ - s, segment, y_.data(), parameter_entries_);
@@ -110,9 +113,10 @@ class AdjointModel final : public models::Model {
     return forward_.has_assembled_jacobian() && forward_.has_assembled_parameter_jacobian();
   }
   bool has_assembled_parameter_jacobian() const override { return true; }  // no parameters
-  void jacobian_entries(double s, std::size_t, const double*,
+  void jacobian_entries(double s, std::size_t adjoint_segment, const double*,
                         std::vector<models::MatrixEntry>& entries) override {
-    const std::size_t segment = locate(s);
+    const std::size_t segment = forward_segment(adjoint_segment);
+    interpolate_forward_state(s);
     entries_.clear();
     parameter_entries_.clear();
     forward_.jacobian_entries(t_end_ - s, segment, y_.data(), entries_);
@@ -128,12 +132,17 @@ class AdjointModel final : public models::Model {
   long transpose_products = 0;
 
  private:
-  // Interpolates the forward state at t = T - s and returns the forward segment there.
-  std::size_t locate(double s) {
+  // The forward segment of the backward step's own segment: forward segment k ([b_{k-1}, b_k)) is
+  // adjoint segment B - k. It must come from the step, not from the time: at a jump, the first
+  // stage of the backward step sits on the breakpoint, where the time alone would name the segment
+  // beyond it, and the gradient would drop to first order.
+  std::size_t forward_segment(std::size_t adjoint_segment) const {
+    return forward_.breakpoints().size() - adjoint_segment;
+  }
+  // The forward state at t = T - s into y_ (continuous across breakpoints: either side's step gives it).
+  void interpolate_forward_state(double s) {
     const double t = t_end_ - s;
-    const std::size_t m = trajectory_.step_at(t);
-    trajectory_.evaluate(m, t, y_.data());
-    return trajectory_.step(m).segment;
+    trajectory_.evaluate(trajectory_.step_at(t), t, y_.data());
   }
 
   models::Model& forward_;
