@@ -59,18 +59,24 @@ int column_count(const NetworkSpec& spec) {
   return total;
 }
 
-NetworkWeights build_network(const ColumnParameters& parameters, const NetworkSpec& spec) {
-  if (spec.areas.empty()) throw std::invalid_argument("network: at least one area is needed");
-  NetworkWeights net;
-  const int columns = column_count(spec);
-  net.populations = static_cast<std::size_t>(columns) * kPopulationsPerColumn;
-  const std::size_t n = net.populations;
-  net.feedforward.assign(n, 0.0);
-  net.background.assign(n, 0.0);
-  net.adaptation_strength.assign(n, 0.0);
+namespace {
 
+using Key = std::pair<std::size_t, std::size_t>;
+
+// The recurrent and input weights while they are collected: entries, which of them are trained,
+// and the kind of each recurrent entry (for labels and sign constraints).
+struct Assembly {
   EntryMap entries;
+  std::vector<Key> trainable;
+  std::map<Key, std::string> labels;
+  EntryMap input_entries;
+  std::vector<Key> input_trainable;
   std::vector<std::vector<int>> columns_of_area;
+};
+
+// 1. Every column of every area: its intra-column block and its populations' constants.
+void add_columns(const ColumnParameters& parameters, const NetworkSpec& spec, NetworkWeights& net,
+                 Assembly& a) {
   int next_column = 0;
   const double J = parameters.synaptic_strength;
   for (const auto& area : spec.areas) {
@@ -83,13 +89,13 @@ NetworkWeights build_network(const ColumnParameters& parameters, const NetworkSp
       for (double& s : sizes) s /= area.columns;
     const PopulationVector& k_bg =
         spec.small_network ? parameters.background_synapses_small_network : parameters.background_synapses;
-    columns_of_area.emplace_back();
+    a.columns_of_area.emplace_back();
     for (int c = 0; c < area.columns; ++c) {
       const int column = next_column++;
-      columns_of_area.back().push_back(column);
+      a.columns_of_area.back().push_back(column);
       net.area_of_column.push_back(area.name);
       const std::size_t offset = static_cast<std::size_t>(column) * kPopulationsPerColumn;
-      add_column_block(parameters, sizes, offset, entries);
+      add_column_block(parameters, sizes, offset, a.entries);
       for (int p = 0; p < kPopulationsPerColumn; ++p) {
         net.background[offset + p] = k_bg[p] * J;
         net.feedforward[offset + p] = parameters.feedforward_synapses[p] * J;
@@ -98,71 +104,77 @@ NetworkWeights build_network(const ColumnParameters& parameters, const NetworkSp
       }
     }
   }
+}
 
-  std::vector<std::pair<std::size_t, std::size_t>> trainable;
-  std::map<std::pair<std::size_t, std::size_t>, std::string> labels;
-  for (std::size_t a = 0; a < columns_of_area.size(); ++a) {
-    const auto& here = columns_of_area[a];
+// 2. The connections between columns: lateral within an area, feed-forward and feedback between
+//    consecutive areas.
+void add_connections(const NetworkSpec& spec, Assembly& a) {
+  for (std::size_t area = 0; area < a.columns_of_area.size(); ++area) {
+    const auto& here = a.columns_of_area[area];
     if (spec.lateral.enabled)
       for (int target : here)
         for (int source : here)
           if (target != source)
-            add_pattern(spec.lateral, "lateral", target, source, entries, trainable, labels);
-    if (a + 1 < columns_of_area.size()) {
-      const auto& next = columns_of_area[a + 1];
+            add_pattern(spec.lateral, "lateral", target, source, a.entries, a.trainable, a.labels);
+    if (area + 1 < a.columns_of_area.size()) {
+      const auto& next = a.columns_of_area[area + 1];
       if (spec.feedforward.enabled)
         for (int target : next)
           for (int source : here)
-            add_pattern(spec.feedforward, "feedforward", target, source, entries, trainable, labels);
+            add_pattern(spec.feedforward, "feedforward", target, source, a.entries, a.trainable, a.labels);
       if (spec.feedback.enabled)
         for (int target : here)
           for (int source : next)
-            add_pattern(spec.feedback, "feedback", target, source, entries, trainable, labels);
+            add_pattern(spec.feedback, "feedback", target, source, a.entries, a.trainable, a.labels);
     }
   }
+}
+
+// 3. The config's explicit weight entries: set or added, and trained when they say so.
+void add_weight_entries(const NetworkSpec& spec, std::size_t n, Assembly& a) {
   for (const auto& entry : spec.weights) {
     if (entry.target >= n || entry.source >= n)
       throw std::invalid_argument("network: weight entry [" + std::to_string(entry.target) + ", " +
                                   std::to_string(entry.source) + "] outside the " + std::to_string(n) +
                                   " populations");
-    const std::pair<std::size_t, std::size_t> key{entry.target, entry.source};
+    const Key key{entry.target, entry.source};
     if (entry.value)
-      entries[key] = *entry.value;
+      a.entries[key] = *entry.value;
     else
-      entries.try_emplace(key, 0.0);
-    if (!labels.count(key)) labels[key] = "recurrent";
-    if (entry.trainable) trainable.push_back(key);
+      a.entries.try_emplace(key, 0.0);
+    if (!a.labels.count(key)) a.labels[key] = "recurrent";
+    if (entry.trainable) a.trainable.push_back(key);
   }
-  net.recurrent = SparseMatrix::from_entries(n, n, entries);
+}
 
-  // Network input channels reach every column of the first area.
-  EntryMap input_entries;
-  std::vector<std::pair<std::size_t, std::size_t>> input_trainable;
+// 4. Network input channels reach every column of the first area.
+void add_inputs(const NetworkSpec& spec, Assembly& a) {
   for (int channel = 0; channel < spec.input.channels; ++channel)
-    for (int column : columns_of_area.front())
+    for (int column : a.columns_of_area.front())
       for (int p = 0; p < kPopulationsPerColumn; ++p)
         if (spec.input.mask[p] != 0.0) {
-          const std::pair<std::size_t, std::size_t> key{
-              static_cast<std::size_t>(column) * kPopulationsPerColumn + p,
-              static_cast<std::size_t>(channel)};
-          input_entries[key] = spec.input.init[p];
-          if (spec.input.trainable) input_trainable.push_back(key);
+          const Key key{static_cast<std::size_t>(column) * kPopulationsPerColumn + p,
+                        static_cast<std::size_t>(channel)};
+          a.input_entries[key] = spec.input.init[p];
+          if (spec.input.trainable) a.input_trainable.push_back(key);
         }
-  net.input = SparseMatrix::from_entries(n, static_cast<std::size_t>(spec.input.channels), input_entries);
+}
 
-  // Parameters in a fixed order: recurrent entries sorted by (target, source), then input weights.
-  const std::set<std::pair<std::size_t, std::size_t>> unique(trainable.begin(), trainable.end());
+// 5. The trainable parameters in a fixed order: recurrent entries sorted by (target, source), then
+//    input weights, then the trainable scalars.
+void list_parameters(const NetworkSpec& spec, Assembly& a, NetworkWeights& net) {
+  const std::set<Key> unique(a.trainable.begin(), a.trainable.end());
   for (const auto& key : unique) {
     ParameterRef ref;
     ref.matrix = ParameterRef::Matrix::recurrent;
     ref.row = key.first;
     ref.column = key.second;
     ref.index = net.recurrent.find(key.first, key.second);
-    ref.kind = labels[key];
-    ref.label = labels[key] + " W[" + std::to_string(key.first) + "," + std::to_string(key.second) + "]";
+    ref.kind = a.labels[key];
+    ref.label = a.labels[key] + " W[" + std::to_string(key.first) + "," + std::to_string(key.second) + "]";
     net.parameters.push_back(ref);
   }
-  for (const auto& key : input_trainable) {
+  for (const auto& key : a.input_trainable) {
     ParameterRef ref;
     ref.matrix = ParameterRef::Matrix::input;
     ref.row = key.first;
@@ -181,7 +193,7 @@ NetworkWeights build_network(const ColumnParameters& parameters, const NetworkSp
       ref.label = scalar;
       net.parameters.push_back(ref);
     } else if (scalar == "adaptation_strength") {
-      for (std::size_t i = 0; i < n; ++i) {
+      for (std::size_t i = 0; i < net.populations; ++i) {
         if (net.adaptation_strength[i] == 0.0) continue;
         ref.matrix = ParameterRef::Matrix::adaptation_strength;
         ref.row = i;
@@ -193,6 +205,27 @@ NetworkWeights build_network(const ColumnParameters& parameters, const NetworkSp
                                   "' (expected tau_membrane, tau_adaptation or adaptation_strength)");
     }
   }
+}
+
+}  // namespace
+
+NetworkWeights build_network(const ColumnParameters& parameters, const NetworkSpec& spec) {
+  if (spec.areas.empty()) throw std::invalid_argument("network: at least one area is needed");
+  NetworkWeights net;
+  net.populations = static_cast<std::size_t>(column_count(spec)) * kPopulationsPerColumn;
+  const std::size_t n = net.populations;
+  net.feedforward.assign(n, 0.0);
+  net.background.assign(n, 0.0);
+  net.adaptation_strength.assign(n, 0.0);
+  Assembly assembly;
+  add_columns(parameters, spec, net, assembly);
+  add_connections(spec, assembly);
+  add_weight_entries(spec, n, assembly);
+  net.recurrent = SparseMatrix::from_entries(n, n, assembly.entries);
+  add_inputs(spec, assembly);
+  net.input =
+      SparseMatrix::from_entries(n, static_cast<std::size_t>(spec.input.channels), assembly.input_entries);
+  list_parameters(spec, assembly, net);
   return net;
 }
 
