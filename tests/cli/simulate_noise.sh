@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # Stochastic `neurode simulate`: noise realisations spread over 1, 2 and 3 MPI ranks give the same
 # file contents bit for bit, with the trial and realisation of every run; different realisations
-# differ, a deterministic run of the same config equals sigma = 0, and the noise is on V only; a
+# differ, a deterministic run of the same config equals sigma = 0 in V, a and r, and the noise is on
+# V only (a and r differ from the deterministic run at every later time, a far less than V); a
 # run that fails on one rank fails the command with exit code 3 and no file.
 set -u
 # shellcheck source=tests/support/cli_checks.sh
@@ -56,12 +57,25 @@ if list(one["trial"]) != [0, 0, 0, 1, 1, 1] or list(one["realisation"]) != [0, 1
 V = one["V"]
 if np.array_equal(V[0], V[1]) or np.array_equal(V[0], V[3]): problems.append("realisations share a path")
 quiet, det = read("quiet"), read("deterministic")
-if np.max(np.abs(quiet["V"] - det["V"])) > 1e-9 * np.max(np.abs(det["V"])): problems.append("sigma 0 != deterministic")
-# V moves by millivolts; a and r only through V (smaller, smoother changes than V's).
+for k in ("V", "a", "r"):
+    if np.max(np.abs(quiet[k] - det[k])) > 1e-9 * np.max(np.abs(det[k])): problems.append(f"sigma 0: {k} != deterministic")
+if not np.array_equal(one["t"], det["t"]): problems.append("output times differ from the deterministic run's")
+# V moves by millivolts; a and r only through V. Each run's deterministic counterpart is its trial's.
+ref = {k: det[k][one["trial"].astype(int)] for k in ("V", "a", "r")}
 dV = np.abs(V[0] - det["V"][0]).max()
 if not 0.01 < dV < 50: problems.append(f"noise moved V by {dV} mV")
-if not np.array_equal(one["a"][:, 0], det["a"][[0, 0, 0, 1, 1, 1], 0]): problems.append("t = 0 differs")
-print("; ".join(problems) if problems else f"ok (V moved by up to {dV:.2f} mV)")
+# a and r have no noise of their own, but it reaches them through V: at every later output time of
+# every run they differ from the deterministic run.
+for k in ("a", "r"):
+    moved = np.abs(one[k][:, 1:] - ref[k][:, 1:]).max(axis=2)  # runs x later times
+    if not (moved > 0).all(): problems.append(f"{k} equals the deterministic run at a later time")
+# a (time constant 10 s) follows V's noise only slowly: at the first output time (1 ms, 10 noise
+# intervals) it has moved by about 1e-5 of V's change (measured); noise on a itself would move it
+# about as much as V.
+dV1 = np.abs(V[:, 1] - ref["V"][:, 1]).max()
+da1 = np.abs(one["a"][:, 1] - ref["a"][:, 1]).max()
+if not 0 < da1 < 1e-3 * dV1: problems.append(f"at 1 ms a moved by {da1:.3g} for {dV1:.3g} mV of V: noise on a?")
+print("; ".join(problems) if problems else f"ok (V moved by up to {dV:.2f} mV; a by {da1 / dV1:.1e} of V at 1 ms)")
 sys.exit(1 if problems else 0)
 PY
 result $? "contents ($(tail -1 "$tmp/check"))"

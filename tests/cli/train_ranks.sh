@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # Training is bitwise identical for 1, 2, 3 and 4 MPI ranks (loss history, weights, held-out
-# metrics and trajectories), deterministic and stochastic, and a run killed with SIGKILL resumes
-# from its checkpoint to the same result.
+# metrics and trajectories), deterministic and stochastic, and a run killed with SIGKILL after a
+# chosen epoch resumes from its checkpoint to the same result.
 set -u
 # shellcheck source=tests/support/cli_checks.sh
 source "$(dirname "${BASH_SOURCE[0]}")/../support/cli_checks.sh" "$@"
@@ -18,25 +18,37 @@ for config in train_xor_tiny train_wta_tiny train_xor_noisy_tiny; do
     result $? "$config: 1 rank vs $np ranks ($(tail -1 "$tmp/log"))"
   done
 done
-# Resume after SIGKILL: a run of 200 short epochs (about 10 s) killed once its first checkpoint is
-# there, which leaves it far from its end whatever the machine's speed; its rerun resumes and ends
+# Resume after SIGKILL at a chosen epoch: a run of 200 short epochs is killed as soon as it prints
+# the progress line of epoch 21, which follows the checkpoint of epoch 20. The line is read from a
+# FIFO as it is written (a blocking read, no polling), so the kill lands within one epoch of it
+# whatever the machine's speed, far from the end; the rerun resumes from that checkpoint and ends
 # equal to an uninterrupted run.
 cfg="$source_dir/tests/data/train_xor_requeue.yaml"
+kill_after=20
 "$neurode" train "$cfg" -o "$tmp/uninterrupted.h5" >"$tmp/log" 2>&1
 result $? "uninterrupted 200-epoch run"
-"$neurode" train "$cfg" -o "$tmp/resume.h5" >"$tmp/log" 2>&1 &
+mkfifo "$tmp/progress"
+"$neurode" train "$cfg" -o "$tmp/resume.h5" >"$tmp/progress" 2>"$tmp/resume.err" &
 pid=$!
-for _ in $(seq 1 600); do
-  [ -e "$tmp/resume.h5.checkpoint" ] && break
-  sleep 0.05
-done
-kill -9 $pid 2>/dev/null
+seen=""
+while IFS= read -r -t 120 line; do
+  if [[ $line =~ ^epoch\ +$((kill_after + 1))/ ]]; then
+    kill -KILL $pid 2>/dev/null
+    seen=$line
+    break
+  fi
+done <"$tmp/progress"
 wait $pid 2>/dev/null
+[ -n "$seen" ]
+result $? "killed after the progress line of epoch $((kill_after + 1)) ($(tail -1 "$tmp/resume.err"))"
 [ ! -e "$tmp/resume.h5" ] && [ -e "$tmp/resume.h5.checkpoint" ]
 result $? "killed run left its checkpoint and no result"
 "$neurode" train "$cfg" -o "$tmp/resume.h5" >"$tmp/log2" 2>&1
-grep -q "resuming from" "$tmp/log2"
-result $? "resumed ($(head -1 "$tmp/log2"))"
+resumed=$(sed -n 's/^neurode train: resuming from .* after epoch \([0-9]*\)$/\1/p' "$tmp/log2")
+# The checkpoint of epoch 20 was in place before the line was printed; that of epoch 21 may be too,
+# when the run wrote it before the kill arrived.
+[ -n "$resumed" ] && [ "$resumed" -ge $kill_after ] && [ "$resumed" -lt 200 ]
+result $? "resumed after epoch ${resumed:-?} (>= $kill_after) ($(head -1 "$tmp/log2"))"
 same "$tmp/uninterrupted.h5" "$tmp/resume.h5" >"$tmp/log" 2>&1
 result $? "resumed run equals uninterrupted ($(tail -1 "$tmp/log"))"
 [ ! -e "$tmp/resume.h5.checkpoint" ]

@@ -7,6 +7,7 @@
 #include <cmath>
 #include <cstdlib>
 #include <filesystem>
+#include <iomanip>
 
 namespace neurode::testing {
 
@@ -44,6 +45,38 @@ double max_relative_error(const std::vector<double>& a, const std::vector<double
     error = std::max(error, std::abs(a[i] - b[i]));
   }
   return error / scale;
+}
+
+Closeness closeness(const std::vector<double>& actual, const std::vector<double>& expected, double rtol,
+                    double atol) {
+  Closeness c;
+  const std::size_t n = std::min(actual.size(), expected.size());
+  for (std::size_t i = 0; i < n; ++i) {
+    const double difference = std::abs(actual[i] - expected[i]);
+    const double bound = atol + rtol * std::abs(expected[i]);
+    // A non-finite difference (NaN, infinity), or a non-zero one against a zero bound, never passes.
+    double ratio = 0.0;
+    if (difference != 0) ratio = bound > 0 && std::isfinite(difference) ? difference / bound : HUGE_VAL;
+    if (ratio > c.ratio) {
+      c.ratio = ratio;
+      c.worst = i;
+    }
+  }
+  return c;
+}
+
+::testing::AssertionResult all_close(const std::vector<double>& actual, const std::vector<double>& expected,
+                                     double rtol, double atol) {
+  if (actual.size() != expected.size())
+    return ::testing::AssertionFailure() << actual.size() << " entries, expected " << expected.size();
+  const Closeness c = closeness(actual, expected, rtol, atol);
+  if (c.ratio <= 1) return ::testing::AssertionSuccess();
+  const std::size_t i = c.worst;
+  return ::testing::AssertionFailure()
+         << "entry " << i << " of " << actual.size() << ": " << std::setprecision(17) << actual[i]
+         << ", expected " << expected[i] << std::setprecision(3) << ", difference "
+         << std::abs(actual[i] - expected[i]) << " > " << atol << " + " << rtol << " * |expected| = "
+         << atol + rtol * std::abs(expected[i]) << " (" << c.ratio << " times the bound)";
 }
 
 }  // namespace neurode::testing

@@ -161,6 +161,61 @@ TEST(HopfBehaviour, TrueFieldIsCorrectOnHeldOutSamples) {
   EXPECT_FALSE(train::is_correct_behaviour(-0.2, 0.11, criterion));
 }
 
+// The task's "correct_behaviour" metric on fields whose verdict is known: a ReLU network that is
+// exactly dz/dt = -z (x = relu(x) - relu(-x)) takes every start to the origin, which is correct
+// exactly for the samples whose frozen mu is negative (1) and wrong for the others (0: the radius
+// should reach sqrt(mu) >= sqrt(0.05)); the field dz/dt = +z diverges, and a failed solve scores 0.
+TEST(HopfBehaviour, CorrectMetricIsOneOrZeroAsTheFlowDeserves) {
+  train::HopfSettings settings;
+  settings.mlp.layers = {3, 4, 2};
+  settings.mlp.activation = models::Activation::relu;
+  settings.training_samples = 1;
+  settings.evaluation_samples = 16;
+  settings.observations = 11;
+  const train::HopfTask task(settings);
+  const auto names = task.metric_names();
+  std::size_t metric = names.size();
+  for (std::size_t m = 0; m < names.size(); ++m)
+    if (names[m].rfind("correct", 0) == 0) metric = m;
+  ASSERT_LT(metric, names.size()) << "no 'correct...' metric";
+  // W0 (4 x 3) picks x, -x, y, -y; W1 (2 x 4) forms -(relu(x) - relu(-x)), -(relu(y) - relu(-y)).
+  auto field = [](double sign) {
+    std::vector<double> p = {1, 0, 0, -1, 0, 0, 0, 1, 0, 0, -1, 0};  // W0
+    p.insert(p.end(), 4, 0.0);                                       // b0
+    for (double w : {-1.0, 1.0, 0.0, 0.0, 0.0, 0.0, -1.0, 1.0}) p.push_back(sign * w);  // W1
+    p.insert(p.end(), 2, 0.0);                                                          // b1
+    return p;
+  };
+  const auto decaying = field(1.0);
+  ASSERT_EQ(decaying.size(), models::mlp_parameter_count(settings.mlp));
+  std::vector<std::size_t> held_out(16);
+  std::iota(held_out.begin(), held_out.end(), 0);
+  auto problem = task.make_problem(Split::evaluation, held_out, decaying, 0);
+  solvers::Integrator integrator(*problem.model, train::hopf_behaviour_solver());
+  const auto solution = integrator.solve(problem.t0, problem.initial_state, problem.observation_times);
+  ASSERT_TRUE(solution.ok()) << solution.message;
+  const auto metrics = task.score(Split::evaluation, held_out, solution, decaying);
+  ASSERT_EQ(metrics.size(), 16 * names.size());
+  int ones = 0, zeros = 0;
+  for (std::size_t b = 0; b < 16; ++b) {
+    const double mu = train::behaviour_mu(task.sample(Split::evaluation, b), settings.behaviour);
+    const double expected = mu < 0 ? 1.0 : 0.0;
+    EXPECT_EQ(metrics[b * names.size() + metric], expected) << "sample " << b << ", frozen mu " << mu;
+    (expected == 1.0 ? ones : zeros) += 1;
+  }
+  EXPECT_GT(ones, 0);  // both verdicts occur among the 16 samples
+  EXPECT_GT(zeros, 0);
+
+  std::vector<HopfSample> samples;
+  for (std::size_t b = 0; b < 4; ++b) samples.push_back(task.sample(Split::evaluation, b));
+  const auto growing = train::behaviour_scores(
+      [&](const models::MuForcing& forcing) {
+        return std::make_unique<models::MlpVectorField>(settings.mlp, forcing, field(-1.0));
+      },
+      samples, settings.behaviour, settings.behaviour_solver);
+  for (double score : growing) EXPECT_EQ(score, 0.0);
+}
+
 // A few Adam steps on 8 samples with a 3-32-32-2 network (what the trainer does, without MPI):
 // the loss must drop by a clear factor, and the task's "mse" metric must equal its loss. (Learning
 // the bifurcation itself takes a horizon curriculum and many more steps: docs/hopf.md.)
