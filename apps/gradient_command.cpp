@@ -7,10 +7,10 @@
 #include "commands.hpp"
 #include "exit_codes.hpp"
 #include "io/hdf5_file.hpp"
-#include "models/column/network_file.hpp"
 #include "io/provenance.hpp"
-#include "setup/trajectory_output.hpp"
+#include "models/column/network_file.hpp"
 #include "mpi/world.hpp"
+#include "setup/trajectory_output.hpp"
 #include "solvers/gradient.hpp"
 #include "train/trajectory_loss.hpp"
 

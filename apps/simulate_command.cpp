@@ -5,14 +5,14 @@
 #include "commands.hpp"
 #include "exit_codes.hpp"
 #include "io/hdf5_file.hpp"
-#include "models/column/network_file.hpp"
 #include "io/provenance.hpp"
-#include "setup/simulation_config.hpp"
-#include "setup/trajectory_output.hpp"
-#include "models/noise/additive_noise.hpp"
 #include "models/column/column_network.hpp"
+#include "models/column/network_file.hpp"
+#include "models/noise/additive_noise.hpp"
 #include "mpi/world.hpp"
 #include "petsc/session.hpp"
+#include "setup/simulation_config.hpp"
+#include "setup/trajectory_output.hpp"
 #include "simulation_ensemble.hpp"
 #include "solvers/integrator.hpp"
 
@@ -21,9 +21,9 @@ namespace {
 
 struct Problem {
   EnsembleSpec ensemble;
-  models::StateLayout layout;  ///< of one run: what the output names and how it is shaped
-  std::size_t trials = 1;        ///< the config's trials (stimuli)
-  std::size_t realisations = 1;  ///< Wiener paths per trial
+  models::StateLayout layout;          ///< of one run: what the output names and how it is shaped
+  std::size_t trials = 1;              ///< the config's trials (stimuli)
+  std::size_t realisations = 1;        ///< Wiener paths per trial
   std::vector<std::string> variables;  ///< components of `layout` to write
   std::string config_text;
   std::string output;

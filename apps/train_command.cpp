@@ -13,10 +13,10 @@
 #include "exit_codes.hpp"
 #include "io/hdf5_file.hpp"
 #include "io/provenance.hpp"
-#include "setup/training_config.hpp"
-#include "setup/training_output.hpp"
 #include "mpi/interruption.hpp"
 #include "mpi/world.hpp"
+#include "setup/training_config.hpp"
+#include "setup/training_output.hpp"
 
 namespace neurode::app {
 namespace {
@@ -69,7 +69,8 @@ std::optional<train::TrainingState> resume_or_set_aside(const std::string& check
 }
 
 // What is kept after a training stops early, for its message.
-std::string kept_checkpoint(const setup::TrainingConfig& config, const std::string& checkpoint, int last_epoch) {
+std::string kept_checkpoint(const setup::TrainingConfig& config, const std::string& checkpoint,
+                            int last_epoch) {
   if (!config.checkpoint) return "checkpoints are off (output.checkpoint: false), so nothing is kept";
   if (last_epoch == 0) return "no epoch had finished, so there is no checkpoint";
   std::error_code error;
@@ -86,12 +87,13 @@ std::vector<double> read_initial_parameters(const setup::TrainingConfig& config,
   const auto previous = io::Hdf5File(file, io::Hdf5File::Mode::read).read("/parameters/final");
   if (previous.values.size() != expected)
     throw io::ConfigError(config.path, key, 0,
-                          "expected a result with " + std::to_string(expected) + " parameters, " + file + " has " +
-                              std::to_string(previous.values.size()));
+                          "expected a result with " + std::to_string(expected) + " parameters, " + file +
+                              " has " + std::to_string(previous.values.size()));
   for (double x : previous.values)
     if (!std::isfinite(x))
-      throw io::ConfigError(config.path, key, 0,
-                            "expected finite parameters, " + file + " holds a non-finite one in /parameters/final");
+      throw io::ConfigError(
+          config.path, key, 0,
+          "expected finite parameters, " + file + " holds a non-finite one in /parameters/final");
   return previous.values;
 }
 
@@ -99,8 +101,8 @@ std::vector<double> read_initial_parameters(const setup::TrainingConfig& config,
 std::string stage_output(const std::string& output, const setup::TrainingConfig& stage) {
   if (stage.stage == stage.stage_count) return output;
   const std::filesystem::path path(output);
-  return (path.parent_path() / (path.stem().string() + ".stage-" + std::to_string(stage.stage) +
-                                path.extension().string()))
+  return (path.parent_path() /
+          (path.stem().string() + ".stage-" + std::to_string(stage.stage) + path.extension().string()))
       .string();
 }
 
@@ -139,7 +141,7 @@ void train_once(const CommandLine& cl, const setup::TrainingConfig& config, cons
   const std::size_t metrics = task->metric_names().size();
   if (config.checkpoint) {
     setup::CheckpointExpectation expected{config.source_text, state.parameters.size(),
-                                       state.optimizer_state.size(), metrics, config.training.epochs};
+                                          state.optimizer_state.size(), metrics, config.training.epochs};
     if (auto resumed = resume_or_set_aside(checkpoint, expected)) {
       state = std::move(*resumed);
       mpi::print_root("neurode train: resuming from " + checkpoint + " after epoch " +
@@ -233,7 +235,8 @@ int run_train(const CommandLine& cl) {
   std::string previous_key = "initial_parameters";
   for (const auto& stage : config.stages) {
     const std::string file = stage_output(output, stage);
-    const std::string name = "stage " + std::to_string(stage.stage) + " of " + std::to_string(stage.stage_count);
+    const std::string name =
+        "stage " + std::to_string(stage.stage) + " of " + std::to_string(stage.stage_count);
     if (stage_is_done(file, stage)) {
       mpi::print_root("neurode train: " + name + " is done (" + file + "), kept");
     } else {

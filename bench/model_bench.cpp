@@ -6,8 +6,8 @@
 #include <tuple>
 #include <vector>
 
-#include "models/kernels/normal_pairs.hpp"
 #include "models/column/transfer_function.hpp"
+#include "models/kernels/normal_pairs.hpp"
 
 #include "problems.hpp"
 #include "statistics.hpp"

@@ -2,8 +2,8 @@
 
 #include <cstdlib>
 
-#include "models/column/network_file.hpp"
 #include "models/column/network_builder.hpp"
+#include "models/column/network_file.hpp"
 #include "train/xor_task.hpp"
 
 namespace neurode::bench {

@@ -22,7 +22,7 @@ using neurode::train::Split;
 
 void BM_TrainingStep(benchmark::State& state, const std::string& task_name, std::size_t batch) {
   auto config = neurode::setup::load_training_config(std::string(NEURODE_BENCH_INPUTS_DIR) + "/train_" +
-                                                  task_name + ".yaml");
+                                                     task_name + ".yaml");
   config.training.block_size = batch;
   config.training.batch_size = batch;
   const auto task = config.task.make();

@@ -4,7 +4,8 @@
 //
 // Sample runs:  build/examples/neurode_example_damped_oscillator
 //               build/examples/neurode_example_damped_oscillator -ts_rtol 1e-8 -ts_atol 1e-8
-//               build/examples/neurode_example_damped_oscillator -ts_rk_type 4 -ts_adapt_type none -ts_dt 1e-3
+//               build/examples/neurode_example_damped_oscillator -ts_rk_type 4 -ts_adapt_type none -ts_dt
+//               1e-3
 //
 // Description:  A model defined outside neurode's library, integrated and differentiated by it:
 //               the oscillator x'' = -k x - c x' as the system dx/dt = v, dv/dt = -k x - c v, with
@@ -49,7 +50,8 @@ class DampedOscillator final : public neurode::models::Model {
     out[0] = -p_[0] * w[1];
     out[1] = w[0] - p_[1] * w[1];
   }
-  void parameter_transpose_vector(double, std::size_t, const double* y, const double* w, double* grad) override {
+  void parameter_transpose_vector(double, std::size_t, const double* y, const double* w,
+                                  double* grad) override {
     grad[0] += -y[0] * w[1];  // dF/dk = (0, -x)
     grad[1] += -y[1] * w[1];  // dF/dc = (0, -v)
   }

@@ -99,7 +99,8 @@ std::pair<YAML::Node, YAML::Node> entry_of(const YAML::Node& map, const std::str
 
 // The original key and value nodes are inserted, not copies, so that their marks (lines) survive;
 // an overridden value keeps the line of the override.
-YAML::Node merge_maps(const YAML::Node& base, const YAML::Node& overrides, const std::vector<std::string>& dropped) {
+YAML::Node merge_maps(const YAML::Node& base, const YAML::Node& overrides,
+                      const std::vector<std::string>& dropped) {
   YAML::Node out(YAML::NodeType::Map);
   const auto is_dropped = [&](const std::string& key) {
     return std::find(dropped.begin(), dropped.end(), key) != dropped.end();
@@ -126,7 +127,8 @@ YAML::Node merge_maps(const YAML::Node& base, const YAML::Node& overrides, const
 
 }  // namespace
 
-ConfigNode ConfigNode::merged_with(const ConfigNode& overrides, const std::vector<std::string>& dropped) const {
+ConfigNode ConfigNode::merged_with(const ConfigNode& overrides,
+                                   const std::vector<std::string>& dropped) const {
   return ConfigNode(merge_maps(node_, overrides.node_, dropped), file_);
 }
 

@@ -15,19 +15,19 @@
 
 namespace neurode::setup {
 
-using io::ConfigNode;
 using io::Bounds;
-using io::memory_limit_bytes;
+using io::ConfigNode;
+using io::kMaxColumns;
 using io::kMaxRate_Hz;
-using io::kMaxWeight;
 using io::kMaxSigma;
 using io::kMaxTime_s;
+using io::kMaxWeight;
 using io::kMinTolerance;
-using io::kMaxColumns;
-using io::trajectory_bytes;
-using io::require_memory;
+using io::memory_limit_bytes;
 using io::parse_config_text;
 using io::read_config_text;
+using io::require_memory;
+using io::trajectory_bytes;
 
 namespace {
 

@@ -6,12 +6,12 @@
 #include <vector>
 
 #include "io/config_error.hpp"
-#include "io/config_reader.hpp"
 #include "io/config_limits.hpp"
-#include "models/noise/additive_noise.hpp"
+#include "io/config_reader.hpp"
 #include "models/column/column_parameters.hpp"
 #include "models/column/network_builder.hpp"
 #include "models/column/piecewise_drive.hpp"
+#include "models/noise/additive_noise.hpp"
 #include "solvers/solver_settings.hpp"
 
 namespace neurode::setup {

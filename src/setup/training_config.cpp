@@ -10,19 +10,19 @@
 
 namespace neurode::setup {
 
-using io::ConfigNode;
 using io::Bounds;
-using io::memory_limit_bytes;
+using io::ConfigNode;
 using io::kMaxRate_Hz;
 using io::kMaxTime_s;
-using io::trajectory_bytes;
-using io::require_memory;
+using io::memory_limit_bytes;
 using io::parse_config_text;
 using io::read_config_text;
+using io::require_memory;
+using io::trajectory_bytes;
 
 namespace {
 
-const Bounds kLearningRate = Bounds{0.0, 1e6, true, false};     // an update of 1e6 x the gradient
+const Bounds kLearningRate = Bounds{0.0, 1e6, true, false};  // an update of 1e6 x the gradient
 
 void read_gradient(const ConfigNode& node, solvers::GradientSettings& gradient) {
   node.check_keys({"method", "checkpoint_every", "keep_stages"});
@@ -94,8 +94,8 @@ void check_training_size(const ConfigNode& root, const TrainingConfig& config) {
                    "an MLP of " + std::to_string(static_cast<long long>(parameters)) + " parameters");
   } else {
     const std::string key = shape.observations > std::max(training, evaluation) ? "observations"
-                            : evaluation > training                      ? "evaluation_samples"
-                                                                         : "training_samples";
+                            : evaluation > training                             ? "evaluation_samples"
+                                                                                : "training_samples";
     require_memory(task_node.child(key), total,
                    std::to_string(static_cast<long long>(training)) + " training and " +
                        std::to_string(static_cast<long long>(evaluation)) + " held-out samples of " +
@@ -141,10 +141,11 @@ namespace {
 
 // The sections a stage may override; the seed, the output and the starting weights are the
 // training's, not a stage's.
-const std::vector<std::string> kStageKeys = {"task",   "model",    "constraints", "loss",      "initial_jitter",
-                                             "noise",  "solver",   "gradient",    "training", "optimizer"};
+const std::vector<std::string> kStageKeys = {"task",  "model",  "constraints", "loss",     "initial_jitter",
+                                             "noise", "solver", "gradient",    "training", "optimizer"};
 
-TrainingConfig read_training_config(const ConfigNode& root, const std::string& text, const std::string& path) {
+TrainingConfig read_training_config(const ConfigNode& root, const std::string& text,
+                                    const std::string& path) {
   std::vector<std::string> keys = kStageKeys;
   keys.insert(keys.end(), {"seed", "initial_parameters", "output", "stages"});
   root.check_keys(keys);
@@ -173,8 +174,8 @@ TrainingConfig read_training_config(const ConfigNode& root, const std::string& t
   output.check_keys({"file", "checkpoint"});
   config.output_file = output.get_or<std::string>("file", config.output_file);
   config.checkpoint = output.get_or("checkpoint", config.checkpoint);
-  check_run_length(root.child("solver"), root.child("noise"), config.training.solver,
-                   config.task.noise, config.task.size.duration_s);
+  check_run_length(root.child("solver"), root.child("noise"), config.training.solver, config.task.noise,
+                   config.task.size.duration_s);
   check_training_size(root, config);
   // Combinations the solver cannot differentiate are refused here, naming the key.
   try {
@@ -201,8 +202,8 @@ TrainingConfig parse_training_config(const std::string& text, const std::string&
       stages.push_back(read_training_config(root.merged_with(items[k], {"stages"}), text, path));
     } catch (const io::ConfigError& e) {
       throw io::ConfigError(e.file(), e.key_path(), e.line(),
-                            "in stage " + std::to_string(k + 1) + " of " + std::to_string(items.size()) + ": " +
-                                e.expectation());
+                            "in stage " + std::to_string(k + 1) + " of " + std::to_string(items.size()) +
+                                ": " + e.expectation());
     }
     stages.back().stage = k + 1;
     stages.back().stage_count = items.size();

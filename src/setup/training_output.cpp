@@ -7,11 +7,11 @@
 
 namespace neurode::setup {
 
-using io::Hdf5File;
-using io::Hdf5Error;
+using io::Array;
 using io::AtomicOutput;
 using io::FiniteCheck;
-using io::Array;
+using io::Hdf5Error;
+using io::Hdf5File;
 
 namespace {
 

@@ -29,7 +29,8 @@ void write_trajectory(Hdf5File& file, const solvers::Solution& solution, const m
     const std::string path = "/trajectory/" + name;
     file.write(path, shape, data.data());
     if (!component.units.empty()) file.set_attribute(path, "units", component.units);
-    file.set_attribute(path, "layout", std::string(trials > 1 ? "trial x " : "") + "time x " + component.axis);
+    file.set_attribute(path, "layout",
+                       std::string(trials > 1 ? "trial x " : "") + "time x " + component.axis);
     file.set_attribute(path, "index", component.axis + " = " + component.index);
   }
 }

@@ -13,8 +13,9 @@ namespace neurode::setup {
 /// /trajectory/t and /trajectory/<name> for each of `variables` (component names of `layout`):
 /// time x shape for one trial, trial x time x shape for several, with attributes units, layout
 /// and index.
-void write_trajectory(io::Hdf5File& file, const solvers::Solution& solution, const models::StateLayout& layout,
-                      std::size_t trials, const std::vector<std::string>& variables);
+void write_trajectory(io::Hdf5File& file, const solvers::Solution& solution,
+                      const models::StateLayout& layout, std::size_t trials,
+                      const std::vector<std::string>& variables);
 void write_solver_statistics(io::Hdf5File& file, const std::string& group, const solvers::Solution& solution);
 
 }  // namespace neurode::setup

@@ -6,9 +6,9 @@
 
 #include "io/config_limits.hpp"
 #include "models/column/column_config.hpp"
+#include "models/kernels/random_stream.hpp"
 #include "models/noise/additive_noise.hpp"
 #include "models/noise/noise_config.hpp"
-#include "models/kernels/random_stream.hpp"
 
 namespace neurode::train {
 
@@ -36,10 +36,12 @@ void read_loss(const io::ConfigNode& node, ColumnTaskSettings& column) {
   }
   column.huber_beta = node.get_or("beta", column.huber_beta, io::Bounds::positive());
   column.rate_limit = node.get_or("rate_limit", column.rate_limit, io::Bounds::closed(0.0, io::kMaxRate_Hz));
-  column.rate_limit_weight = node.get_or("rate_limit_weight", column.rate_limit_weight, io::Bounds::non_negative());
+  column.rate_limit_weight =
+      node.get_or("rate_limit_weight", column.rate_limit_weight, io::Bounds::non_negative());
   if (node.has("readout"))
-    column.readout = node.child("readout").choice({"rate_state", "rate"}) == "rate" ? Readout::instantaneous_rate
-                                                                                   : Readout::state_rate;
+    column.readout = node.child("readout").choice({"rate_state", "rate"}) == "rate"
+                         ? Readout::instantaneous_rate
+                         : Readout::state_rate;
 }
 
 }  // namespace
@@ -56,7 +58,8 @@ ColumnTaskSettings read_column_task_settings(const TaskSources& sources, ColumnT
   column.noise = models::read_noise_section(root.child("noise"));
   read_constraints(root.child("constraints"), column);
   read_loss(root.child("loss"), column);
-  column.initial_jitter = root.get_or("initial_jitter", column.initial_jitter, io::Bounds::half_open(0.0, 1.0));
+  column.initial_jitter =
+      root.get_or("initial_jitter", column.initial_jitter, io::Bounds::half_open(0.0, 1.0));
   return column;
 }
 

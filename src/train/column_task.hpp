@@ -7,8 +7,8 @@
 #include <string>
 #include <vector>
 
-#include "models/noise/additive_noise.hpp"
 #include "models/column/column_network.hpp"
+#include "models/noise/additive_noise.hpp"
 #include "train/task.hpp"
 #include "train/task_registry.hpp"
 #include "train/trajectory_loss.hpp"

@@ -1,7 +1,7 @@
 #include "train/hopf_task.hpp"
 
-#include "io/config_limits.hpp"
 #include <cmath>
+#include "io/config_limits.hpp"
 
 #include <cmath>
 #include <stdexcept>
@@ -214,8 +214,8 @@ TaskSetup read_hopf_task(const TaskSources& sources) {
       sources.root.child(section).fail("expected no " + section +
                                        " section for the hopf task: it configures the column tasks' networks "
                                        "(wta, xor, parity)");
-  node.check_keys({"type", "layers", "activation", "output_gain", "training_samples", "evaluation_samples", "t_end",
-                   "observations", "angular_frequency"});
+  node.check_keys({"type", "layers", "activation", "output_gain", "training_samples", "evaluation_samples",
+                   "t_end", "observations", "angular_frequency"});
   HopfSettings h;
   h.seed = sources.seed;
   if (node.has("layers")) {
@@ -229,14 +229,17 @@ TaskSetup read_hopf_task(const TaskSources& sources) {
       layers.fail("expected widths from 3 inputs (x, y, mu) to 2 outputs, e.g. [3, 100, 100, 100, 2]");
   }
   if (node.has("activation"))
-    h.mlp.activation = models::parse_activation(node.child("activation").choice({"relu", "tanh", "softplus"}));
+    h.mlp.activation =
+        models::parse_activation(node.child("activation").choice({"relu", "tanh", "softplus"}));
   h.mlp.output_gain = node.get_or("output_gain", h.mlp.output_gain, io::Bounds::non_negative());
-  h.training_samples = node.get_or<unsigned long>("training_samples", h.training_samples, io::Bounds::at_least(1));
+  h.training_samples =
+      node.get_or<unsigned long>("training_samples", h.training_samples, io::Bounds::at_least(1));
   h.evaluation_samples =
       node.get_or<unsigned long>("evaluation_samples", h.evaluation_samples, io::Bounds::at_least(1));
   h.t_end = node.get_or("t_end", h.t_end, io::Bounds{0.0, io::kMaxTime_s, true, false});
   h.observations = node.get_or<unsigned long>("observations", h.observations, io::Bounds::at_least(2));
-  h.angular_frequency = node.get_or("angular_frequency", h.angular_frequency, io::Bounds{0.0, 1e6, true, false});
+  h.angular_frequency =
+      node.get_or("angular_frequency", h.angular_frequency, io::Bounds{0.0, 1e6, true, false});
   TaskSetup setup;
   setup.size.duration_s = h.t_end;
   setup.size.observations = static_cast<double>(h.observations);
@@ -244,7 +247,8 @@ TaskSetup read_hopf_task(const TaskSources& sources) {
   setup.size.training_samples = static_cast<double>(h.training_samples);
   setup.size.evaluation_samples = static_cast<double>(h.evaluation_samples);
   for (std::size_t i = 0; i + 1 < h.mlp.layers.size(); ++i)
-    setup.size.parameters += static_cast<double>(h.mlp.layers[i] + 1) * static_cast<double>(h.mlp.layers[i + 1]);
+    setup.size.parameters +=
+        static_cast<double>(h.mlp.layers[i] + 1) * static_cast<double>(h.mlp.layers[i + 1]);
   setup.make = [h] { return std::make_unique<HopfTask>(h); };
   return setup;
 }

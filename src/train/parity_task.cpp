@@ -1,7 +1,7 @@
 #include "train/parity_task.hpp"
 
-#include "io/config_limits.hpp"
 #include <cmath>
+#include "io/config_limits.hpp"
 
 #include <algorithm>
 #include <cmath>
@@ -100,7 +100,8 @@ TaskSetup read_parity_task(const TaskSources& sources) {
   // A curriculum names the numbers of active inputs whose patterns are trained, as a list or as
   // "at most k".
   if (node.has("max_active_inputs") && node.has("trained_input_counts"))
-    node.child("trained_input_counts").fail("give either max_active_inputs or trained_input_counts, not both");
+    node.child("trained_input_counts")
+        .fail("give either max_active_inputs or trained_input_counts, not both");
   if (node.has("max_active_inputs")) {
     const auto most = node.get_or<unsigned long>("max_active_inputs", 4, io::Bounds::closed(0.0, 4.0));
     p.trained_input_counts.clear();
@@ -109,7 +110,8 @@ TaskSetup read_parity_task(const TaskSources& sources) {
   if (node.has("trained_input_counts")) {
     p.trained_input_counts.clear();
     for (double count : node.child("trained_input_counts").numbers(io::Bounds::closed(0.0, 4.0))) {
-      if (count != std::floor(count)) node.child("trained_input_counts").fail("expected whole numbers from 0 to 4");
+      if (count != std::floor(count))
+        node.child("trained_input_counts").fail("expected whole numbers from 0 to 4");
       p.trained_input_counts.push_back(static_cast<std::size_t>(count));
     }
   }

@@ -89,14 +89,17 @@ TaskSetup read_wta_task(const TaskSources& sources) {
   const io::ConfigNode& node = sources.task;
   node.check_keys({"type", "training_samples", "evaluation_samples", "cross_inhibition_init"});
   WtaSettings w;
-  w.training_samples = node.get_or<unsigned long>("training_samples", w.training_samples, io::Bounds::at_least(1));
+  w.training_samples =
+      node.get_or<unsigned long>("training_samples", w.training_samples, io::Bounds::at_least(1));
   w.evaluation_samples =
       node.get_or<unsigned long>("evaluation_samples", w.evaluation_samples, io::Bounds::at_least(1));
   w.cross_inhibition_init = node.get_or("cross_inhibition_init", w.cross_inhibition_init);
-  const ColumnTaskSettings column = read_column_task_settings(sources, default_wta_network(w.cross_inhibition_init));
+  const ColumnTaskSettings column =
+      read_column_task_settings(sources, default_wta_network(w.cross_inhibition_init));
   TaskSetup setup;
-  setup.size = column_task_size(column, w.wong_wang.column_t_end_s, static_cast<double>(w.wong_wang.target_points) + 1,
-                                static_cast<double>(w.training_samples), static_cast<double>(w.evaluation_samples));
+  setup.size =
+      column_task_size(column, w.wong_wang.column_t_end_s, static_cast<double>(w.wong_wang.target_points) + 1,
+                       static_cast<double>(w.training_samples), static_cast<double>(w.evaluation_samples));
   setup.noise = column.noise;
   setup.make = [column, w] { return std::make_unique<WtaTask>(column, w); };
   return setup;

@@ -4,8 +4,8 @@
 #include <string>
 #include <vector>
 
-#include "models/column/network_file.hpp"
 #include "models/column/column_network.hpp"
+#include "models/column/network_file.hpp"
 #include "solvers/solver_settings.hpp"
 #include "train/trajectory_loss.hpp"
 

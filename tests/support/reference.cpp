@@ -75,8 +75,9 @@ Closeness closeness(const std::vector<double>& actual, const std::vector<double>
   return ::testing::AssertionFailure()
          << "entry " << i << " of " << actual.size() << ": " << std::setprecision(17) << actual[i]
          << ", expected " << expected[i] << std::setprecision(3) << ", difference "
-         << std::abs(actual[i] - expected[i]) << " > " << atol << " + " << rtol << " * |expected| = "
-         << atol + rtol * std::abs(expected[i]) << " (" << c.ratio << " times the bound)";
+         << std::abs(actual[i] - expected[i]) << " > " << atol << " + " << rtol
+         << " * |expected| = " << atol + rtol * std::abs(expected[i]) << " (" << c.ratio
+         << " times the bound)";
 }
 
 }  // namespace neurode::testing

@@ -27,8 +27,8 @@ double largest(const std::vector<double>& v) {
   for (double x : v) m = std::max(m, std::abs(x));
   return m;
 }
-::testing::AssertionResult matches_differences(const std::vector<double>& gradient, const std::vector<double>& fd,
-                                               double rtol = kFdRtol) {
+::testing::AssertionResult matches_differences(const std::vector<double>& gradient,
+                                               const std::vector<double>& fd, double rtol = kFdRtol) {
   return testing::all_close(gradient, fd, rtol, kFdAtol * largest(fd));
 }
 
@@ -184,7 +184,8 @@ TEST(GradientIdentities, CheckpointingEqualsFullStorage) {
   auto p = testing::random_network_problem(4);
   const auto full = gradient(p, method("dopri5", true, 1e-6, 1e-8), GradientMethod::discrete, 1);
   const auto checkpointed = gradient(p, method("dopri5", true, 1e-6, 1e-8), GradientMethod::discrete, 16);
-  EXPECT_TRUE(testing::all_close(checkpointed.gradient, full.gradient, 1e-12, 1e-15 * largest(full.gradient)));
+  EXPECT_TRUE(
+      testing::all_close(checkpointed.gradient, full.gradient, 1e-12, 1e-15 * largest(full.gradient)));
   EXPECT_LT(checkpointed.trajectory_bytes * 4, full.trajectory_bytes);
 }
 
@@ -269,7 +270,8 @@ TEST(GradientMemory, OneSecondXorSizedRunFitsTheCheckpointBudget) {
   std::printf("1 s XOR-sized run: %ld steps, trajectory %zu bytes full, %zu bytes with checkpoint_every 64\n",
               full.forward.statistics.steps, full.trajectory_bytes, checkpointed.trajectory_bytes);
   EXPECT_LT(checkpointed.trajectory_bytes, 64u * 1024u);
-  EXPECT_TRUE(testing::all_close(checkpointed.gradient, full.gradient, 1e-12, 1e-15 * largest(full.gradient)));
+  EXPECT_TRUE(
+      testing::all_close(checkpointed.gradient, full.gradient, 1e-12, 1e-15 * largest(full.gradient)));
   EXPECT_GT(p.model->parameter_size(), 0u);
 }
 

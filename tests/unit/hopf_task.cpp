@@ -180,8 +180,8 @@ TEST(HopfBehaviour, CorrectMetricIsOneOrZeroAsTheFlowDeserves) {
   ASSERT_LT(metric, names.size()) << "no 'correct...' metric";
   // W0 (4 x 3) picks x, -x, y, -y; W1 (2 x 4) forms -(relu(x) - relu(-x)), -(relu(y) - relu(-y)).
   auto field = [](double sign) {
-    std::vector<double> p = {1, 0, 0, -1, 0, 0, 0, 1, 0, 0, -1, 0};  // W0
-    p.insert(p.end(), 4, 0.0);                                       // b0
+    std::vector<double> p = {1, 0, 0, -1, 0, 0, 0, 1, 0, 0, -1, 0};                     // W0
+    p.insert(p.end(), 4, 0.0);                                                          // b0
     for (double w : {-1.0, 1.0, 0.0, 0.0, 0.0, 0.0, -1.0, 1.0}) p.push_back(sign * w);  // W1
     p.insert(p.end(), 2, 0.0);                                                          // b1
     return p;

@@ -351,7 +351,8 @@ TEST(ConfigLimits, MessagesSayTheAllowedRangeAndASecondDocumentIsRefused) {
 TEST(ConfigLimits, TheExamplesStayWithinTheLimits) {
   for (const char* name : {"wta_two_columns.yaml", "wta_two_columns_noise.yaml", "single_column_mt.yaml",
                            "xor_network.yaml", "parity_network.yaml"})
-    EXPECT_NO_THROW(setup::load_simulation_config(std::string(io::build_info::source_dir) + "/inputs/" + name))
+    EXPECT_NO_THROW(
+        setup::load_simulation_config(std::string(io::build_info::source_dir) + "/inputs/" + name))
         << name;
   for (const char* name : {"train_xor.yaml", "train_wta.yaml", "train_parity.yaml", "train_hopf.yaml",
                            "train_xor_noisy.yaml", "train_wta_noisy.yaml", "quickstart_wta.yaml"})

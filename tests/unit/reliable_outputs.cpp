@@ -12,10 +12,10 @@
 #include <limits>
 
 #include "io/hdf5_file.hpp"
-#include "models/column/network_file.hpp"
-#include "setup/training_output.hpp"
 #include "models/column/column_network.hpp"
+#include "models/column/network_file.hpp"
 #include "mpi/interruption.hpp"
+#include "setup/training_output.hpp"
 #include "solvers/integrator.hpp"
 #include "support/reference.hpp"
 

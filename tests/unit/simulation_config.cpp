@@ -1,8 +1,8 @@
 // The YAML simulation config: the examples in inputs/ parse and build the reference networks, and
 // every kind of mistake is reported as one ConfigError naming file, key path, line and expectation.
 #include "setup/simulation_config.hpp"
-#include "setup/training_config.hpp"
 #include "models/column/column_config.hpp"
+#include "setup/training_config.hpp"
 
 #include <gtest/gtest.h>
 

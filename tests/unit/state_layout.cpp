@@ -50,7 +50,8 @@ TEST(StateLayout, TrajectoryWriterSlicesAnyLayout) {
   solution.times = {0.0, 0.5, 1.0};
   solution.valid_rows = 3;
   for (std::size_t k = 0; k < 3; ++k)
-    for (std::size_t i = 0; i < 6; ++i) solution.states.push_back(100.0 * static_cast<double>(k) + static_cast<double>(i));
+    for (std::size_t i = 0; i < 6; ++i)
+      solution.states.push_back(100.0 * static_cast<double>(k) + static_cast<double>(i));
   const std::string path = testing::TempDir() + "/state_layout_trajectory.h5";
   {
     io::Hdf5File file(path, io::Hdf5File::Mode::create);

@@ -10,8 +10,8 @@
 #include "train/optimizer.hpp"
 #include "train/parity_task.hpp"
 #include "train/task_registry.hpp"
-#include "train/xor_task.hpp"
 #include "train/trainer.hpp"
+#include "train/xor_task.hpp"
 
 namespace neurode {
 namespace {
@@ -170,7 +170,8 @@ TEST(ParityTask, MaxActiveInputsIsShorthandForTheCountsUpToIt) {
     return dynamic_cast<const train::ParityTask&>(*task).settings().trained_input_counts;
   };
   EXPECT_EQ(counts("task: {type: parity, max_active_inputs: 2}\n"), (std::vector<std::size_t>{0, 1, 2}));
-  EXPECT_EQ(counts("task: {type: parity, trained_input_counts: [0, 1, 4]}\n"), (std::vector<std::size_t>{0, 1, 4}));
+  EXPECT_EQ(counts("task: {type: parity, trained_input_counts: [0, 1, 4]}\n"),
+            (std::vector<std::size_t>{0, 1, 4}));
 }
 
 // The XOR task of the trainer tests: a coarse grid, the loss over the last 0.1 s, jittered weights.
@@ -279,8 +280,9 @@ TEST(TrainingConfig, ExamplesParseAndBadOnesAreRefused) {
   const std::string dir = io::build_info::source_dir;
   for (const char* name : {"train_xor.yaml", "train_wta.yaml", "quickstart_wta.yaml", "train_parity.yaml"})
     EXPECT_NO_THROW(setup::load_training_config(dir + "/inputs/" + name)) << name;
-  EXPECT_FALSE(setup::parse_training_config("task: {type: xor}\ngradient: {keep_stages: false}\n", "good.yaml")
-                   .training.gradient.keep_stage_linearisations);
+  EXPECT_FALSE(
+      setup::parse_training_config("task: {type: xor}\ngradient: {keep_stages: false}\n", "good.yaml")
+          .training.gradient.keep_stage_linearisations);
   EXPECT_TRUE(setup::parse_training_config("task: {type: xor}\n", "good.yaml")
                   .training.gradient.keep_stage_linearisations);
   struct Bad {
@@ -333,7 +335,8 @@ TEST(TrainingConfig, SeedFromTheCommandLineReplacesTheTopLevelSeedOnly) {
   EXPECT_EQ(dynamic_cast<const train::ColumnTask&>(*seeded_task).settings().seed, 17u);
   // Without a seed line, one is added at the end (a text without a final newline too).
   EXPECT_EQ(setup::with_seed("task: {type: xor}", 5), "task: {type: xor}\nseed: 5\n");
-  EXPECT_EQ(setup::parse_training_config(setup::with_seed("task: {type: xor}\n", 5), "s.yaml").training.seed, 5u);
+  EXPECT_EQ(setup::parse_training_config(setup::with_seed("task: {type: xor}\n", 5), "s.yaml").training.seed,
+            5u);
   // The seed changes what is trained: the initial jitter is keyed by it.
   const std::string jittered = "task: {type: xor}\ninitial_jitter: 0.2\n";
   auto initial = [](const std::string& t) {
@@ -384,7 +387,8 @@ TEST(StochasticTraining, TrainingDrawsANewPathEachEpochAndHeldOutSamplesKeepThei
 
 TEST(TrainingConfig, NoiseSectionIsCheckedAndRefusedForHopf) {
   const std::string base = "task: {type: xor}\n";
-  const auto config = setup::parse_training_config(base + "noise: {sigma: 10, resolution: 0.001}\n", "n.yaml");
+  const auto config =
+      setup::parse_training_config(base + "noise: {sigma: 10, resolution: 0.001}\n", "n.yaml");
   EXPECT_EQ(config.task.noise.sigma, 10.0);
   EXPECT_EQ(config.task.noise.resolution_s, 0.001);
   EXPECT_FALSE(setup::parse_training_config(base, "n.yaml").task.noise.enabled());

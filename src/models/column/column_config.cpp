@@ -145,7 +145,7 @@ ColumnParameters parse_column_parameters(const ConfigNode& root) {
 // ---- model -------------------------------------------------------------------------------------
 
 ColumnParameters read_parameters(const ConfigNode& node, const std::string& config_path,
-                                         std::string& source) {
+                                 std::string& source) {
   if (!node.present()) return default_column_parameters();
   const std::string value = node.as<std::string>();
   if (value == "default") return default_column_parameters();
@@ -161,7 +161,7 @@ ColumnParameters read_parameters(const ConfigNode& node, const std::string& conf
 }
 
 std::vector<AreaSpec> read_areas(const ConfigNode& node, const ColumnParameters& parameters,
-                                         bool small_network) {
+                                 bool small_network) {
   std::vector<std::string> known;
   for (const auto& [name, sizes] : parameters.population_size) known.push_back(name);
   std::vector<AreaSpec> areas;

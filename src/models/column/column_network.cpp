@@ -9,7 +9,8 @@
 namespace neurode::models {
 
 StateLayout column_state_layout(std::size_t populations) {
-  const std::string index = "8 * column + population (0 L2/3e, 1 L2/3i, 2 L4e, 3 L4i, 4 L5e, 5 L5i, 6 L6e, 7 L6i)";
+  const std::string index =
+      "8 * column + population (0 L2/3e, 1 L2/3i, 2 L4e, 3 L4i, 4 L5e, 5 L5i, 6 L6e, 7 L6i)";
   return {{{"V", {populations}, "mV", "population", index},
            {"a", {populations}, "mV", "population", index},
            {"r", {populations}, "Hz", "population", index}}};

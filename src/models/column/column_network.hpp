@@ -8,11 +8,11 @@
 #include <vector>
 
 #include "models/column/column_parameters.hpp"
-#include "models/model.hpp"
 #include "models/column/network_builder.hpp"
 #include "models/column/piecewise_drive.hpp"
 #include "models/column/transfer_function.hpp"
 #include "models/kernels/trial_batched_product.hpp"
+#include "models/model.hpp"
 
 namespace neurode::models {
 

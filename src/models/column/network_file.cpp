@@ -12,12 +12,12 @@
 
 namespace neurode::models {
 
-using io::Hdf5File;
-using io::Hdf5Error;
-using io::memory_limit_bytes;
+using io::Array;
 using io::describe_memory_limit;
 using io::format_bytes;
-using io::Array;
+using io::Hdf5Error;
+using io::Hdf5File;
+using io::memory_limit_bytes;
 
 namespace {
 

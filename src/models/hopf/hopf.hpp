@@ -37,7 +37,9 @@ class HopfGroundTruth final : public Model {
 
   std::size_t state_size() const override { return 2 * forcing_.phases.size(); }
   std::size_t trial_count() const override { return forcing_.phases.size(); }
-  StateLayout state_layout() const override { return {{{"x", {1}, "", "value", "x"}, {"y", {1}, "", "value", "y"}}}; }
+  StateLayout state_layout() const override {
+    return {{{"x", {1}, "", "value", "x"}, {"y", {1}, "", "value", "y"}}};
+  }
   std::size_t parameter_size() const override { return 0; }
   const std::vector<double>& breakpoints() const override { return breakpoints_; }
 

@@ -70,7 +70,9 @@ class MlpVectorField final : public Model {
 
   std::size_t state_size() const override { return 2 * trials_; }
   std::size_t trial_count() const override { return trials_; }
-  StateLayout state_layout() const override { return {{{"x", {1}, "", "value", "x"}, {"y", {1}, "", "value", "y"}}}; }
+  StateLayout state_layout() const override {
+    return {{{"x", {1}, "", "value", "x"}, {"y", {1}, "", "value", "y"}}};
+  }
   std::size_t parameter_size() const override { return parameters_.size(); }
   const std::vector<double>& breakpoints() const override { return breakpoints_; }
 

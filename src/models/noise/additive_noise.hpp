@@ -19,8 +19,8 @@
 #include <memory>
 #include <vector>
 
-#include "models/model.hpp"
 #include "models/kernels/random_stream.hpp"
+#include "models/model.hpp"
 
 namespace neurode::models {
 

@@ -16,8 +16,8 @@
 #include <cstddef>
 #include <vector>
 
-#include "models/model.hpp"
 #include "models/kernels/random_stream.hpp"
+#include "models/model.hpp"
 #include "models/wong_wang/stimulus_pairs.hpp"
 
 namespace neurode::models {
@@ -128,7 +128,8 @@ class WongWangModel final : public Model {
   std::size_t state_size() const override { return kStateSize; }
   std::size_t parameter_size() const override { return 0; }
   StateLayout state_layout() const override {
-    return {{{"s", {2}, "", "pool", "0 A, 1 B"}, {"I_noise", {1}, "nA", "value", "both pools' background current"}}};
+    return {{{"s", {2}, "", "pool", "0 A, 1 B"},
+             {"I_noise", {1}, "nA", "value", "both pools' background current"}}};
   }
   const std::vector<double>& breakpoints() const override { return breakpoints_; }
 
