@@ -69,7 +69,6 @@ TrajectoryLoss::TrajectoryLoss(TrajectoryLossSpec spec) : spec_(std::move(spec))
 }
 
 double TrajectoryLoss::readout(const double* y, std::size_t p, double* slope) const {
-  const std::size_t n = spec_.populations;
   if (spec_.readout == Readout::state_rate) {
     if (slope) *slope = 1.0;
     return y[r_ + p];
@@ -172,8 +171,7 @@ void TrajectoryLoss::add_cotangent(std::size_t k, const double* y, double* dl_dy
   }
   const double w = spec_.observation_weights[k];
   if (w == 0.0) return;
-  const std::size_t n = spec_.populations, K = spec_.observation_weights.size(),
-                    P = spec_.loss_populations.size();
+  const std::size_t K = spec_.observation_weights.size(), P = spec_.loss_populations.size();
   const bool weighted = !spec_.readout_weights.empty();
   for (std::size_t b = 0; b < spec_.trials; ++b) {
     const double* yb = y + trial_size_ * b;
