@@ -17,6 +17,7 @@
 #include "solvers/integrator.hpp"
 #include "support/finite_differences.hpp"
 #include "support/reference.hpp"
+#include "support/required_part.hpp"
 
 namespace neurode {
 namespace {
@@ -248,35 +249,8 @@ TEST(ModelCapabilities, DiscreteAdjointOfAnImplicitMethodIsRefusedByTheTable) {
 // The column model without its assembled Jacobian (the same products, no entries): backward Euler
 // solves the same discrete equations matrix-free on this stiff network, to within Newton's
 // tolerance, far below the discretisation error.
-class ProductsOnly final : public models::Model {
- public:
-  explicit ProductsOnly(models::Model& inner) : inner_(inner) {}
-  std::string name() const override { return "products of " + inner_.name(); }
-  std::size_t state_size() const override { return inner_.state_size(); }
-  std::size_t trial_count() const override { return inner_.trial_count(); }
-  std::size_t parameter_size() const override { return inner_.parameter_size(); }
-  const std::vector<double>& breakpoints() const override { return inner_.breakpoints(); }
-  void rhs(double t, std::size_t segment, const double* y, double* dydt) override {
-    inner_.rhs(t, segment, y, dydt);
-  }
-  void jacobian_vector(double t, std::size_t segment, const double* y, const double* v,
-                       double* out) override {
-    inner_.jacobian_vector(t, segment, y, v, out);
-  }
-  void jacobian_transpose_vector(double t, std::size_t segment, const double* y, const double* w,
-                                 double* out) override {
-    inner_.jacobian_transpose_vector(t, segment, y, w, out);
-  }
-  void parameter_transpose_vector(double t, std::size_t segment, const double* y, const double* w,
-                                  double* grad) override {
-    inner_.parameter_transpose_vector(t, segment, y, w, grad);
-  }
-  std::vector<double> parameters() const override { return inner_.parameters(); }
-  void set_parameters(const std::vector<double>& values) override { inner_.set_parameters(values); }
-
- private:
-  models::Model& inner_;
-};
+// The products only: the column network without its assembled Jacobians.
+using ProductsOnly = testing::RequiredPart;
 
 TEST(ModelCapabilities, MatrixFreeBackwardEulerEqualsTheAssembledOneOnTheColumnModel) {
   const auto net = models::load_network_file(testing::reference_path("wta_two_columns.h5"));

@@ -14,6 +14,7 @@
 #include "solvers/trajectory_store.hpp"
 #include "support/gradient_problems.hpp"
 #include "support/reference.hpp"
+#include "support/required_part.hpp"
 
 namespace neurode {
 namespace {
@@ -149,33 +150,16 @@ TEST(KeptStagesIdentities, ContinuousAdjointKeepsNoStages) {
 }
 
 // A model that implements only the required interface (no linearisation): the column network
-// behind a forwarding wrapper. The adjoint recomputes every stage, exactly as before.
-class PlainModel final : public models::Model {
+// behind a forwarding wrapper. The adjoint recomputes every stage.
+class PlainModel final : public testing::RequiredPart {
  public:
-  explicit PlainModel(models::Model& inner) : inner_(inner) {}
-  std::size_t state_size() const override { return inner_.state_size(); }
-  std::size_t trial_count() const override { return inner_.trial_count(); }
-  std::size_t parameter_size() const override { return inner_.parameter_size(); }
-  const std::vector<double>& breakpoints() const override { return inner_.breakpoints(); }
-  void rhs(double t, std::size_t segment, const double* y, double* dydt) override {
-    inner_.rhs(t, segment, y, dydt);
-  }
-  void jacobian_vector(double t, std::size_t segment, const double* y, const double* v,
-                       double* out) override {
-    inner_.jacobian_vector(t, segment, y, v, out);
-  }
-  void jacobian_transpose_vector(double t, std::size_t segment, const double* y, const double* w,
-                                 double* out) override {
-    inner_.jacobian_transpose_vector(t, segment, y, w, out);
-  }
-  void parameter_transpose_vector(double t, std::size_t segment, const double* y, const double* w,
-                                  double* grad) override {
-    inner_.parameter_transpose_vector(t, segment, y, w, grad);
-  }
+  using RequiredPart::RequiredPart;
   void vector_jacobian_products(double t, std::size_t segment, const double* y, const double* w, double* out,
                                 double* grad) override {
     inner_.vector_jacobian_products(t, segment, y, w, out, grad);
   }
+  bool has_assembled_jacobian() const override { return inner_.has_assembled_jacobian(); }
+  bool has_assembled_parameter_jacobian() const override { return inner_.has_assembled_parameter_jacobian(); }
   void jacobian_entries(double t, std::size_t segment, const double* y,
                         std::vector<models::MatrixEntry>& entries) override {
     inner_.jacobian_entries(t, segment, y, entries);
@@ -184,11 +168,6 @@ class PlainModel final : public models::Model {
                                   std::vector<models::MatrixEntry>& entries) override {
     inner_.parameter_jacobian_entries(t, segment, y, entries);
   }
-  std::vector<double> parameters() const override { return inner_.parameters(); }
-  void set_parameters(const std::vector<double>& values) override { inner_.set_parameters(values); }
-
- private:
-  models::Model& inner_;
 };
 
 TEST(KeptStagesIdentities, ModelWithoutLinearisationRecomputesStages) {
