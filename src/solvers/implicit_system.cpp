@@ -34,9 +34,7 @@ void ImplicitSystem::attach(TS ts) {
   }
 }
 
-// Preconditioners that work from the operator alone; every other one reads matrix entries.
-void ImplicitSystem::check_preconditioner(TS ts) const {
-  if (assembled_) return;
+std::string preconditioner_type(TS ts) {
   SNES snes;
   KSP ksp;
   PC pc;
@@ -45,7 +43,13 @@ void ImplicitSystem::check_preconditioner(TS ts) const {
   NEURODE_PETSC_CHECK(SNESGetKSP(snes, &ksp));
   NEURODE_PETSC_CHECK(KSPGetPC(ksp, &pc));
   NEURODE_PETSC_CHECK(PCGetType(pc, &type));
-  const std::string pc_type = type ? type : PCNONE;
+  return type ? type : PCNONE;
+}
+
+// Preconditioners that work from the operator alone; every other one reads matrix entries.
+void ImplicitSystem::check_preconditioner(TS ts) const {
+  if (assembled_) return;
+  const std::string pc_type = preconditioner_type(ts);
   if (pc_type == PCNONE || pc_type == PCSHELL || pc_type == PCMAT) return;
   TSType ts_type;
   const char* prefix = nullptr;

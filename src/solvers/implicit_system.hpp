@@ -16,6 +16,9 @@
 
 namespace neurode::solvers {
 
+/// The type of the preconditioner of `ts`'s nonlinear solver ("none" when it has none yet).
+std::string preconditioner_type(TS ts);
+
 class ImplicitSystem {
  public:
   /// `segment`: the forcing segment of the step in progress; `rhs_evaluations` and

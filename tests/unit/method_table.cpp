@@ -15,6 +15,7 @@
 #include "petsc/handle.hpp"
 #include "solvers/butcher_tableau.hpp"
 #include "solvers/integrator.hpp"
+#include "solvers/implicit_system.hpp"
 #include "solvers/method_table.hpp"
 #include "solvers/solver_settings.hpp"
 #include "solvers/ts_setup.hpp"
@@ -76,17 +77,6 @@ solvers::SolverSettings defaults_of(const MethodInfo& m) {
   return s;
 }
 
-std::string pc_type_of(TS ts) {
-  SNES snes;
-  KSP ksp;
-  PC pc;
-  PCType type;
-  NEURODE_PETSC_CHECK(TSGetSNES(ts, &snes));
-  NEURODE_PETSC_CHECK(SNESGetKSP(snes, &ksp));
-  NEURODE_PETSC_CHECK(KSPGetPC(ksp, &pc));
-  NEURODE_PETSC_CHECK(PCGetType(pc, &type));
-  return type;
-}
 
 TEST(MethodTable, NamesAreTheConfigsMethodsAndTheSettingsQueriesAgree) {
   const auto& table = solvers::method_table();
@@ -156,7 +146,7 @@ TEST(MethodTable, PropertiesAreWhatTheTsReportsAfterSetUp) {
       EXPECT_EQ(active.fixed_step, !m.adaptive_by_default);
       EXPECT_EQ(active.runge_kutta(), m.butcher_tableau);
       if (m.implicit) {
-        EXPECT_EQ(pc_type_of(ts), assembled ? PCLU : PCNONE);
+        EXPECT_EQ(solvers::preconditioner_type(ts), assembled ? PCLU : PCNONE);
       }
 
       if (m.ts_type == TSRK) {
