@@ -7,6 +7,7 @@
 #include <string>
 #include <vector>
 
+#include "io/config_limits.hpp"
 #include "models/column/column_network.hpp"
 #include "models/noise/additive_noise.hpp"
 #include "train/task.hpp"
@@ -97,6 +98,12 @@ class ColumnTask : public Task {
   /// One trial's state size and where its rate states r start (models::column_state_layout).
   std::size_t trial_size_ = 0, rate_offset_ = 0;
 };
+
+/// Ranges of the column tasks' settings (docs/config.md, "Limits"): rates in [0, 1e6] Hz, durations
+/// in (0, 1e6] s, loss windows in [0, 1e6] s.
+inline const io::Bounds kTaskRate = io::Bounds::closed(0.0, io::kMaxRate_Hz);
+inline const io::Bounds kTaskDuration = io::Bounds{0.0, io::kMaxTime_s, true, false};
+inline const io::Bounds kTaskWindow = io::Bounds::closed(0.0, io::kMaxTime_s);
 
 /// The settings every column task shares, from the config sections besides `task:`: `model` (a
 /// network given in full replaces `defaults`' network), `constraints`, `loss`, `noise`,

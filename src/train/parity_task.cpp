@@ -78,24 +78,18 @@ std::vector<double> ParityTask::score(Split, const std::vector<std::size_t>& ind
   return out;
 }
 
-namespace {
-const io::Bounds kRate = io::Bounds::closed(0.0, io::kMaxRate_Hz);
-const io::Bounds kDuration = io::Bounds{0.0, io::kMaxTime_s, true, false};  // (0, 1e6] s
-const io::Bounds kWindow = io::Bounds::closed(0.0, io::kMaxTime_s);         // [0, 1e6] s
-}  // namespace
-
 TaskSetup read_parity_task(const TaskSources& sources) {
   const io::ConfigNode& node = sources.task;
   node.check_keys({"type", "input_rate", "silent", "input_duration", "target_even", "target_odd", "tolerance",
                    "loss_window", "observations", "max_active_inputs", "trained_input_counts"});
   ParitySettings p;
-  p.input_rate_Hz = node.get_or("input_rate", p.input_rate_Hz, kRate);
-  p.silent_s = node.get_or("silent", p.silent_s, kDuration);
-  p.input_s = node.get_or("input_duration", p.input_s, kDuration);
-  p.target_even_Hz = node.get_or("target_even", p.target_even_Hz, kRate);
-  p.target_odd_Hz = node.get_or("target_odd", p.target_odd_Hz, kRate);
+  p.input_rate_Hz = node.get_or("input_rate", p.input_rate_Hz, kTaskRate);
+  p.silent_s = node.get_or("silent", p.silent_s, kTaskDuration);
+  p.input_s = node.get_or("input_duration", p.input_s, kTaskDuration);
+  p.target_even_Hz = node.get_or("target_even", p.target_even_Hz, kTaskRate);
+  p.target_odd_Hz = node.get_or("target_odd", p.target_odd_Hz, kTaskRate);
   p.tolerance_Hz = node.get_or("tolerance", p.tolerance_Hz, io::Bounds{0.0, io::kMaxRate_Hz, true, false});
-  p.loss_window_s = node.get_or("loss_window", p.loss_window_s, kWindow);
+  p.loss_window_s = node.get_or("loss_window", p.loss_window_s, kTaskWindow);
   p.observations = node.get_or<unsigned long>("observations", p.observations, io::Bounds::at_least(2));
   // A curriculum names the numbers of active inputs whose patterns are trained, as a list or as
   // "at most k".

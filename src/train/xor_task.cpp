@@ -56,25 +56,19 @@ std::vector<double> XorTask::score(Split, const std::vector<std::size_t>& indice
   return out;
 }
 
-namespace {
-const io::Bounds kRate = io::Bounds::closed(0.0, io::kMaxRate_Hz);
-const io::Bounds kDuration = io::Bounds{0.0, io::kMaxTime_s, true, false};  // (0, 1e6] s
-const io::Bounds kWindow = io::Bounds::closed(0.0, io::kMaxTime_s);         // [0, 1e6] s
-}  // namespace
-
 TaskSetup read_xor_task(const TaskSources& sources) {
   const io::ConfigNode& node = sources.task;
   node.check_keys({"type", "input_rate", "silent", "input_duration", "target_high", "target_low",
                    "loss_window", "observations"});
   XorSettings x;
-  x.input_rate_Hz = node.get_or("input_rate", x.input_rate_Hz, kRate);
-  x.silent_s = node.get_or("silent", x.silent_s, kDuration);
-  x.input_s = node.get_or("input_duration", x.input_s, kDuration);
-  x.target_high_Hz = node.get_or("target_high", x.target_high_Hz, kRate);
-  x.target_low_Hz = node.get_or("target_low", x.target_low_Hz, kRate);
+  x.input_rate_Hz = node.get_or("input_rate", x.input_rate_Hz, kTaskRate);
+  x.silent_s = node.get_or("silent", x.silent_s, kTaskDuration);
+  x.input_s = node.get_or("input_duration", x.input_s, kTaskDuration);
+  x.target_high_Hz = node.get_or("target_high", x.target_high_Hz, kTaskRate);
+  x.target_low_Hz = node.get_or("target_low", x.target_low_Hz, kTaskRate);
   if (!(x.target_high_Hz > x.target_low_Hz))
     node.child("target_high").fail("expected target_high > target_low");
-  x.loss_window_s = node.get_or("loss_window", x.loss_window_s, kWindow);
+  x.loss_window_s = node.get_or("loss_window", x.loss_window_s, kTaskWindow);
   x.observations = node.get_or<unsigned long>("observations", x.observations, io::Bounds::at_least(2));
   const ColumnTaskSettings column = read_column_task_settings(sources, default_xor_network());
   TaskSetup setup;
