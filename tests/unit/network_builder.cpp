@@ -14,13 +14,13 @@ void expect_weights_match(const models::NetworkWeights& net, const std::string& 
   io::Hdf5File file(testing::reference_path(file_name), io::Hdf5File::Mode::read);
   const auto W = file.read("W");
   ASSERT_EQ(W.rows(), net.populations);
-  EXPECT_LT(testing::max_relative_error(net.recurrent.dense(), W.values), 1e-12);
+  EXPECT_TRUE(testing::all_close(net.recurrent.dense(), W.values, 1e-12, 0.0)) << "W";
   for (std::size_t i = 0; i < W.values.size(); ++i)
     if (W.values[i] != 0.0) {
       EXPECT_NEAR(net.recurrent.dense()[i], W.values[i], 1e-12 * std::abs(W.values[i]));
     }
-  EXPECT_LT(testing::max_relative_error(net.background, file.read("W_bg").values), 1e-12);
-  EXPECT_LT(testing::max_relative_error(net.feedforward, file.read("W_ff").values), 1e-12);
+  EXPECT_TRUE(testing::all_close(net.background, file.read("W_bg").values, 1e-12, 0.0)) << "W_bg";
+  EXPECT_TRUE(testing::all_close(net.feedforward, file.read("W_ff").values, 1e-12, 0.0)) << "W_ff";
   EXPECT_EQ(net.adaptation_strength, file.read("kappa").values);
 }
 
