@@ -6,6 +6,7 @@
 #include "commands.hpp"
 #include "io/config_error.hpp"
 #include "io/hdf5_file.hpp"
+#include "io/image_dataset.hpp"
 #include "mpi/interruption.hpp"
 #include "mpi/world.hpp"
 
@@ -21,6 +22,8 @@ std::pair<int, std::string> classify_current_exception() {
   } catch (const io::ConfigError& e) {
     return {kBadInput, e.what()};
   } catch (const io::Hdf5Error& e) {
+    return {kBadInput, e.what()};
+  } catch (const io::DataError& e) {
     return {kBadInput, e.what()};
   } catch (const io::OutputError& e) {
     return {kOutputFailed, e.what()};

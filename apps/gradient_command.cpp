@@ -9,7 +9,9 @@
 #include "io/hdf5_file.hpp"
 #include "io/provenance.hpp"
 #include "models/column/network_file.hpp"
+#include "models/predictive_coding/pc_network_file.hpp"
 #include "mpi/world.hpp"
+#include "predictive_coding_file_commands.hpp"
 #include "setup/trajectory_output.hpp"
 #include "solvers/gradient.hpp"
 #include "train/trajectory_loss.hpp"
@@ -21,6 +23,7 @@ int run_gradient(const CommandLine& cl) {
   if (cl.network.empty()) throw UsageError("gradient needs --network FILE.h5");
   if (cl.output.empty()) throw UsageError("no output file: give -o OUT.h5");
   on_root_for_all([&] { io::require_writable_directory(cl.output); });
+  if (models::is_predictive_coding_file(cl.network)) return gradient_predictive_coding_file(cl);
   const models::NetworkFile net = models::load_network_file(cl.network);
   if (net.weights.parameters.empty())
     throw io::Hdf5Error(cl.network + ": no 'grad_entries': nothing to differentiate");

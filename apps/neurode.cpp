@@ -11,8 +11,11 @@
 #include <mpi.h>
 #include <unistd.h>
 
+#include <cblas.h>
 #include <chrono>
+
 #include <cstdio>
+#include <cstdlib>
 #include <exception>
 #include <thread>
 
@@ -58,6 +61,9 @@ int main(int argc, char** argv) {
   // 1. PETSc and MPI; the options database receives every argument (PETSc options included).
   neurode::petsc::Session session(&argc, &argv);
   neurode::mpi::install_interruption_handlers();
+  // One BLAS thread per rank unless the user asks otherwise: ranks are the parallelism, and
+  // OpenBLAS's own threads on the same cores would only oversubscribe them.
+  if (std::getenv("OPENBLAS_NUM_THREADS") == nullptr) openblas_set_num_threads(1);
   using namespace neurode;
   try {
     // 2. neurode's own arguments.

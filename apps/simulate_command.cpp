@@ -9,8 +9,10 @@
 #include "models/column/column_network.hpp"
 #include "models/column/network_file.hpp"
 #include "models/noise/additive_noise.hpp"
+#include "models/predictive_coding/pc_network_file.hpp"
 #include "mpi/world.hpp"
 #include "petsc/session.hpp"
+#include "predictive_coding_file_commands.hpp"
 #include "setup/simulation_config.hpp"
 #include "setup/trajectory_output.hpp"
 #include "simulation_ensemble.hpp"
@@ -100,6 +102,11 @@ Problem from_config(const std::string& path) {
 }  // namespace
 
 int run_simulate(const CommandLine& cl) {
+  if (!cl.network.empty() && models::is_predictive_coding_file(cl.network)) {
+    if (cl.output.empty()) throw UsageError("no output file: give -o OUT.h5");
+    on_root_for_all([&] { io::require_writable_directory(cl.output); });
+    return simulate_predictive_coding_file(cl, cl.output);
+  }
   // 1. The problem, from a network file or a config.
   Problem problem = cl.network.empty() ? from_config(cl.inputs.front()) : from_network_file(cl.network);
   const std::string output = !cl.output.empty() ? cl.output : problem.output;

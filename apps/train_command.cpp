@@ -175,9 +175,10 @@ void train_once(const CommandLine& cl, const setup::TrainingConfig& config, cons
   }
 
   // 4. The final held-out evaluation with trajectories, and the result file.
-  train::Evaluation evaluation;
+  train::Evaluation evaluation, test;
   try {
     evaluation = trainer.evaluate(state.parameters, true);
+    if (task->has_test_split()) test = trainer.evaluate(state.parameters, false, train::Split::test);
   } catch (const mpi::Interrupted& e) {
     throw mpi::Interrupted(std::string(e.what()) + " in the final evaluation; " +
                            kept_checkpoint(config, checkpoint, finished));
@@ -189,6 +190,7 @@ void train_once(const CommandLine& cl, const setup::TrainingConfig& config, cons
       io::AtomicOutput out(output);
       auto& file = out.file();
       setup::write_training(file, *task, state, initial, evaluation);
+      if (task->has_test_split()) setup::write_test(file, *task, test);
       file.write_string("/config/text", config.source_text);
       if (config.stage > 0) {
         file.set_attribute("/config", "stage", static_cast<double>(config.stage));
@@ -214,6 +216,11 @@ void train_once(const CommandLine& cl, const setup::TrainingConfig& config, cons
     const auto names = task->metric_names();
     for (std::size_t m = 0; m < names.size(); ++m)
       std::printf(", %s %.4g", names[m].c_str(), evaluation.metrics[m]);
+    if (task->has_test_split()) {
+      std::printf("\n  test (%zu samples): loss %.6e", task->samples(train::Split::test), test.loss);
+      for (std::size_t m = 0; m < names.size(); ++m)
+        std::printf(", %s %.4g", names[m].c_str(), test.metrics[m]);
+    }
     std::printf("\n  wrote %s\n", output.c_str());
   }
 }

@@ -3,6 +3,9 @@ find_package(MPI REQUIRED COMPONENTS C CXX)
 find_package(PkgConfig REQUIRED)
 # PETSc's pkg-config file lacks MPI's include path: link MPI::MPI_CXX beside it.
 pkg_check_modules(PETSC REQUIRED IMPORTED_TARGET PETSc>=3.18)
+# The image models' matrix products (DGEMM, and convolutions as im2col + DGEMM): OpenBLAS, not
+# the reference BLAS that the cblas.h alternative may point to.
+pkg_check_modules(OPENBLAS REQUIRED IMPORTED_TARGET openblas)
 # Prefer the MPI-parallel HDF5 even when the serial one is also installed.
 set(HDF5_PREFER_PARALLEL ON)
 find_package(HDF5 REQUIRED COMPONENTS C)

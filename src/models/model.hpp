@@ -34,6 +34,12 @@ class Model {
   virtual std::size_t state_size() const = 0;  ///< total over trials
   virtual std::size_t trial_count() const { return 1; }
   virtual std::size_t parameter_size() const = 0;  ///< trainable parameters (shared by trials)
+  /// How many rows of parameter gradients the products accumulate into: one per trial (the
+  /// default: grad[trial * parameter_size() + k]), or 1 for a model whose products sum over its
+  /// trials itself (image models, whose weight gradients are one matrix product over the batch).
+  /// Either way the sum over a block's trials is in a fixed order, so a block's gradient never
+  /// depends on the rank that computes it.
+  virtual std::size_t gradient_rows() const { return trial_count(); }
   /// The names and shapes of one trial's state (state_size() / trial_count() values). The default
   /// is one unnamed vector "y"; models override it so that outputs name their components.
   virtual StateLayout state_layout() const {
@@ -51,7 +57,8 @@ class Model {
   /// out = (dF/dy)^T w
   virtual void jacobian_transpose_vector(double t, std::size_t segment, const double* y, const double* w,
                                          double* out) = 0;
-  /// grad[trial * parameter_size() + k] += sum over that trial's block of w_i dF_i/dp_k.
+  /// grad[trial * parameter_size() + k] += sum over that trial's block of w_i dF_i/dp_k (with
+  /// gradient_rows() == 1: grad[k] += the sum over all trials).
   virtual void parameter_transpose_vector(double t, std::size_t segment, const double* y, const double* w,
                                           double* grad) = 0;
   /// Both products of a reverse step at once: out = (dF/dy)^T w and grad += (dF/dp)^T w per trial.

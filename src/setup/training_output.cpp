@@ -1,5 +1,6 @@
 #include "setup/training_output.hpp"
 
+#include <algorithm>
 #include <cmath>
 #include <filesystem>
 #include <limits>
@@ -37,6 +38,20 @@ std::vector<double> history_table(const train::TrainingState& state, std::size_t
 }
 
 }  // namespace
+
+void write_test(Hdf5File& file, const train::Task& task, const train::Evaluation& test) {
+  const auto names = task.metric_names();
+  const std::size_t M = names.size();
+  const std::size_t S = test.per_sample.size() / std::max<std::size_t>(M, 1);
+  file.write_scalar("/test/loss", test.loss);
+  file.set_attribute("/test", "samples", static_cast<double>(S));
+  for (std::size_t m = 0; m < M; ++m) {
+    file.write_scalar("/test/" + names[m], test.metrics[m]);
+    std::vector<double> per(S);
+    for (std::size_t s = 0; s < S; ++s) per[s] = test.per_sample[s * M + m];
+    file.write("/test/per_sample/" + names[m], per);
+  }
+}
 
 void write_training(Hdf5File& file, const train::Task& task, const train::TrainingState& state,
                     const std::vector<double>& initial_parameters, const train::Evaluation& evaluation) {

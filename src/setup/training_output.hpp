@@ -14,6 +14,10 @@ namespace neurode::setup {
 void write_training(io::Hdf5File& file, const train::Task& task, const train::TrainingState& state,
                     const std::vector<double>& initial_parameters, const train::Evaluation& evaluation);
 
+/// The test evaluation (tasks with a test split): /test/loss, /test/<metric> (means) and
+/// /test/per_sample/<metric>.
+void write_test(io::Hdf5File& file, const train::Task& task, const train::Evaluation& test);
+
 /// `metrics`: the task's metric count (the history's columns after the fixed ones).
 void write_checkpoint(const std::string& path, const std::string& config_text,
                       const train::TrainingState& state, std::size_t metrics);

@@ -69,7 +69,7 @@ class AdjointModel final : public models::Model {
         trajectory_(trajectory),
         t_end_(t_end),
         n_(forward.state_size()),
-        p_(forward.trial_count() * forward.parameter_size()),
+        p_(forward.gradient_rows() * forward.parameter_size()),
         y_(n_) {
     for (double b : forward.breakpoints()) breakpoints_.push_back(t_end - b);
     std::sort(breakpoints_.begin(), breakpoints_.end());
@@ -174,7 +174,7 @@ AdjointResult ContinuousAdjoint::run(const TrajectoryStore& store, const Solutio
   const auto wall_start = std::chrono::steady_clock::now();
   models::Model& model = impl_->model;
   const std::size_t n = model.state_size();
-  const std::size_t P = model.trial_count() * model.parameter_size();
+  const std::size_t P = model.gradient_rows() * model.parameter_size();
   HermiteTrajectory trajectory(model, store);
   const double t0 = store.t0();
   const double T = solution.times.back();

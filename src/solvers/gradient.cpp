@@ -39,7 +39,7 @@ double GradientResult::loss() const {
 }
 
 std::vector<double> GradientResult::summed_gradient() const {
-  const std::size_t trials = loss_per_trial.size();
+  const std::size_t trials = gradient_rows;
   const std::size_t P = trials ? gradient.size() / trials : 0;
   std::vector<double> total(P, 0.0);
   for (std::size_t b = 0; b < trials; ++b)
@@ -138,8 +138,15 @@ GradientResult GradientSolver::compute(double t0, const std::vector<double>& y0,
     std::vector<double> own(trials * Q, 0.0);
     for (std::size_t k = 0; k < output_times.size(); ++k)
       cost.add_parameter_gradient(k, result.forward.state(k), own.data());
-    std::vector<double> merged(trials * (P + Q));
-    for (std::size_t b = 0; b < trials; ++b) {
+    if (s.model.gradient_rows() == 1 && trials > 1) {
+      // One row for the block, as the model's own part: the trials' rows summed in trial order.
+      for (std::size_t b = 1; b < trials; ++b)
+        for (std::size_t j = 0; j < Q; ++j) own[j] += own[b * Q + j];
+      own.resize(Q);
+    }
+    const std::size_t rows = s.model.gradient_rows();
+    std::vector<double> merged(rows * (P + Q));
+    for (std::size_t b = 0; b < rows; ++b) {
       std::copy(result.gradient.begin() + static_cast<std::ptrdiff_t>(b * P),
                 result.gradient.begin() + static_cast<std::ptrdiff_t>((b + 1) * P),
                 merged.begin() + static_cast<std::ptrdiff_t>(b * (P + Q)));
@@ -149,6 +156,7 @@ GradientResult GradientSolver::compute(double t0, const std::vector<double>& y0,
     }
     result.gradient = std::move(merged);
   }
+  result.gradient_rows = s.model.gradient_rows();
   result.dl_dy0 = std::move(adjoint.dl_dy0);
   result.backward_rhs_evaluations = adjoint.rhs_evaluations;
   result.backward_transpose_products = adjoint.transpose_products;

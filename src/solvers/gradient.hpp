@@ -40,7 +40,10 @@ struct GradientSettings {
 struct GradientResult {
   Solution forward;
   std::vector<double> loss_per_trial;
-  std::vector<double> gradient;  ///< trials x (model parameters, then the loss's own parameters)
+  /// gradient_rows x (model parameters, then the loss's own parameters): one row per trial, or
+  /// one row for the whole block when the model sums over its trials (Model::gradient_rows).
+  std::vector<double> gradient;
+  std::size_t gradient_rows = 0;
   std::vector<double> dl_dy0;
   std::string method;  ///< what was computed, e.g. "discrete adjoint of rk/5dp"
   long backward_rhs_evaluations = 0;

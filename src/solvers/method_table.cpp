@@ -25,6 +25,7 @@ const std::vector<MethodInfo>& method_table() {
       {"rk4", TSRK, TSRK4, "classical Runge-Kutta 4", false, false, 4, 0, true},
       {"bs3", TSRK, TSRK3BS, "Bogacki-Shampine 3(2)", false, true, 3, 2, true},
       {"dopri5", TSRK, TSRK5DP, "Dormand-Prince 5(4)", false, true, 5, 4, true},
+      {"rk8", TSRK, TSRK8VR, "Verner 8(7)", false, true, 8, 7, true},
       {"theta", TSTHETA, "", "theta method, end-point form (solver.theta)", true, false, 0, 0, false},
       {"cn", TSCN, "", "Crank-Nicolson", true, false, 2, 0, false},
       {"beuler", TSBEULER, "", "backward Euler", true, false, 1, 0, false},

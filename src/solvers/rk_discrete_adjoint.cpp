@@ -125,7 +125,7 @@ struct RkDiscreteAdjoint::Sweep {
         stride(s.checkpoint_every()),
         L(adjoint.model_.linearisation_size()) {
     const std::size_t N = s.steps(), n = adjoint.n_;
-    result.gradient.assign(adjoint.model_.trial_count() * adjoint.model_.parameter_size(), 0.0);
+    result.gradient.assign(adjoint.model_.gradient_rows() * adjoint.model_.parameter_size(), 0.0);
     linearised = stride == 1 && L > 0 && s.recorded_steps() > 0 && s.stage_count() == adjoint.needed_count_ &&
                  s.linearisation_size() == L;
     read_state = adjoint.model_.linearised_products_read_state();

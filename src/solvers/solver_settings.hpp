@@ -8,7 +8,7 @@
 namespace neurode::solvers {
 
 struct SolverSettings {
-  /// A name of the method table (method_table.hpp): euler, rk4, bs3, dopri5 (explicit Runge-Kutta);
+  /// A name of the method table (method_table.hpp): euler, rk4, bs3, dopri5, rk8 (explicit Runge-Kutta);
   /// theta, cn, beuler, bdf, arkimex (implicit).
   std::string method = "dopri5";
   /// Adaptive step control; the default depends on the method (see default_adaptive()).

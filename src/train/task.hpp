@@ -14,7 +14,9 @@
 
 namespace neurode::train {
 
-enum class Split { training, evaluation };
+/// evaluation: the held-out samples scored during training; test: scored once at the end, for
+/// tasks that have them (has_test_split).
+enum class Split { training, evaluation, test };
 
 /// What one group ("micro-batch") of samples needs for a forward solve and a gradient.
 struct BatchProblem {
@@ -30,6 +32,8 @@ class Task {
   virtual ~Task() = default;
   virtual std::string name() const = 0;
   virtual std::size_t samples(Split split) const = 0;
+  /// Whether Split::test exists (samples(Split::test) is only asked then).
+  virtual bool has_test_split() const { return false; }
   /// Initial values of the trainable parameters and their labels (from the config and the seed).
   virtual std::vector<double> initial_parameters() const = 0;
   virtual std::vector<std::string> parameter_labels() const = 0;

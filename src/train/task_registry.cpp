@@ -1,6 +1,7 @@
 #include "train/task_registry.hpp"
 
 #include "train/hopf_task.hpp"
+#include "train/image_classification_task.hpp"
 #include "train/parity_task.hpp"
 #include "train/wta_task.hpp"
 #include "train/xor_task.hpp"
@@ -14,6 +15,7 @@ const std::vector<TaskType>& task_types() {
       {"xor", read_xor_task},
       {"parity", read_parity_task},
       {"hopf", read_hopf_task},
+      {"image_classification", read_image_classification_task},
   };
   return types;
 }

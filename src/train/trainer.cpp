@@ -93,10 +93,17 @@ std::pair<double, std::vector<double>> Trainer::loss_and_gradient(const std::vec
         solver.compute(problem.t0, problem.initial_state, problem.observation_times, *problem.loss);
     if (!result.forward.ok())
       return "training sample " + std::to_string(group.back()) + ": " + result.forward.message;
-    for (std::size_t b = 0; b < group.size(); ++b) {
-      rows.push_back(result.loss_per_trial[b]);
-      rows.insert(rows.end(), result.gradient.begin() + static_cast<std::ptrdiff_t>(b * P),
-                  result.gradient.begin() + static_cast<std::ptrdiff_t>((b + 1) * P));
+    if (result.gradient_rows == group.size()) {
+      for (std::size_t b = 0; b < group.size(); ++b) {
+        rows.push_back(result.loss_per_trial[b]);
+        rows.insert(rows.end(), result.gradient.begin() + static_cast<std::ptrdiff_t>(b * P),
+                    result.gradient.begin() + static_cast<std::ptrdiff_t>((b + 1) * P));
+      }
+    } else {
+      // The model summed its block's gradients itself: one row for the group, its loss summed
+      // in sample order. Groups are fixed runs of block_size samples, so still rank-invariant.
+      rows.push_back(result.loss());
+      rows.insert(rows.end(), result.gradient.begin(), result.gradient.end());
     }
     return {};
   });
@@ -114,8 +121,9 @@ std::pair<double, std::vector<double>> Trainer::loss_and_gradient(const std::vec
   return {loss * scale, gradient};
 }
 
-Evaluation Trainer::evaluate(const std::vector<double>& parameters, bool keep_trajectories) const {
-  const std::size_t n = task_.samples(Split::evaluation);
+Evaluation Trainer::evaluate(const std::vector<double>& parameters, bool keep_trajectories,
+                             Split split) const {
+  const std::size_t n = task_.samples(split);
   std::vector<std::size_t> samples(n);
   std::iota(samples.begin(), samples.end(), 0);
   const std::size_t M = task_.metric_names().size();
@@ -127,7 +135,7 @@ Evaluation Trainer::evaluate(const std::vector<double>& parameters, bool keep_tr
   std::size_t width = 0;
   groups.run<TrainingFailure>([&](std::size_t g) -> std::string {
     const auto group = samples_of(groups, g, samples);
-    BatchProblem problem = task_.make_problem(Split::evaluation, group, parameters, 0);
+    BatchProblem problem = task_.make_problem(split, group, parameters, 0);
     out.times = problem.observation_times;
     solvers::Integrator integrator(*problem.model, settings_.solver);
     const auto solution = integrator.solve(problem.t0, problem.initial_state, problem.observation_times);
@@ -136,7 +144,7 @@ Evaluation Trainer::evaluate(const std::vector<double>& parameters, bool keep_tr
     width = 1 + M + (keep_trajectories ? T * R : 0);
     std::vector<double> losses(group.size(), 0.0);
     for (std::size_t k = 0; k < T; ++k) problem.loss->add_value(k, solution.state(k), losses);
-    const auto metrics = task_.score(Split::evaluation, group, solution, parameters);
+    const auto metrics = task_.score(split, group, solution, parameters);
     std::vector<double> recorded(R);
     for (std::size_t b = 0; b < group.size(); ++b) {
       rows.push_back(losses[b]);

@@ -79,7 +79,8 @@ class Trainer {
   void run(TrainingState& state,
            const std::function<void(const TrainingState&, const EpochRecord&)>& after_epoch);
   /// Forward solves of the held-out set (collective).
-  Evaluation evaluate(const std::vector<double>& parameters, bool keep_trajectories) const;
+  Evaluation evaluate(const std::vector<double>& parameters, bool keep_trajectories,
+                      Split split = Split::evaluation) const;
   /// Mean loss and mean gradient over `samples` of the training split in epoch `epoch` (0-based,
   /// which picks a stochastic run's noise draw) (collective).
   std::pair<double, std::vector<double>> loss_and_gradient(const std::vector<double>& parameters,

@@ -92,8 +92,8 @@ TEST(MethodTable, NamesAreTheConfigsMethodsAndTheSettingsQueriesAgree) {
     EXPECT_TRUE(m.butcher_tableau == !m.implicit) << m.name << ": the explicit methods are Runge-Kutta";
     EXPECT_LT(m.embedded_order, std::max(m.order, 1)) << m.name;
   }
-  EXPECT_EQ(solvers::method_names(), "euler, rk4, bs3, dopri5, theta, cn, beuler, bdf, arkimex");
-  EXPECT_EQ(solvers::butcher_tableau_method_names(), "euler, rk4, bs3, dopri5");
+  EXPECT_EQ(solvers::method_names(), "euler, rk4, bs3, dopri5, rk8, theta, cn, beuler, bdf, arkimex");
+  EXPECT_EQ(solvers::butcher_tableau_method_names(), "euler, rk4, bs3, dopri5, rk8");
   EXPECT_FALSE(solvers::is_known_method("rk45"));
   EXPECT_EQ(solvers::find_method("rk45"), nullptr);
   try {
@@ -164,7 +164,7 @@ TEST(MethodTable, PropertiesAreWhatTheTsReportsAfterSetUp) {
         EXPECT_EQ(satisfied_order(s, A, b, c), std::min(m.order, 4));
         EXPECT_EQ(bembed != nullptr, m.embedded_order > 0);
         if (bembed != nullptr) {
-          EXPECT_EQ(satisfied_order(s, A, bembed, c), m.embedded_order);
+          EXPECT_EQ(satisfied_order(s, A, bembed, c), std::min(m.embedded_order, 4));
         }
         EXPECT_EQ(active.tableau.stages, s);
         EXPECT_EQ(active.tableau.b, std::vector<double>(b, b + s));

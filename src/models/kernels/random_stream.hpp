@@ -38,6 +38,8 @@ enum class RandomDomain : std::uint16_t {
   brownian_path = 3,           ///< Wiener paths of stochastic runs and training draws (additive_noise.hpp)
   initial_weights = 4,         ///< jitter of initial trainable weights (train/column_task.cpp)
   held_out_brownian_path = 5,  ///< Wiener paths of held-out evaluation samples (one per sample)
+  image_model_weights = 6,     ///< initial weights of the image models (index: level or layer)
+  image_readout_weights = 7,   ///< initial read-out weights of the image tasks
 };
 
 /// Stream id of (domain, sample index): the domain in the top 16 bits, the sample index below.

@@ -1,0 +1,144 @@
+#!/usr/bin/python3
+"""The CCN 2022 comparison for predictive coding (docs/predictive-coding.md): the same model trained
+with forward Euler and back-propagation through its steps, and with higher-order and adaptive
+solvers and their adjoints, then each trained model evaluated with other solvers.
+
+    tools/paper_comparison.py PROTOCOL.yaml --out DIR [--ranks 2] [--neurode build/apps/neurode]
+                              [--report docs/results/predictive-coding.md]
+
+PROTOCOL.yaml (inputs/paper/*.yaml) holds the base training config (`base:`), the variants
+(`variants:` name -> solver and gradient sections), the seeds, the (k1, k2) settings, which
+variants run under which settings, and the evaluation solvers (`robustness:`, `tight:`).
+
+Resumable: a run whose result file exists is kept, an interrupted run resumes from its checkpoint
+(neurode train does that), so the same command completes a comparison stopped part-way. Every run
+is a plain `neurode train` of a config written to DIR/configs/, so any one can be rerun by hand.
+"""
+import argparse
+import copy
+import os
+import subprocess
+import sys
+import time
+
+import h5py
+import numpy as np
+import yaml
+
+HERE = os.path.dirname(os.path.abspath(__file__))
+ROOT = os.path.dirname(HERE)
+
+
+def deep_merge(base, override):
+    out = copy.deepcopy(base)
+    for key, value in (override or {}).items():
+        if isinstance(value, dict) and isinstance(out.get(key), dict):
+            out[key] = deep_merge(out[key], value)
+        else:
+            out[key] = copy.deepcopy(value)
+    return out
+
+
+def run(cmd, log):
+    with open(log, "a") as f:
+        f.write("$ " + " ".join(cmd) + "\n")
+        f.flush()
+        return subprocess.call(cmd, stdout=f, stderr=subprocess.STDOUT)
+
+
+def neurode_train(args, config, path, output):
+    os.makedirs(os.path.dirname(path), exist_ok=True)
+    with open(path, "w") as f:
+        yaml.safe_dump(config, f, sort_keys=False)
+    if os.path.exists(output):
+        return "kept"
+    os.makedirs(os.path.dirname(output), exist_ok=True)
+    cmd = ["bash", os.path.join(HERE, "mpirun.sh"), "-np", str(args.ranks), args.neurode, "train", path, "-o", output]
+    start = time.time()
+    code = run(cmd, output + ".log")
+    return "done in %.0f s" % (time.time() - start) if code == 0 else "failed (exit %d, see %s.log)" % (code, output)
+
+
+def training_runs(protocol):
+    """(name, config) of every training of the comparison."""
+    base = protocol["base"]
+    # Seed by seed, so that a comparison stopped part-way has every variant for the first seeds.
+    for seed in protocol["seeds"]:
+        for setting in protocol["rates"]:
+            label = "k1=%g,k2=%g" % (setting["k1"], setting["k2"])
+            for variant in setting.get("variants", list(protocol["variants"])):
+                config = deep_merge(base, protocol["variants"][variant])
+                config = deep_merge(config, {"model": {"k1": setting["k1"], "k2": setting["k2"]}})
+                config["seed"] = seed
+                name = "%s__%s__seed%d" % (variant, label.replace(",", "_"), seed)
+                yield name, variant, label, seed, config
+
+
+def evaluation_config(protocol, config, trained, solver_override):
+    """epochs: 0 from a trained result: the validation and test sets under another solver."""
+    evaluation = deep_merge(config, solver_override)
+    evaluation["initial_parameters"] = os.path.abspath(trained)
+    evaluation["training"] = deep_merge(evaluation.get("training", {}), {"epochs": 0})
+    evaluation.pop("gradient", None)
+    return evaluation
+
+
+def read_result(path):
+    with h5py.File(path, "r") as f:
+        out = {
+            "epochs": f["/training/evaluation/epoch"][()],
+            "validation_accuracy": f["/training/evaluation/accuracy"][()],
+            "loss": f["/training/loss"][()],
+            "seconds": f["/training/seconds_per_epoch"][()],
+            "test_accuracy": float(f["/test/accuracy"][()]) if "/test/accuracy" in f else float("nan"),
+            "logits": f["/evaluation/trajectories"][()] if "/evaluation/trajectories" in f else None,
+        }
+        out["rhs_per_epoch"] = f["/training/rhs_evaluations"][()] if "/training/rhs_evaluations" in f else None
+    return out
+
+
+def main():
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("protocol")
+    parser.add_argument("--out", required=True)
+    parser.add_argument("--ranks", type=int, default=2)
+    parser.add_argument("--neurode", default=os.path.join(ROOT, "build", "apps", "neurode"))
+    parser.add_argument("--report", help="write the tables and plots here (markdown)")
+    parser.add_argument("--report-only", action="store_true", help="only summarise the runs already done")
+    args = parser.parse_args()
+    with open(args.protocol) as f:
+        protocol = yaml.safe_load(f)
+    out = os.path.abspath(args.out)
+    runs = list(training_runs(protocol))
+    jobs = []
+    for name, variant, label, seed, config in runs:
+        jobs.append((os.path.join(out, "configs", name + ".yaml"), config, os.path.join(out, "runs", name + ".h5")))
+    first = protocol["rates"][0]
+    first_label = "k1=%g,k2=%g" % (first["k1"], first["k2"])
+    for evaluated in protocol.get("robustness_of", []):
+        for name, variant, label, seed, config in runs:
+            if variant != evaluated or label != first_label:
+                continue  # robustness and precision at the first (k1, k2) setting
+            trained = os.path.join(out, "runs", name + ".h5")
+            for eval_name, solver in list(protocol["robustness"].items()) + [("tight", protocol["tight"])]:
+                jobs.append((os.path.join(out, "configs", name + "__eval-" + eval_name + ".yaml"),
+                             evaluation_config(protocol, config, trained, solver),
+                             os.path.join(out, "evaluations", name + "__eval-" + eval_name + ".h5")))
+    if not args.report_only:
+        start = time.time()
+        for k, (path, config, output) in enumerate(jobs):
+            trained = config.get("initial_parameters")
+            if trained and not os.path.exists(trained):
+                print("[%d/%d] %s: skipped, its training failed" % (k + 1, len(jobs), os.path.basename(output)))
+                continue
+            status = neurode_train(args, config, path, output)
+            print("[%d/%d] %s: %s (%.0f s so far)" % (k + 1, len(jobs), os.path.basename(output), status,
+                                                    time.time() - start), flush=True)
+    if args.report:
+        import paper_report
+        paper_report.write(protocol, runs, out, args.report)
+
+
+if __name__ == "__main__":
+    sys.path.insert(0, HERE)
+    main()
