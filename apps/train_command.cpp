@@ -176,9 +176,11 @@ void train_once(const CommandLine& cl, const setup::TrainingConfig& config, cons
 
   // 4. The final held-out evaluation with trajectories, and the result file.
   train::Evaluation evaluation, test;
+  std::vector<train::NamedArray> examples;
   try {
     evaluation = trainer.evaluate(state.parameters, true);
     if (task->has_test_split()) test = trainer.evaluate(state.parameters, false, train::Split::test);
+    if (mpi::is_root()) examples = task->examples(state.parameters, config.training.solver);
   } catch (const mpi::Interrupted& e) {
     throw mpi::Interrupted(std::string(e.what()) + " in the final evaluation; " +
                            kept_checkpoint(config, checkpoint, finished));
@@ -191,6 +193,8 @@ void train_once(const CommandLine& cl, const setup::TrainingConfig& config, cons
       auto& file = out.file();
       setup::write_training(file, *task, state, initial, evaluation);
       if (task->has_test_split()) setup::write_test(file, *task, test);
+      for (const auto& example : examples)
+        file.write("/examples/" + example.name, example.shape, example.values.data());
       file.write_string("/config/text", config.source_text);
       if (config.stage > 0) {
         file.set_attribute("/config", "stage", static_cast<double>(config.stage));

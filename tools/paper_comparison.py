@@ -43,7 +43,9 @@ def run(cmd, log):
     with open(log, "a") as f:
         f.write("$ " + " ".join(cmd) + "\n")
         f.flush()
-        return subprocess.call(cmd, stdout=f, stderr=subprocess.STDOUT)
+        code = subprocess.call(cmd, stdout=f, stderr=subprocess.STDOUT)
+        f.write("exit %d\n" % code)
+        return code
 
 
 def neurode_train(args, config, path, output):
@@ -110,14 +112,17 @@ def main():
         protocol = yaml.safe_load(f)
     out = os.path.abspath(args.out)
     runs = list(training_runs(protocol))
-    jobs = []
-    for name, variant, label, seed, config in runs:
-        jobs.append((os.path.join(out, "configs", name + ".yaml"), config, os.path.join(out, "runs", name + ".h5")))
+    # Seed by seed: the trainings, then the evaluations of that seed's models.
     first = protocol["rates"][0]
     first_label = "k1=%g,k2=%g" % (first["k1"], first["k2"])
-    for evaluated in protocol.get("robustness_of", []):
+    jobs = []
+    for seed_of_jobs in protocol["seeds"]:
         for name, variant, label, seed, config in runs:
-            if variant != evaluated or label != first_label:
+            if seed == seed_of_jobs:
+                jobs.append((os.path.join(out, "configs", name + ".yaml"), config,
+                             os.path.join(out, "runs", name + ".h5")))
+        for name, variant, label, seed, config in runs:
+            if seed != seed_of_jobs or variant not in protocol.get("robustness_of", []) or label != first_label:
                 continue  # robustness and precision at the first (k1, k2) setting
             trained = os.path.join(out, "runs", name + ".h5")
             for eval_name, solver in list(protocol["robustness"].items()) + [("tight", protocol["tight"])]:

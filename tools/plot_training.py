@@ -6,6 +6,7 @@ writes OUT_PREFIX-loss.png, OUT_PREFIX-metrics.png and OUT_PREFIX-task.png (defa
 file name without .h5):
   wta     both columns' L2/3e rates against the Wong-Wang targets for held-out pairs
   xor     the output rate of every pattern over time, with its target
+  image_classification  validation images, their level-1 predictions and errors
   hopf    phase portraits of the learned flow against the true one (when the file has them)
 """
 import sys
@@ -46,6 +47,29 @@ def plot_metrics(f, prefix):
     fig.savefig(prefix + "-metrics.png", dpi=110)
 
 
+def plot_image_examples(f, prefix):
+    """Rows: validation images, their level-1 predictions G_1(r_1(T)) and the errors."""
+    ex = f["examples"]
+    rows = [("image", ex["image"][()]), ("prediction G1(r1)", ex["prediction"][()]), ("error", ex["error"][()])]
+    count = rows[0][1].shape[0]
+    fig, axes = plt.subplots(3, count, figsize=(1.6 * count, 5.2), squeeze=False)
+    for r, (title, images) in enumerate(rows):
+        for k in range(count):
+            ax = axes[r][k]
+            image = images[k]
+            ax.imshow(image[0] if image.shape[0] == 1 else np.moveaxis(image, 0, -1).clip(-3, 3) / 6 + 0.5,
+                      cmap="gray")
+            ax.set_xticks([])
+            ax.set_yticks([])
+            if k == 0:
+                ax.set_ylabel(title, fontsize=8)
+            if r == 0:
+                ax.set_title("label %d / %d" % (ex["label"][k], ex["predicted"][k]), fontsize=8)
+    fig.suptitle("predictive coding: validation images (label / predicted)")
+    fig.tight_layout()
+    fig.savefig(prefix + "-task.png", dpi=110)
+
+
 def plot_task(f, prefix):
     task = as_text(f["training"].attrs["task"])
     if "evaluation/trajectories" not in f:
@@ -54,6 +78,9 @@ def plot_task(f, prefix):
     y = f["evaluation/trajectories"][()]
     target = f["evaluation/targets"][()] if "evaluation/targets" in f else None
     names = [as_text(n) for n in np.atleast_1d(f["evaluation/components"][()])]
+    if task == "image_classification" and "examples" in f:
+        plot_image_examples(f, prefix)
+        return
     if task == "wta":
         shown = min(4, y.shape[0])
         fig, axes = plt.subplots(shown, 1, figsize=(7, 2.4 * shown), sharex=True, squeeze=False)

@@ -2,11 +2,13 @@
 
 #include <algorithm>
 #include <cmath>
+#include <numeric>
 #include <stdexcept>
 
 #include "io/config_limits.hpp"
 #include "models/kernels/random_stream.hpp"
 #include "models/predictive_coding/predictive_coding.hpp"
+#include "solvers/integrator.hpp"
 
 namespace neurode::train {
 namespace {
@@ -188,6 +190,42 @@ void ImageClassificationTask::record(const solvers::Solution& solution, std::siz
   const ClassificationReadout r = readout(std::vector<std::size_t>(b + 1, 0), Split::training, parameters);
   const auto z = r.logits(solution.state(k), b);
   std::copy(z.begin(), z.end(), out);
+}
+
+std::vector<NamedArray> ImageClassificationTask::examples(const std::vector<double>& parameters,
+                                                          const solvers::SolverSettings& solver) const {
+  const std::size_t count = std::min<std::size_t>(8, samples(Split::evaluation));
+  std::vector<std::size_t> indices(count);
+  std::iota(indices.begin(), indices.end(), 0);
+  const std::size_t n = shapes_[0].size();
+  std::vector<double> images(count * n);
+  for (std::size_t b = 0; b < count; ++b) {
+    const auto [set, at] = locate(Split::evaluation, b);
+    io::image_as_doubles(*set, at, &statistics_, images.data() + b * n);
+  }
+  models::PredictiveCoding model(settings_.model.spec, images);
+  model.set_parameters(
+      {parameters.begin(), parameters.begin() + static_cast<std::ptrdiff_t>(model_parameters_)});
+  solvers::Integrator integrator(model, solver, "examples_");
+  const auto solution =
+      integrator.solve(0.0, std::vector<double>(model.state_size(), 0.0), {0.0, settings_.duration});
+  if (!solution.ok()) return {};
+  const double* end = solution.state(1);
+  std::vector<double> prediction = model.image_prediction(end), error(images.size());
+  for (std::size_t k = 0; k < images.size(); ++k) error[k] = images[k] - prediction[k];
+  const ClassificationReadout r = readout(indices, Split::evaluation, parameters);
+  std::vector<double> labels, predicted;
+  for (std::size_t b = 0; b < count; ++b) {
+    labels.push_back(label(Split::evaluation, b));
+    const auto z = r.logits(end, b);
+    predicted.push_back(static_cast<double>(std::max_element(z.begin(), z.end()) - z.begin()));
+  }
+  const std::vector<std::size_t> shape = {count, shapes_[0].channels, shapes_[0].height, shapes_[0].width};
+  return {{"image", shape, images},
+          {"prediction", shape, prediction},
+          {"error", shape, error},
+          {"label", {count}, labels},
+          {"predicted", {count}, predicted}};
 }
 
 TaskSetup read_image_classification_task(const TaskSources& sources) {

@@ -58,6 +58,11 @@ class ImageClassificationTask final : public Task {
   void record(const solvers::Solution& solution, std::size_t k, std::size_t b,
               const std::vector<double>& parameters, double* out) const override;
 
+  /// The first eight validation images (standardised), G_1(r_1(T)) and the error image - G_1(r_1),
+  /// each 8 x C x H x W, with "label" and "predicted" (8).
+  std::vector<NamedArray> examples(const std::vector<double>& parameters,
+                                   const solvers::SolverSettings& solver) const override;
+
   std::size_t model_parameter_count() const { return model_parameters_; }
   std::size_t classes() const { return classes_; }
   /// The standardised image `index` of `split` (image size values) and its label.

@@ -11,6 +11,7 @@
 #include "models/model.hpp"
 #include "solvers/observation_cost.hpp"
 #include "solvers/solution.hpp"
+#include "solvers/solver_settings.hpp"
 
 namespace neurode::train {
 
@@ -25,6 +26,13 @@ struct BatchProblem {
   std::vector<double> initial_state;
   double t0 = 0.0;
   std::vector<double> observation_times;
+};
+
+/// A named array for the output file (row-major values of `shape`).
+struct NamedArray {
+  std::string name;
+  std::vector<std::size_t> shape;
+  std::vector<double> values;
 };
 
 class Task {
@@ -58,6 +66,15 @@ class Task {
                       const std::vector<double>& parameters, double* out) const = 0;
   /// What the recorded components should follow for sample `index` (times x components), for
   /// plots; empty when the task has no such target.
+  /// A few held-out samples worth a picture, with what the model made of them (the image tasks:
+  /// images, level-1 predictions and errors), solved with `solver`; written under /examples.
+  /// Default: none.
+  virtual std::vector<NamedArray> examples(const std::vector<double>& parameters,
+                                           const solvers::SolverSettings& solver) const {
+    (void)parameters;
+    (void)solver;
+    return {};
+  }
   virtual std::vector<double> recorded_targets(Split split, std::size_t index) const {
     (void)split;
     (void)index;

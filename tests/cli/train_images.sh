@@ -24,6 +24,7 @@ print("loss per epoch", list(loss), "test accuracy", accuracy)
 assert loss[-1] < loss[0], "the loss did not fall"
 assert accuracy > 0.4, "test accuracy %g is not far above chance (0.1)" % accuracy
 assert int(f["/test"].attrs["samples"]) == 100
+assert f["/examples/prediction"].shape == (8, 1, 28, 28) and f["/examples/error"].shape == (8, 1, 28, 28)
 PY
 result $? "the loss falls and the test accuracy beats chance ($(tail -1 "$tmp/check"))"
 for np in 2 3; do

@@ -1,0 +1,132 @@
+// Forward + gradient of one batch of images through predictive coding, the path of a training step
+// (train::Trainer::loss_and_gradient: blocks dealt to the ranks, gradients summed in sample order),
+// on the networks of bench/baselines/torch_predictive_coding.py:
+//   conv:  1x28x28 -> 16x14x14 -> 32x7x7 (kernels 4, stride 2, padding 1), read-out from all of r2;
+//   dense: 784 -> 128 -> 32;
+// Gaussian prior, k1 = 0.5, k2 = 0.3, alpha = 0.05, T = 10. Run under mpirun (its own executable):
+// with P ranks each takes batch / P images, so "2 cores" is 2 ranks of one BLAS thread each.
+//   bash tools/mpirun.sh -np 2 build/bench/neurode_vision_bench --benchmark_filter=conv
+#include <benchmark/benchmark.h>
+#include <cblas.h>
+#include <mpi.h>
+
+#include <algorithm>
+#include <cstdlib>
+#include <memory>
+#include <string>
+
+#include "models/kernels/random_stream.hpp"
+#include "mpi/world.hpp"
+#include "petsc/session.hpp"
+#include "train/image_classification_task.hpp"
+#include "train/trainer.hpp"
+
+namespace {
+
+using neurode::models::LevelSpec;
+
+struct Variant {
+  std::string solver;  ///< euler, rk4 (fixed steps) or dopri5 (adaptive, rtol = atol = 1e-3)
+  int steps;
+};
+
+std::unique_ptr<neurode::train::ImageClassificationTask> make_task(bool conv, std::size_t batch) {
+  neurode::io::ImageSet images;
+  images.count = batch + 1;  // + 1 validation image (unused)
+  images.channels = 1;
+  images.height = images.width = 28;
+  images.classes = 10;
+  images.source = std::string("random images");
+  const neurode::models::RandomStream stream(17, 1);
+  for (std::size_t k = 0; k < images.count * 784; ++k)
+    images.pixels.push_back(static_cast<std::uint8_t>(256.0 * stream.uniform(k)));
+  for (std::size_t n = 0; n < images.count; ++n) images.labels.push_back(static_cast<std::uint8_t>(n % 10));
+  neurode::train::ImageClassificationSettings s;
+  s.data.training_images = batch;
+  s.data.validation_images = 1;
+  s.data.test_images = 0;
+  s.duration = 10.0;
+  if (conv)
+    s.model.spec.levels = {{LevelSpec::Kind::convolution, 0, 16, 4, 2, 1},
+                           {LevelSpec::Kind::convolution, 0, 32, 4, 2, 1}};
+  else
+    s.model.spec.levels = {{LevelSpec::Kind::dense, 128, 0, 0, 0, 0},
+                           {LevelSpec::Kind::dense, 32, 0, 0, 0, 0}};
+  s.model.spec.k1 = 0.5;
+  s.model.spec.k2 = 0.3;
+  s.model.spec.alpha = 0.05;
+  return std::make_unique<neurode::train::ImageClassificationTask>(s, images, neurode::io::ImageSet{});
+}
+
+void BM_VisionGradient(benchmark::State& state, bool conv, Variant variant) {
+  const std::size_t batch = static_cast<std::size_t>(state.range(0));
+  const auto ranks = static_cast<std::size_t>(neurode::mpi::size());
+  const auto task = make_task(conv, batch);
+  neurode::train::TrainingSettings settings;
+  settings.block_size = std::max<std::size_t>(1, batch / ranks);
+  settings.solver.method = variant.solver;
+  if (variant.solver == "dopri5") {
+    settings.solver.rtol = settings.solver.atol = 1e-3;
+  } else {
+    settings.solver.adaptive = false;
+    settings.solver.dt = 10.0 / variant.steps;
+  }
+  settings.gradient.method = variant.solver == "euler" ? neurode::solvers::GradientMethod::backprop_euler
+                                                       : neurode::solvers::GradientMethod::discrete;
+  const neurode::train::Trainer trainer(*task, settings);
+  const auto parameters = task->initial_parameters();
+  std::vector<std::size_t> samples(batch);
+  for (std::size_t i = 0; i < batch; ++i) samples[i] = i;
+  for (auto _ : state) {
+    MPI_Barrier(MPI_COMM_WORLD);
+    const double start = MPI_Wtime();
+    const auto result = trainer.loss_and_gradient(parameters, samples, 0);
+    benchmark::DoNotOptimize(result.second.data());
+    double seconds = MPI_Wtime() - start;
+    MPI_Allreduce(MPI_IN_PLACE, &seconds, 1, MPI_DOUBLE, MPI_MAX, MPI_COMM_WORLD);
+    state.SetIterationTime(seconds);
+  }
+  state.counters["ranks"] = static_cast<double>(ranks);
+  state.counters["batch"] = static_cast<double>(batch);
+}
+
+void configure(benchmark::internal::Benchmark* b) {
+  b->Arg(32)->Arg(128)->ArgName("batch")->UseManualTime()->Unit(benchmark::kMillisecond)->MinTime(1.0);
+}
+
+class Silent : public benchmark::BenchmarkReporter {
+ public:
+  bool ReportContext(const Context&) override { return true; }
+  void ReportRuns(const std::vector<Run>&) override {}
+};
+
+}  // namespace
+
+BENCHMARK_CAPTURE(BM_VisionGradient, conv_euler10, true, Variant{"euler", 10})->Apply(configure);
+BENCHMARK_CAPTURE(BM_VisionGradient, conv_euler20, true, Variant{"euler", 20})->Apply(configure);
+BENCHMARK_CAPTURE(BM_VisionGradient, conv_rk4_10, true, Variant{"rk4", 10})->Apply(configure);
+BENCHMARK_CAPTURE(BM_VisionGradient, conv_dopri5, true, Variant{"dopri5", 0})->Apply(configure);
+BENCHMARK_CAPTURE(BM_VisionGradient, dense_euler10, false, Variant{"euler", 10})->Apply(configure);
+BENCHMARK_CAPTURE(BM_VisionGradient, dense_euler20, false, Variant{"euler", 20})->Apply(configure);
+BENCHMARK_CAPTURE(BM_VisionGradient, dense_rk4_10, false, Variant{"rk4", 10})->Apply(configure);
+BENCHMARK_CAPTURE(BM_VisionGradient, dense_dopri5, false, Variant{"dopri5", 0})->Apply(configure);
+
+int main(int argc, char** argv) {
+  neurode::petsc::Session session(&argc, &argv);
+  if (std::getenv("OPENBLAS_NUM_THREADS") == nullptr) openblas_set_num_threads(1);
+  std::vector<char*> args(argv, argv + argc);
+  if (!neurode::mpi::is_root())
+    args.erase(std::remove_if(args.begin() + 1, args.end(),
+                              [](const char* a) { return std::string(a).rfind("--benchmark_out", 0) == 0; }),
+               args.end());
+  int count = static_cast<int>(args.size());
+  args.push_back(nullptr);
+  benchmark::Initialize(&count, args.data());
+  Silent silent;
+  if (neurode::mpi::is_root())
+    benchmark::RunSpecifiedBenchmarks();
+  else
+    benchmark::RunSpecifiedBenchmarks(&silent);
+  benchmark::Shutdown();
+  return 0;
+}
