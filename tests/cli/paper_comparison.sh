@@ -1,0 +1,29 @@
+#!/usr/bin/env bash
+# tools/paper_comparison.py on a tiny protocol: every training and evaluation runs and the report
+# has a row per variant with its robustness and precision; a second run keeps every result; a
+# comparison whose results were partly removed completes exactly the missing runs.
+set -u
+# shellcheck source=tests/support/cli_checks.sh
+source "$(dirname "${BASH_SOURCE[0]}")/../support/cli_checks.sh" "$@"
+if [ ! -f /usr/share/datasets/fashion-mnist/train-images-idx3-ubyte.gz ]; then
+  echo "skipped: Fashion-MNIST is missing (Debian package dataset-fashion-mnist)"
+  exit 77
+fi
+driver=(/usr/bin/python3 "$source_dir/tools/paper_comparison.py" "$source_dir/tests/data/paper_tiny.yaml"
+  --out "$tmp/paper" --ranks 1 --neurode "$neurode" --report "$tmp/report.md")
+"${driver[@]}" >"$tmp/first" 2>&1
+result $? "the comparison runs ($(tail -1 "$tmp/first"))"
+[ "$(grep -c ': done in' "$tmp/first")" -eq 4 ]
+result $? "2 trainings and 2 evaluations done ($(grep -c ': done in' "$tmp/first"))"
+grep -q '| k1=0.5,k2=0.3 | euler-4 | 1 | 0 |' "$tmp/report.md.tables" &&
+  grep -q '| k1=0.5,k2=0.3 | dopri5-discrete | 1 | 0 |' "$tmp/report.md.tables" &&
+  grep -qE '^\| euler-4 \| k1=0.5,k2=0.3 \| [0-9.]+ \|$' "$tmp/report.md.tables"
+result $? "the report has both variants and the robustness row"
+"${driver[@]}" >"$tmp/second" 2>&1
+[ "$(grep -c ': kept' "$tmp/second")" -eq 4 ]
+result $? "a rerun keeps every result ($(grep -c ': kept' "$tmp/second") kept)"
+rm "$tmp/paper/runs/dopri5-discrete__k1=0.5_k2=0.3__seed1.h5"
+"${driver[@]}" >"$tmp/third" 2>&1
+[ "$(grep -c ': done in' "$tmp/third")" -eq 1 ] && [ "$(grep -c ': kept' "$tmp/third")" -eq 3 ]
+result $? "a partly removed comparison completes exactly the missing run"
+finish
