@@ -1,11 +1,11 @@
 // neurode gradient: the gradient of the network file's trajectory loss with respect to its
 // listed weights (grad_entries), written with the loss, the trajectory and the cost figures.
-#include <sys/resource.h>
 
 #include <cstdio>
 
 #include "commands.hpp"
 #include "exit_codes.hpp"
+#include "gradient_output.hpp"
 #include "io/hdf5_file.hpp"
 #include "io/provenance.hpp"
 #include "models/column/network_file.hpp"
@@ -54,8 +54,6 @@ int run_gradient(const CommandLine& cl) {
     throw_unless_solved(result.forward);
 
     // 3. Write atomically.
-    rusage usage{};
-    getrusage(RUSAGE_SELF, &usage);
     io::AtomicOutput out(cl.output);
     auto& file = out.file();
     file.write_scalar("/gradient/loss", result.loss());
@@ -66,21 +64,9 @@ int run_gradient(const CommandLine& cl) {
       entries.push_back(static_cast<std::int64_t>(p.column));
     }
     file.write_integers("/gradient/grad_entries", {net.weights.parameters.size(), 2}, entries);
-    file.set_attribute("/gradient", "method", result.method);
-    file.set_attribute("/gradient", "backward_wall_time_s", result.backward_wall_time_s);
-    file.set_attribute("/gradient", "backward_steps", static_cast<double>(result.backward_steps));
-    file.set_attribute("/gradient", "trajectory_bytes", static_cast<double>(result.trajectory_bytes));
-    file.set_attribute("/gradient", "peak_resident_memory_bytes",
-                       static_cast<double>(usage.ru_maxrss) * 1024.0);
-    const auto layout = models::column_state_layout(net.weights.populations);
-    setup::write_trajectory(file, result.forward, layout, 1, layout.names());
-    setup::write_solver_statistics(file, "/solver", result.forward);
-    file.write_string("/config/text", "network file: " + cl.network);
-    io::write_provenance(file, io::current_provenance(cl.text));
+    write_gradient_context(file, result, models::column_state_layout(net.weights.populations), cl);
     out.commit();
-    std::printf("neurode gradient: %s\n  loss %.15g; forward %.3f s, backward %.3f s\n  wrote %s\n",
-                result.method.c_str(), result.loss(), result.forward.statistics.wall_time_s,
-                result.backward_wall_time_s, cl.output.c_str());
+    print_gradient_summary(result, cl.output);
   });
   return 0;
 }

@@ -5,6 +5,7 @@
 
 #include "commands.hpp"
 #include "exit_codes.hpp"
+#include "gradient_output.hpp"
 #include "io/hdf5_file.hpp"
 #include "io/provenance.hpp"
 #include "models/predictive_coding/pc_network_file.hpp"
@@ -116,19 +117,10 @@ int gradient_predictive_coding_file(const CommandLine& cl) {
     const std::size_t features = net.readout.size() / net.classes - 1;
     file.write("/gradient/dL_dA", {net.classes, features}, g.data() + at);
     file.write("/gradient/dL_db", {net.classes}, g.data() + at + net.classes * features);
-    file.set_attribute("/gradient", "method", result.method);
-    file.set_attribute("/gradient", "backward_wall_time_s", result.backward_wall_time_s);
-    file.set_attribute("/gradient", "backward_steps", static_cast<double>(result.backward_steps));
-    const auto layout = model.state_layout();
-    setup::write_trajectory(file, result.forward, layout, 1, layout.names());
     write_readout(file, readout, result.forward.state(net.times.size() - 1));
-    setup::write_solver_statistics(file, "/solver", result.forward);
-    file.write_string("/config/text", "network file: " + cl.network);
-    io::write_provenance(file, io::current_provenance(cl.text));
+    write_gradient_context(file, result, model.state_layout(), cl);
     out.commit();
-    std::printf("neurode gradient: %s\n  loss %.15g; forward %.3f s, backward %.3f s\n  wrote %s\n",
-                result.method.c_str(), result.loss(), result.forward.statistics.wall_time_s,
-                result.backward_wall_time_s, cl.output.c_str());
+    print_gradient_summary(result, cl.output);
   });
   return 0;
 }

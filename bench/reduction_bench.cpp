@@ -27,6 +27,7 @@
 
 #include "mpi/ordered_sum.hpp"
 #include "mpi/world.hpp"
+#include "mpi_benchmark_main.hpp"
 #include "statistics.hpp"
 
 namespace {
@@ -151,13 +152,6 @@ void configure(benchmark::internal::Benchmark* b) {
       ->Unit(benchmark::kMillisecond);
 }
 
-// Discards what the ranks other than 0 would print: every rank runs the same benchmarks.
-class Silent : public benchmark::BenchmarkReporter {
- public:
-  bool ReportContext(const Context&) override { return true; }
-  void ReportRuns(const std::vector<Run>&) override {}
-};
-
 }  // namespace
 
 BENCHMARK_CAPTURE(BM_GradientReduction, allgather_then_sum, Way::allgather_then_sum)->Apply(configure);
@@ -165,21 +159,7 @@ BENCHMARK_CAPTURE(BM_GradientReduction, ordered_chain, Way::ordered_chain)->Appl
 
 int main(int argc, char** argv) {
   MPI_Init(&argc, &argv);
-  // Only rank 0 writes --benchmark_out: the others would truncate the same file.
-  std::vector<char*> args(argv, argv + argc);
-  if (!neurode::mpi::is_root())
-    args.erase(std::remove_if(args.begin() + 1, args.end(),
-                              [](const char* a) { return std::string(a).rfind("--benchmark_out", 0) == 0; }),
-               args.end());
-  int count = static_cast<int>(args.size());
-  args.push_back(nullptr);
-  benchmark::Initialize(&count, args.data());
-  Silent silent;
-  if (neurode::mpi::is_root())
-    benchmark::RunSpecifiedBenchmarks();
-  else
-    benchmark::RunSpecifiedBenchmarks(&silent);
-  benchmark::Shutdown();
+  neurode::bench::run_benchmarks_on_every_rank(argc, argv);
   MPI_Finalize();
   return 0;
 }

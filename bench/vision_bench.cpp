@@ -18,6 +18,7 @@
 
 #include "models/kernels/random_stream.hpp"
 #include "mpi/world.hpp"
+#include "mpi_benchmark_main.hpp"
 #include "petsc/session.hpp"
 #include "train/image_classification_task.hpp"
 #include "train/trainer.hpp"
@@ -102,12 +103,6 @@ void configure(benchmark::internal::Benchmark* b) {
   b->Arg(32)->Arg(128)->ArgName("batch")->UseManualTime()->Unit(benchmark::kMillisecond)->MinTime(1.0);
 }
 
-class Silent : public benchmark::BenchmarkReporter {
- public:
-  bool ReportContext(const Context&) override { return true; }
-  void ReportRuns(const std::vector<Run>&) override {}
-};
-
 }  // namespace
 
 BENCHMARK_CAPTURE(BM_VisionGradient, conv_euler10, true, Variant{"euler", 10})->Apply(configure);
@@ -122,19 +117,6 @@ BENCHMARK_CAPTURE(BM_VisionGradient, dense_dopri5, false, Variant{"dopri5", 0})-
 int main(int argc, char** argv) {
   neurode::petsc::Session session(&argc, &argv);
   if (std::getenv("OPENBLAS_NUM_THREADS") == nullptr) openblas_set_num_threads(1);
-  std::vector<char*> args(argv, argv + argc);
-  if (!neurode::mpi::is_root())
-    args.erase(std::remove_if(args.begin() + 1, args.end(),
-                              [](const char* a) { return std::string(a).rfind("--benchmark_out", 0) == 0; }),
-               args.end());
-  int count = static_cast<int>(args.size());
-  args.push_back(nullptr);
-  benchmark::Initialize(&count, args.data());
-  Silent silent;
-  if (neurode::mpi::is_root())
-    benchmark::RunSpecifiedBenchmarks();
-  else
-    benchmark::RunSpecifiedBenchmarks(&silent);
-  benchmark::Shutdown();
+  neurode::bench::run_benchmarks_on_every_rank(argc, argv);
   return 0;
 }
