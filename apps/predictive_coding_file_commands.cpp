@@ -31,14 +31,8 @@ solvers::SolverSettings tight_solver() {
 
 train::ClassificationReadout readout_of(const models::PredictiveCodingFile& net,
                                         const models::PredictiveCoding& model) {
-  const models::LevelShape& top = model.shapes().back();
-  train::ReadoutFeatures features;
-  features.trial_stride = model.trial_size();
-  features.offset = model.level_offset(model.shapes().size() - 1);
-  features.channels = top.spatial ? top.channels : top.size();
-  features.positions = top.spatial ? top.height * top.width : 1;
-  features.mean_pool = net.mean_pool;
-  return train::ClassificationReadout(features, net.classes, {net.label}, net.readout, net.times.size() - 1);
+  return train::ClassificationReadout(train::top_component_features(model.state_layout(), net.mean_pool),
+                                      net.classes, {net.label}, net.readout, net.times.size() - 1);
 }
 
 void write_readout(io::Hdf5File& file, const train::ClassificationReadout& readout,

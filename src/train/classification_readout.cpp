@@ -13,6 +13,19 @@ double cross_entropy(const std::vector<double>& logits, int label) {
   return top + std::log(sum) - logits[static_cast<std::size_t>(label)];
 }
 
+ReadoutFeatures top_component_features(const models::StateLayout& layout, bool mean_pool) {
+  const std::size_t top = layout.components.size() - 1;
+  const models::StateComponent& c = layout.components[top];
+  ReadoutFeatures f;
+  f.trial_stride = layout.trial_size();
+  f.offset = layout.offset(top);
+  const bool spatial = c.shape.size() == 3;
+  f.channels = spatial ? c.shape[0] : c.size();
+  f.positions = spatial ? c.shape[1] * c.shape[2] : 1;
+  f.mean_pool = mean_pool && spatial;
+  return f;
+}
+
 ClassificationReadout::ClassificationReadout(ReadoutFeatures features, std::size_t classes,
                                              std::vector<int> labels, std::vector<double> readout,
                                              std::size_t observation)

@@ -7,6 +7,7 @@
 #include <cstddef>
 #include <vector>
 
+#include "models/state_layout.hpp"
 #include "solvers/observation_cost.hpp"
 
 namespace neurode::train {
@@ -22,6 +23,10 @@ struct ReadoutFeatures {
   bool mean_pool = false;
   std::size_t count() const { return mean_pool ? channels : channels * positions; }
 };
+
+/// The features of the last component of a state layout (a model's top level): all its values,
+/// or, with `mean_pool` and a [C, H, W] shape, one mean per channel.
+ReadoutFeatures top_component_features(const models::StateLayout& layout, bool mean_pool);
 
 class ClassificationReadout final : public solvers::ObservationCost {
  public:

@@ -59,11 +59,7 @@ void ImageClassificationTask::prepare() {
   settings_.model.spec.input = input;
   shapes_ = models::level_shapes(settings_.model.spec);
   model_parameters_ = models::parameter_count(settings_.model.spec);
-  trial_size_ = 0;
-  for (std::size_t l = 1; l < shapes_.size(); ++l) {
-    top_offset_ = trial_size_;
-    trial_size_ += shapes_[l].size();
-  }
+  layout_ = models::predictive_coding_layout(shapes_);
 }
 
 std::size_t ImageClassificationTask::samples(Split split) const {
@@ -103,21 +99,14 @@ int ImageClassificationTask::label(Split split, std::size_t index) const {
   return set->labels[at];
 }
 
-ReadoutFeatures ImageClassificationTask::features(std::size_t trial_stride) const {
-  const models::LevelShape& top = shapes_.back();
-  ReadoutFeatures f;
-  f.trial_stride = trial_stride;
-  f.offset = top_offset_;
-  f.channels = top.spatial ? top.channels : top.size();
-  f.positions = top.spatial ? top.height * top.width : 1;
-  f.mean_pool = settings_.mean_pool && top.spatial;
-  return f;
+ReadoutFeatures ImageClassificationTask::features() const {
+  return top_component_features(layout_, settings_.mean_pool);
 }
 
 std::vector<double> ImageClassificationTask::initial_parameters() const {
   std::vector<double> p = models::initial_predictive_coding_parameters(settings_.model, settings_.seed);
   // Read-out: A ~ N(0, 1) / sqrt(features) (LeCun), b = 0.
-  const std::size_t F = features(trial_size_).count();
+  const std::size_t F = features().count();
   const models::RandomStream stream(settings_.seed, models::RandomDomain::image_readout_weights, 0);
   const double scale = 1.0 / std::sqrt(static_cast<double>(F));
   for (std::size_t k = 0; k < classes_ * F; ++k) p.push_back(scale * stream.normal(k));
@@ -127,7 +116,7 @@ std::vector<double> ImageClassificationTask::initial_parameters() const {
 
 std::vector<std::string> ImageClassificationTask::parameter_labels() const {
   std::vector<std::string> labels = models::parameter_labels(settings_.model.spec);
-  const std::size_t F = features(trial_size_).count();
+  const std::size_t F = features().count();
   for (std::size_t c = 0; c < classes_; ++c)
     for (std::size_t j = 0; j < F; ++j)
       labels.push_back("A[" + std::to_string(c) + "," + std::to_string(j) + "]");
@@ -140,7 +129,7 @@ ClassificationReadout ImageClassificationTask::readout(const std::vector<std::si
   std::vector<int> labels;
   for (std::size_t index : indices) labels.push_back(label(split, index));
   return ClassificationReadout(
-      features(trial_size_), classes_, std::move(labels),
+      features(), classes_, std::move(labels),
       {parameters.begin() + static_cast<std::ptrdiff_t>(model_parameters_), parameters.end()}, 1);
 }
 

@@ -75,7 +75,7 @@ class ImageClassificationTask final : public Task {
   void prepare();
   /// The data set and the index in it of sample `index` of `split`.
   std::pair<const io::ImageSet*, std::size_t> locate(Split split, std::size_t index) const;
-  ReadoutFeatures features(std::size_t trials_stride) const;
+  ReadoutFeatures features() const;  ///< the top level of every trial, from layout_
   ClassificationReadout readout(const std::vector<std::size_t>& indices, Split split,
                                 const std::vector<double>& parameters) const;
 
@@ -84,7 +84,8 @@ class ImageClassificationTask final : public Task {
   std::vector<std::size_t> training_indices_, validation_indices_;
   io::ChannelStatistics statistics_;
   std::vector<models::LevelShape> shapes_;
-  std::size_t model_parameters_ = 0, classes_ = 10, trial_size_ = 0, top_offset_ = 0;
+  models::StateLayout layout_;  ///< of one trial: r1, ..., rL
+  std::size_t model_parameters_ = 0, classes_ = 10;
 };
 
 /// Reads `task: {type: image_classification, data: ..., duration, readout}` and the root `model:`

@@ -33,14 +33,8 @@ solvers::SolverSettings tight() {
 train::ClassificationReadout readout_for(const PredictiveCoding& model,
                                          const models::PredictiveCodingFile& net, std::size_t observation,
                                          std::vector<int> labels) {
-  const LevelShape& top = model.shapes().back();
-  train::ReadoutFeatures f;
-  f.trial_stride = model.trial_size();
-  f.offset = model.level_offset(model.shapes().size() - 1);
-  f.channels = top.spatial ? top.channels : top.size();
-  f.positions = top.spatial ? top.height * top.width : 1;
-  f.mean_pool = net.mean_pool;
-  return train::ClassificationReadout(f, net.classes, std::move(labels), net.readout, observation);
+  return train::ClassificationReadout(train::top_component_features(model.state_layout(), net.mean_pool),
+                                      net.classes, std::move(labels), net.readout, observation);
 }
 
 std::vector<double> slice(const std::vector<double>& v, std::size_t at, std::size_t n) {

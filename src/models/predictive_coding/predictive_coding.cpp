@@ -40,18 +40,23 @@ PredictiveCoding::PredictiveCoding(const PredictiveCodingSpec& spec, std::vector
       (*work)[l].assign(batch_ * shapes_[l - 1].size(), 0.0);
 }
 
-StateLayout PredictiveCoding::state_layout() const {
+StateLayout predictive_coding_layout(const std::vector<LevelShape>& shapes) {
   StateLayout layout;
-  for (std::size_t l = 1; l < shapes_.size(); ++l) {
-    const LevelShape& s = shapes_[l];
+  for (std::size_t l = 1; l < shapes.size(); ++l) {
+    const LevelShape& s = shapes[l];
+    // Appended rather than "r" + to_string: GCC 12 warns wrongly (-Wrestrict) about the latter.
+    std::string name = "r";
+    name += std::to_string(l);
     if (s.spatial)
       layout.components.push_back(
-          {"r" + std::to_string(l), {s.channels, s.height, s.width}, "", "column", "[channel, row, column]"});
+          {name, {s.channels, s.height, s.width}, "", "column", "[channel, row, column]"});
     else
-      layout.components.push_back({"r" + std::to_string(l), {s.channels}, "", "unit", "unit index"});
+      layout.components.push_back({name, {s.channels}, "", "unit", "unit index"});
   }
   return layout;
 }
+
+StateLayout PredictiveCoding::state_layout() const { return predictive_coding_layout(shapes_); }
 
 void PredictiveCoding::set_parameters(const std::vector<double>& values) {
   if (values.size() != parameters_.size())

@@ -19,6 +19,9 @@
 
 namespace neurode::models {
 
+/// One trial's state layout for level shapes `shapes` ([0] the image): r1, ..., rL.
+StateLayout predictive_coding_layout(const std::vector<LevelShape>& shapes);
+
 class PredictiveCoding final : public Model {
  public:
   /// `images`: batch x input size, the r_0 of each trial. Parameters start at zero weights and the
