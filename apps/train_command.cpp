@@ -33,7 +33,9 @@ std::string progress_line(const train::Task& task, const train::EpochRecord& r, 
       n += std::snprintf(buffer + n, sizeof buffer - static_cast<std::size_t>(n), "  %s %.4g",
                          names[m].c_str(), r.metrics[m]);
   }
-  std::snprintf(buffer + n, sizeof buffer - static_cast<std::size_t>(n), "  (%.2f s)", r.seconds);
+  std::snprintf(buffer + n, sizeof buffer - static_cast<std::size_t>(n),
+                "  (%.2f s, rhs %.0f + %.0f, vjp %.0f)", r.seconds, r.forward_rhs_evaluations,
+                r.backward_rhs_evaluations, r.backward_products);
   return buffer;
 }
 

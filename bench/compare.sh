@@ -5,14 +5,28 @@
 # process under /usr/bin/time -v for its peak memory, and writes the table of times and ratios to
 # bench/RESULTS.md (and stdout).
 #
-#   bench/compare.sh                       full run (about 15 minutes on 2 cores)
+#   bench/compare.sh                       full run (about 25 minutes on 2 cores)
 #   NEURODE_BENCH_QUICK=1 bench/compare.sh shorter timings, for trying the script
+#   NEURODE_BENCH_PART=columns|vision      only the column-model part (steps 1-6) or only the
+#                                          predictive-coding part (step 7, bench/compare_vision.sh)
 #
 # Environment: NEURODE_BENCH_BUILD_DIR (default build-bench/), NEURODE_REFERENCE_DIR (reference .h5),
 # NEURODE_BENCH_RESULTS (default bench/RESULTS.md). Run it on an otherwise idle machine: times are
 # CPU times of one core, and the ratios are only meaningful when all runs see the same machine.
 set -euo pipefail
 root=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
+part=${NEURODE_BENCH_PART:-all}
+case "$part" in all | columns | vision) ;; *)
+  echo "bench/compare.sh: NEURODE_BENCH_PART must be all, columns or vision, not '$part'" >&2
+  exit 2
+  ;;
+esac
+# 7. Predictive coding against PyTorch (its own section of RESULTS.md), after the column part.
+run_vision() { bash "$root/bench/compare_vision.sh"; }
+if [ "$part" = vision ]; then
+  run_vision
+  exit 0
+fi
 build=${NEURODE_BENCH_BUILD_DIR:-$root/build-bench}
 results=${NEURODE_BENCH_RESULTS:-$root/bench/RESULTS.md}
 python=/usr/bin/python3  # Debian's, where python3-torch installs
@@ -100,3 +114,5 @@ fi
 # 6. The table.
 "$python" "$root/bench/report.py" --work "$work" --output "$results"
 cat "$results"
+[ "$part" = all ] && run_vision
+exit 0

@@ -17,8 +17,11 @@ using io::Hdf5File;
 namespace {
 
 // The per-epoch history as columns: epoch, loss, gradient norm, learning rate, seconds, evaluated,
-// evaluation loss, then the metrics (NaN where not evaluated).
-constexpr std::size_t kFixedColumns = 7;
+// evaluation loss, forward and backward vector-field evaluations, backward vector-Jacobian
+// products, then the metrics (NaN where not evaluated). Checkpoints written before the counts (7
+// fixed columns) still resume.
+constexpr std::size_t kFixedColumns = 10;
+constexpr std::size_t kFixedColumnsWithoutCounts = 7;
 
 std::vector<double> history_table(const train::TrainingState& state, std::size_t metrics) {
   std::vector<double> table;
@@ -30,7 +33,10 @@ std::vector<double> history_table(const train::TrainingState& state, std::size_t
                                          r.learning_rate,
                                          r.seconds,
                                          r.evaluated ? 1.0 : 0.0,
-                                         r.evaluated ? r.evaluation_loss : none};
+                                         r.evaluated ? r.evaluation_loss : none,
+                                         r.forward_rhs_evaluations,
+                                         r.backward_rhs_evaluations,
+                                         r.backward_products};
     table.insert(table.end(), fixed, fixed + kFixedColumns);
     for (std::size_t m = 0; m < metrics; ++m) table.push_back(r.evaluated ? r.metrics[m] : none);
   }
@@ -59,7 +65,7 @@ void write_training(Hdf5File& file, const train::Task& task, const train::Traini
   const std::size_t M = metric_names.size(), P = state.parameters.size();
   file.create_group("/training");
   file.set_attribute("/training", "task", task.name());
-  std::vector<double> epoch, loss, norm, rate, seconds;
+  std::vector<double> epoch, loss, norm, rate, seconds, forward_rhs, backward_rhs, backward_products;
   std::vector<double> eval_epoch, eval_loss;
   std::vector<std::vector<double>> metric(M);
   for (const auto& r : state.history) {
@@ -68,6 +74,9 @@ void write_training(Hdf5File& file, const train::Task& task, const train::Traini
     norm.push_back(r.gradient_norm);
     rate.push_back(r.learning_rate);
     seconds.push_back(r.seconds);
+    forward_rhs.push_back(r.forward_rhs_evaluations);
+    backward_rhs.push_back(r.backward_rhs_evaluations);
+    backward_products.push_back(r.backward_products);
     if (r.evaluated) {
       eval_epoch.push_back(r.epoch);
       eval_loss.push_back(r.evaluation_loss);
@@ -79,6 +88,9 @@ void write_training(Hdf5File& file, const train::Task& task, const train::Traini
   file.write("/training/gradient_norm", norm);
   file.write("/training/learning_rate", rate);
   file.write("/training/seconds_per_epoch", seconds);
+  file.write("/training/forward_rhs_evaluations", forward_rhs);
+  file.write("/training/backward_rhs_evaluations", backward_rhs);
+  file.write("/training/backward_products", backward_products);
   file.write("/training/evaluation/epoch", eval_epoch);
   file.write("/training/evaluation/loss", eval_loss);
   for (std::size_t m = 0; m < M; ++m) file.write("/training/evaluation/" + metric_names[m], metric[m]);
@@ -159,11 +171,14 @@ train::TrainingState read_checked(const Hdf5File& f, const CheckpointExpectation
   state.optimizer_state = finite_values(f, "/optimizer_state", expected.optimizer_state);
   const std::size_t width = kFixedColumns + expected.metrics;
   const Array history = f.read("/history");
-  require(history.values.size() == static_cast<std::size_t>(state.epoch) * width,
+  const std::size_t epochs = static_cast<std::size_t>(state.epoch);
+  const bool with_counts = history.values.size() == epochs * width;
+  const std::size_t fixed = with_counts ? kFixedColumns : kFixedColumnsWithoutCounts;
+  require(with_counts || history.values.size() == epochs * (fixed + expected.metrics),
           "'/history' does not hold " + std::to_string(state.epoch) + " epochs of " + std::to_string(width) +
               " columns");
   for (std::size_t e = 0; e < static_cast<std::size_t>(state.epoch); ++e) {
-    const double* row = &history.values[e * width];
+    const double* row = &history.values[e * (fixed + expected.metrics)];
     train::EpochRecord r;
     require(row[0] == static_cast<double>(e + 1),
             "'/history' row " + std::to_string(e) + " is not epoch " + std::to_string(e + 1));
@@ -174,10 +189,18 @@ train::TrainingState read_checked(const Hdf5File& f, const CheckpointExpectation
     r.seconds = row[4];
     r.evaluated = row[5] != 0.0;
     r.evaluation_loss = row[6];
+    if (with_counts) {
+      r.forward_rhs_evaluations = row[7];
+      r.backward_rhs_evaluations = row[8];
+      r.backward_products = row[9];
+      for (std::size_t k = 7; k < kFixedColumns; ++k)
+        require(std::isfinite(row[k]) && row[k] >= 0 && row[k] == std::floor(row[k]),
+                "'/history' holds an evaluation count that is not a whole number");
+    }
     for (std::size_t k = 0; k < 5; ++k) require(std::isfinite(row[k]), "'/history' holds a non-finite value");
     if (r.evaluated) {
       require(std::isfinite(r.evaluation_loss), "'/history' holds a non-finite held-out loss");
-      for (std::size_t m = 0; m < expected.metrics; ++m) r.metrics.push_back(row[kFixedColumns + m]);
+      for (std::size_t m = 0; m < expected.metrics; ++m) r.metrics.push_back(row[fixed + m]);
     }
     state.history.push_back(r);
   }

@@ -47,6 +47,11 @@ RkDiscreteAdjoint::RkDiscreteAdjoint(models::Model& model, ButcherTableau tablea
   for (std::size_t i = 0; i < needed_.size(); ++i)
     if (needed_[i]) slot_[i] = count++;
   needed_count_ = count;
+  slope_feeds_a_stage_.assign(static_cast<std::size_t>(s), false);
+  for (int i = 0; i < s; ++i)
+    for (int j = i + 1; j < s; ++j)
+      if (needed_[static_cast<std::size_t>(j)] && tableau_.a(j, i) != 0.0)
+        slope_feeds_a_stage_[static_cast<std::size_t>(i)] = true;
   const std::size_t stage_storage = static_cast<std::size_t>(s) * n_;
   Y_.resize(stage_storage);
   K_.resize(stage_storage);
@@ -59,7 +64,7 @@ RkDiscreteAdjoint::RkDiscreteAdjoint(models::Model& model, ButcherTableau tablea
 
 // Like the sweep's loops below: vector code for AVX2 as well, without FMA (the same bits).
 __attribute__((target_clones("avx2", "default"))) void RkDiscreteAdjoint::compute_stages(
-    double t, double h, std::size_t segment, const double* y, const double* linearisations) {
+    double t, double h, std::size_t segment, const double* y, bool all_slopes, const double* linearisations) {
   const int s = tableau_.stages;
   const std::size_t L = model_.linearisation_size();
   for (int i = 0; i < s; ++i) {
@@ -72,6 +77,8 @@ __attribute__((target_clones("avx2", "default"))) void RkDiscreteAdjoint::comput
       const double* Kj = &K_[static_cast<std::size_t>(j) * n_];
       for (std::size_t q = 0; q < n_; ++q) Yi[q] += coefficient * Kj[q];
     }
+    // Euler's one slope, RK4's last: nothing in the backward sweep reads them.
+    if (!all_slopes && !slope_feeds_a_stage_[static_cast<std::size_t>(i)]) continue;
     const double ti = t + tableau_.c[static_cast<std::size_t>(i)] * h;
     double* Ki = &K_[static_cast<std::size_t>(i) * n_];
     if (linearisations == nullptr) {
@@ -85,7 +92,7 @@ __attribute__((target_clones("avx2", "default"))) void RkDiscreteAdjoint::comput
 }
 
 void RkDiscreteAdjoint::step(double t, double h, std::size_t segment, const double* y, double* y_next) {
-  compute_stages(t, h, segment, y);
+  compute_stages(t, h, segment, y, true);
   std::copy(y, y + n_, y_next);
   for (int i = 0; i < tableau_.stages; ++i) {
     const double coefficient = h * tableau_.b[static_cast<std::size_t>(i)];
@@ -227,7 +234,7 @@ const double* RkDiscreteAdjoint::start_state(Sweep& sweep, std::size_t m) {
 void RkDiscreteAdjoint::prepare_stages(Sweep& sweep, std::size_t m, const double* stages) {
   if (stages != nullptr && !sweep.read_state) return;
   const StepRecord& r = sweep.store.step(m);
-  compute_stages(r.t_start, r.t_end - r.t_start, r.segment, start_state(sweep, m), stages);
+  compute_stages(r.t_start, r.t_end - r.t_start, r.segment, start_state(sweep, m), false, stages);
 }
 
 // The sweep's state-sized loops (a few per stage per step, over every trial of a batch) are vector

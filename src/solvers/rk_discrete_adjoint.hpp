@@ -43,8 +43,9 @@ class RkDiscreteAdjoint {
   struct Sweep;  ///< the state of one backward sweep
 
   /// Stage states and slopes of the step from y: with the model's rhs, or from the stage
-  /// linearisations of a recorded step when given.
-  void compute_stages(double t, double h, std::size_t segment, const double* y,
+  /// linearisations of a recorded step when given. `all_slopes` false: only the slopes a later
+  /// stage state needs (the backward sweep needs the stage states, not the step's result).
+  void compute_stages(double t, double h, std::size_t segment, const double* y, bool all_slopes,
                       const double* linearisations = nullptr);
   /// Adds the cotangents of the observations inside the step (t_start, t_end] to lambda (at its
   /// end) and, for an output between fixed-step grid points, the rest to pending (its start).
@@ -71,7 +72,8 @@ class RkDiscreteAdjoint {
   std::vector<bool> needed_;       ///< stage influences the step's result
   std::vector<std::size_t> slot_;  ///< stage -> its index among the needed stages
   std::size_t needed_count_ = 0;
-  std::vector<double> Y_, K_, W_;  ///< stages x n: stage states, slopes, stage cotangents
+  std::vector<bool> slope_feeds_a_stage_;  ///< a later needed stage's state uses this slope
+  std::vector<double> Y_, K_, W_;          ///< stages x n: stage states, slopes, stage cotangents
   std::vector<double> u_, lambda_, pending_, cotangent_;
   long rhs_evaluations_ = 0;
 };

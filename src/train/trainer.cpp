@@ -76,7 +76,7 @@ std::vector<std::vector<std::size_t>> Trainer::epoch_batches(int epoch) const {
 
 std::pair<double, std::vector<double>> Trainer::loss_and_gradient(const std::vector<double>& parameters,
                                                                   const std::vector<std::size_t>& samples,
-                                                                  int epoch) const {
+                                                                  int epoch, double* cost) const {
   const std::size_t P = parameters.size();
   const mpi::BlockParallel groups(samples.size(), settings_.block_size, comm_);
   // This rank's rows (loss, then gradient) of its samples, in sample order.
@@ -93,6 +93,11 @@ std::pair<double, std::vector<double>> Trainer::loss_and_gradient(const std::vec
         solver.compute(problem.t0, problem.initial_state, problem.observation_times, *problem.loss);
     if (!result.forward.ok())
       return "training sample " + std::to_string(group.back()) + ": " + result.forward.message;
+    if (cost) {
+      cost[0] += static_cast<double>(result.forward.statistics.rhs_evaluations);
+      cost[1] += static_cast<double>(result.backward_rhs_evaluations);
+      cost[2] += static_cast<double>(result.backward_transpose_products);
+    }
     if (result.gradient_rows == group.size()) {
       for (std::size_t b = 0; b < group.size(); ++b) {
         rows.push_back(result.loss_per_trial[b]);
@@ -193,8 +198,9 @@ void Trainer::run(TrainingState& state,
     record.learning_rate = optimizer.learning_rate(state.epoch);
     double loss_sum = 0;
     std::size_t samples = 0;
+    double cost[3] = {0, 0, 0};  // this rank's evaluation counts (loss_and_gradient)
     for (const auto& batch : epoch_batches(state.epoch)) {
-      auto [loss, gradient] = loss_and_gradient(state.parameters, batch, state.epoch);
+      auto [loss, gradient] = loss_and_gradient(state.parameters, batch, state.epoch, cost);
       record.gradient_norm = optimizer.step(state.parameters, std::move(gradient), state.epoch);
       task_.project(state.parameters);
       if (!all_finite(state.parameters))
@@ -204,6 +210,10 @@ void Trainer::run(TrainingState& state,
       samples += batch.size();
     }
     record.loss = loss_sum / static_cast<double>(samples);
+    MPI_Allreduce(MPI_IN_PLACE, cost, 3, MPI_DOUBLE, MPI_SUM, comm_);  // integers: exact in any order
+    record.forward_rhs_evaluations = cost[0];
+    record.backward_rhs_evaluations = cost[1];
+    record.backward_products = cost[2];
     state.epoch += 1;
     state.optimizer_state = optimizer.state();
     const bool done = state.epoch == settings_.epochs ||

@@ -41,6 +41,11 @@ struct EpochRecord {
   double gradient_norm = 0;
   double learning_rate = 0;
   double seconds = 0;
+  /// Vector-field evaluations of the epoch's training steps, over all ranks: forward solves, and
+  /// backward passes (adjoint or back-propagation stages). Rank-invariant: groups are fixed.
+  double forward_rhs_evaluations = 0;
+  double backward_rhs_evaluations = 0;  ///< stage slopes recomputed in the backward passes
+  double backward_products = 0;         ///< vector-Jacobian products (dF/dy, dF/dp)^T w
   bool evaluated = false;
   double evaluation_loss = 0;
   std::vector<double> metrics;  ///< task metrics on the held-out set, in metric_names() order
@@ -83,9 +88,11 @@ class Trainer {
                       Split split = Split::evaluation) const;
   /// Mean loss and mean gradient over `samples` of the training split in epoch `epoch` (0-based,
   /// which picks a stochastic run's noise draw) (collective).
+  /// When `cost` is given, this rank's counts are added to it: forward vector-field evaluations,
+  /// backward ones, backward vector-Jacobian products.
   std::pair<double, std::vector<double>> loss_and_gradient(const std::vector<double>& parameters,
-                                                           const std::vector<std::size_t>& samples,
-                                                           int epoch) const;
+                                                           const std::vector<std::size_t>& samples, int epoch,
+                                                           double* cost = nullptr) const;
   /// The training samples of each optimiser step of epoch `epoch` (0-based).
   std::vector<std::vector<std::size_t>> epoch_batches(int epoch) const;
   const TrainingSettings& settings() const { return settings_; }

@@ -25,6 +25,13 @@ assert loss[-1] < loss[0], "the loss did not fall"
 assert accuracy > 0.4, "test accuracy %g is not far above chance (0.1)" % accuracy
 assert int(f["/test"].attrs["samples"]) == 100
 assert f["/examples/prediction"].shape == (8, 1, 28, 28) and f["/examples/error"].shape == (8, 1, 28, 28)
+# Cost per epoch: 12 groups of 25 images, 5 Euler steps of one evaluation each; back-propagation
+# reuses the recorded predictions (no slope recomputed) and takes one product per step.
+forward = list(f["/training/forward_rhs_evaluations"][()])
+backward = list(f["/training/backward_rhs_evaluations"][()])
+products = list(f["/training/backward_products"][()])
+print("evaluations per epoch", forward, backward, products)
+assert forward == [60, 60] and backward == [0, 0] and products == [60, 60], "unexpected evaluation counts"
 PY
 result $? "the loss falls and the test accuracy beats chance ($(tail -1 "$tmp/check"))"
 for np in 2 3; do

@@ -112,6 +112,9 @@ train::TrainingState small_state(int epochs) {
     r.evaluated = e % 2 == 0;
     r.evaluation_loss = r.evaluated ? 0.5 / e : 0.0;
     if (r.evaluated) r.metrics = {0.25 * e};
+    r.forward_rhs_evaluations = 100.0 * e;
+    r.backward_rhs_evaluations = 10.0 * e;
+    r.backward_products = 50.0 * e;
     s.history.push_back(r);
   }
   s.epoch = epochs;
@@ -132,6 +135,9 @@ TEST(Checkpoint, RoundTripsIncludingEpochsWithoutEvaluation) {
   ASSERT_EQ(back->history.size(), 3u);
   EXPECT_FALSE(back->history[0].evaluated);
   EXPECT_EQ(back->history[1].metrics, std::vector<double>{0.5});
+  EXPECT_EQ(back->history[2].forward_rhs_evaluations, 300.0);
+  EXPECT_EQ(back->history[2].backward_rhs_evaluations, 30.0);
+  EXPECT_EQ(back->history[2].backward_products, 150.0);
   EXPECT_FALSE(setup::read_checkpoint(path + ".absent", small_expectation()));
 }
 
@@ -206,6 +212,37 @@ TEST(Interruption, StopsASolveAfterItsCurrentStep) {
   EXPECT_FALSE(mpi::interrupted_anywhere(MPI_COMM_WORLD));
   const auto again = integrator.solve(0.0, net.initial_state, net.times);
   EXPECT_TRUE(again.ok()) << "the flag, once lowered, stops nothing";
+}
+
+// A checkpoint written before the history held evaluation counts (7 fixed columns) resumes, its
+// counts read as zero; one with neither width is refused.
+TEST(Checkpoint, OneWithoutEvaluationCountsResumes) {
+  const fs::path d = fresh_directory("checkpoint_old");
+  const auto write = [&](const std::string& name, std::size_t columns) {
+    const std::string path = (d / name).string();
+    io::AtomicOutput out(path);
+    auto& f = out.file();
+    f.write_string("/config_text", "config text");
+    f.write_scalar("/epoch", 2);
+    f.write("/parameters", std::vector<double>{0.5, -1.0});
+    f.write("/optimizer_state", std::vector<double>{1, 2, 3});
+    const double nan = std::numeric_limits<double>::quiet_NaN();
+    std::vector<double> history = {1, 1.0, 0.1, 0.01, 2.0, 0, nan, nan, 2, 0.5, 0.1, 0.01, 2.0, 1, 0.25, 0.5};
+    if (columns != 7) history.resize(2 * (columns + 1), 0.0);
+    f.write("/history", {2, columns + 1}, history.data(), io::FiniteCheck::nan_allowed);
+    f.write("/snapshot_epochs", std::vector<double>{2});
+    f.write("/snapshots", std::vector<double>{0.5, -1.0});
+    out.commit();
+    return path;
+  };
+  auto expected = small_expectation();
+  expected.epochs = 10;
+  const auto back = setup::read_checkpoint(write("old.h5", 7), expected);
+  ASSERT_TRUE(back);
+  ASSERT_EQ(back->history.size(), 2u);
+  EXPECT_EQ(back->history[1].metrics, std::vector<double>{0.5});
+  EXPECT_EQ(back->history[1].forward_rhs_evaluations, 0.0);
+  expect_unusable(write("odd.h5", 8), expected, "does not hold 2 epochs of 11 columns");
 }
 
 }  // namespace

@@ -1,5 +1,6 @@
 #include "models/predictive_coding/predictive_coding.hpp"
 
+#include <algorithm>
 #include <stdexcept>
 #include <string>
 
@@ -35,9 +36,15 @@ PredictiveCoding::PredictiveCoding(const PredictiveCodingSpec& spec, std::vector
   errors_.resize(L + 1);
   adjoint_predictions_.resize(L + 1);
   scratch_.resize(L + 1);
-  for (std::size_t l = 1; l <= L; ++l)
-    for (auto* work : {&predictions_, &errors_, &adjoint_predictions_, &scratch_})
+  upper_pairs_.resize(L + 1);
+  for (std::size_t l = 1; l <= L; ++l) {
+    for (auto* work : {&predictions_, &errors_, &adjoint_predictions_})
       (*work)[l].assign(batch_ * shapes_[l - 1].size(), 0.0);
+    scratch_[l].assign(2 * batch_ * shapes_[l - 1].size(), 0.0);
+    upper_pairs_[l].assign(2 * batch_ * shapes_[l].size(), 0.0);
+  }
+  prediction_.assign(L + 1, nullptr);
+  for (std::size_t l = 1; l <= L; ++l) linearisation_size_ += batch_ * shapes_[l - 1].size();
 }
 
 StateLayout predictive_coding_layout(const std::vector<LevelShape>& shapes) {
@@ -83,9 +90,18 @@ const double* PredictiveCoding::lower_of(const double* y, std::size_t l, std::si
 }
 
 void PredictiveCoding::predict_all(const double* y) {
-  for (std::size_t l = 1; l < shapes_.size(); ++l)
+  for (std::size_t l = 1; l < shapes_.size(); ++l) {
     maps_[l - 1]->predict(weights(l), y + offsets_[l], trial_size_, predictions_[l].data(),
                           shapes_[l - 1].size(), batch_, 0.0);
+    prediction_[l] = predictions_[l].data();
+  }
+}
+
+void PredictiveCoding::use_recorded_predictions(const double* linearisation) {
+  for (std::size_t l = 1; l < shapes_.size(); ++l) {
+    prediction_[l] = linearisation;
+    linearisation += batch_ * shapes_[l - 1].size();
+  }
 }
 
 namespace {
@@ -100,16 +116,42 @@ double prior_slope(Prior prior, double r) {
 }  // namespace
 
 void PredictiveCoding::rhs(double, std::size_t, const double* y, double* dydt) {
+  predict_all(y);
+  rhs_from_predictions(y, dydt);
+}
+
+void PredictiveCoding::rhs_recording(double, std::size_t, const double* y, double* dydt,
+                                     double* linearisation) {
+  predict_all(y);
+  rhs_from_predictions(y, dydt);
+  for (std::size_t l = 1; l < shapes_.size(); ++l)
+    linearisation = std::copy(predictions_[l].begin(), predictions_[l].end(), linearisation);
+}
+
+void PredictiveCoding::rhs_from_linearisation(double, std::size_t, const double* y,
+                                              const double* linearisation, double* dydt) {
+  use_recorded_predictions(linearisation);
+  rhs_from_predictions(y, dydt);
+}
+
+void PredictiveCoding::vector_jacobian_products_from_linearisation(double, std::size_t, const double* y,
+                                                                   const double* linearisation,
+                                                                   const double* w, double* out,
+                                                                   double* grad) {
+  use_recorded_predictions(linearisation);
+  reverse(y, w, out, grad, true);
+}
+
+void PredictiveCoding::rhs_from_predictions(const double* y, double* dydt) {
   const std::size_t L = spec_.levels.size();
   const double a = k1(), b = k2(), c = alpha();
-  predict_all(y);
   for (std::size_t l = 1; l <= L; ++l) {
     std::size_t stride = 0;
     const double* lower = lower_of(y, l, stride);
     const std::size_t n = shapes_[l - 1].size();
     double* e = errors_[l].data();
     for (std::size_t t = 0; t < batch_; ++t)
-      for (std::size_t i = 0; i < n; ++i) e[t * n + i] = lower[t * stride + i] - predictions_[l][t * n + i];
+      for (std::size_t i = 0; i < n; ++i) e[t * n + i] = lower[t * stride + i] - prediction_[l][t * n + i];
     maps_[l - 1]->project(weights(l), e, n, dydt + offsets_[l], trial_size_, batch_, 0.0);
   }
   for (std::size_t t = 0; t < batch_; ++t)
@@ -117,7 +159,7 @@ void PredictiveCoding::rhs(double, std::size_t, const double* y, double* dydt) {
       const std::size_t n = shapes_[l].size();
       const double* r = y + t * trial_size_ + offsets_[l];
       double* f = dydt + t * trial_size_ + offsets_[l];
-      const double* top_down = l < L ? predictions_[l + 1].data() + t * n : nullptr;
+      const double* top_down = l < L ? prediction_[l + 1] + t * n : nullptr;
       for (std::size_t i = 0; i < n; ++i) {
         double v = a * f[i] - c * prior_value(spec_.prior, r[i]);
         if (top_down) v += b * (top_down[i] - r[i]);
@@ -175,7 +217,7 @@ void PredictiveCoding::vector_jacobian_products(double, std::size_t, const doubl
 //   ((dF/dy)^T w)_l = G_l^T(D_l) - k2 w_l [l < L] - alpha P'(r_l) w_l + k1 a_{l+1} [l < L],
 //   dW_l += d/dW <k1 e_l, G(w_l)> + d/dW <D_l, G(r_l)>,
 //   dk1 += sum_l <a_l, e_l>,  dk2 += sum_{l<L} <w_l, G_{l+1}(r_{l+1}) - r_l>,  dalpha -= sum_l <w_l, P(r_l)>.
-void PredictiveCoding::reverse(const double* y, const double* w, double* out, double* grad) {
+void PredictiveCoding::reverse(const double* y, const double* w, double* out, double* grad, bool predicted) {
   const std::size_t L = spec_.levels.size();
   const double a = k1(), b = k2(), c = alpha();
   for (std::size_t l = 1; l <= L; ++l) {
@@ -206,30 +248,36 @@ void PredictiveCoding::reverse(const double* y, const double* w, double* out, do
       }
   }
   if (!grad) return;
-  predict_all(y);
+  if (!predicted) predict_all(y);
   double dk1 = 0, dk2 = 0, dalpha = 0;
   for (std::size_t l = 1; l <= L; ++l) {
     std::size_t stride = 0;
     const double* lower = lower_of(y, l, stride);
     const std::size_t n = shapes_[l - 1].size();
-    double* e = errors_[l].data();
+    // Both weight-gradient terms as one product over 2 x batch images: the lower-side factors
+    // [D_l; k1 e_l] (D_l is already the first half of scratch_) against [r_l; w_l].
+    double* e = scratch_[l].data() + batch_ * n;
     const double* ap = adjoint_predictions_[l].data();
     for (std::size_t t = 0; t < batch_; ++t)
       for (std::size_t i = 0; i < n; ++i) {
-        const double error = lower[t * stride + i] - predictions_[l][t * n + i];
+        const double error = lower[t * stride + i] - prediction_[l][t * n + i];
         dk1 += ap[t * n + i] * error;
         e[t * n + i] = a * error;
       }
-    double* dW = grad + weight_offsets_[l];
-    maps_[l - 1]->add_weight_gradient(e, n, w + offsets_[l], trial_size_, batch_, dW);
-    maps_[l - 1]->add_weight_gradient(scratch_[l].data(), n, y + offsets_[l], trial_size_, batch_, dW);
+    const std::size_t m = shapes_[l].size();
+    double* upper = upper_pairs_[l].data();
+    for (std::size_t t = 0; t < batch_; ++t) {
+      std::copy_n(y + t * trial_size_ + offsets_[l], m, upper + t * m);
+      std::copy_n(w + t * trial_size_ + offsets_[l], m, upper + (batch_ + t) * m);
+    }
+    maps_[l - 1]->add_weight_gradient(scratch_[l].data(), n, upper, m, 2 * batch_, grad + weight_offsets_[l]);
   }
   if (!spec_.trainable_rates) return;
   for (std::size_t t = 0; t < batch_; ++t)
     for (std::size_t l = 1; l <= L; ++l) {
       const std::size_t n = shapes_[l].size();
       const std::size_t at = t * trial_size_ + offsets_[l];
-      const double* top_down = l < L ? predictions_[l + 1].data() + t * n : nullptr;
+      const double* top_down = l < L ? prediction_[l + 1] + t * n : nullptr;
       for (std::size_t i = 0; i < n; ++i) {
         if (top_down) dk2 += w[at + i] * (top_down[i] - y[at + i]);
         dalpha -= w[at + i] * prior_value(spec_.prior, y[at + i]);

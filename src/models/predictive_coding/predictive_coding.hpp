@@ -9,7 +9,9 @@
 /// batch (gradient_rows() == 1), in a fixed order.
 ///
 /// Per evaluation, in maps applied (G or G^T, each one GEMM over the batch): F and dF/dy v take
-/// 2L, (dF/dy)^T w takes 2L, the fused reverse products 3L plus 2L weight gradients.
+/// 2L, (dF/dy)^T w takes 2L, the fused reverse products 3L plus 2L weight gradients. The stage
+/// linearisation is the predictions G_l(r_l) of every level: with it, F takes L and the fused
+/// reverse products 2L plus 2L weight gradients (a discrete adjoint's backward pass).
 #include <memory>
 #include <vector>
 
@@ -45,6 +47,15 @@ class PredictiveCoding final : public Model {
   void vector_jacobian_products(double t, std::size_t segment, const double* y, const double* w, double* out,
                                 double* grad) override;
 
+  std::size_t linearisation_size() const override { return linearisation_size_; }
+  void rhs_recording(double t, std::size_t segment, const double* y, double* dydt,
+                     double* linearisation) override;
+  void rhs_from_linearisation(double t, std::size_t segment, const double* y, const double* linearisation,
+                              double* dydt) override;
+  void vector_jacobian_products_from_linearisation(double t, std::size_t segment, const double* y,
+                                                   const double* linearisation, const double* w, double* out,
+                                                   double* grad) override;
+
   std::vector<double> parameters() const override { return parameters_; }
   void set_parameters(const std::vector<double>& values) override;
 
@@ -61,10 +72,15 @@ class PredictiveCoding final : public Model {
   const double* weights(std::size_t l) const { return parameters_.data() + weight_offsets_[l]; }
   /// Level l - 1 of trial 0 in `y`, with its stride (the image for l = 1).
   const double* lower_of(const double* y, std::size_t l, std::size_t& stride) const;
-  /// predictions_[l] = G_l(r_l) for l = 1..L.
+  /// predictions_[l] = G_l(r_l) for l = 1..L, and prediction_[l] pointed at them.
   void predict_all(const double* y);
+  /// prediction_[l] pointed at level l's predictions inside a recorded linearisation.
+  void use_recorded_predictions(const double* linearisation);
+  /// F from y and the predictions prediction_[l].
+  void rhs_from_predictions(const double* y, double* dydt);
   /// The reverse products; `grad` null for (dF/dy)^T w alone, `out` null for (dF/dp)^T w alone.
-  void reverse(const double* y, const double* w, double* out, double* grad);
+  /// `predicted`: prediction_ already holds G_l(r_l) at y (else the weight gradients compute it).
+  void reverse(const double* y, const double* w, double* out, double* grad, bool predicted = false);
 
   PredictiveCodingSpec spec_;
   std::vector<LevelShape> shapes_;
@@ -75,7 +91,11 @@ class PredictiveCoding final : public Model {
   std::vector<double> parameters_;
   std::vector<double> breakpoints_;
   // Work arrays, batch x (level size), contiguous; index l as the levels.
-  std::vector<std::vector<double>> predictions_, errors_, adjoint_predictions_, scratch_;
+  std::vector<std::vector<double>> predictions_, errors_, adjoint_predictions_;
+  std::vector<std::vector<double>> scratch_;      ///< 2 x batch x (level l - 1 size)
+  std::vector<std::vector<double>> upper_pairs_;  ///< 2 x batch x (level l size): [r_l; w_l]
+  std::vector<const double*> prediction_;         ///< G_l(r_l) in use: predictions_[l] or a linearisation
+  std::size_t linearisation_size_ = 0;
 };
 
 }  // namespace neurode::models
