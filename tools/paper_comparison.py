@@ -77,8 +77,12 @@ def training_runs(protocol):
 
 
 def evaluation_config(protocol, config, trained, solver_override):
-    """epochs: 0 from a trained result: the validation and test sets under another solver."""
-    evaluation = deep_merge(config, solver_override)
+    """epochs: 0 from a trained result: the validation and test sets under another solver. The
+    solver section is replaced, not merged: an adaptive evaluation of a fixed-step training must not
+    inherit its `adaptive: false` and `dt`."""
+    evaluation = deep_merge(config, {k: v for k, v in solver_override.items() if k != "solver"})
+    if "solver" in solver_override:
+        evaluation["solver"] = dict(solver_override["solver"])
     evaluation["initial_parameters"] = os.path.abspath(trained)
     evaluation["training"] = deep_merge(evaluation.get("training", {}), {"epochs": 0})
     evaluation.pop("gradient", None)
@@ -95,7 +99,6 @@ def read_result(path):
             "test_accuracy": float(f["/test/accuracy"][()]) if "/test/accuracy" in f else float("nan"),
             "logits": f["/evaluation/trajectories"][()] if "/evaluation/trajectories" in f else None,
         }
-        out["rhs_per_epoch"] = f["/training/rhs_evaluations"][()] if "/training/rhs_evaluations" in f else None
     return out
 
 
@@ -122,10 +125,13 @@ def main():
                 jobs.append((os.path.join(out, "configs", name + ".yaml"), config,
                              os.path.join(out, "runs", name + ".h5")))
         for name, variant, label, seed, config in runs:
-            if seed != seed_of_jobs or variant not in protocol.get("robustness_of", []) or label != first_label:
-                continue  # robustness and precision at the first (k1, k2) setting
+            if seed != seed_of_jobs or label != first_label:
+                continue  # precision (every variant) and robustness at the first (k1, k2) setting
             trained = os.path.join(out, "runs", name + ".h5")
-            for eval_name, solver in list(protocol["robustness"].items()) + [("tight", protocol["tight"])]:
+            evaluations = [("tight", protocol["tight"])]
+            if variant in protocol.get("robustness_of", []):
+                evaluations = list(protocol["robustness"].items()) + evaluations
+            for eval_name, solver in evaluations:
                 jobs.append((os.path.join(out, "configs", name + "__eval-" + eval_name + ".yaml"),
                              evaluation_config(protocol, config, trained, solver),
                              os.path.join(out, "evaluations", name + "__eval-" + eval_name + ".h5")))

@@ -23,6 +23,10 @@ def load(path):
             "test": float(f["/test/accuracy"][()]) if "/test/accuracy" in f else float("nan"),
             "logits": f["/evaluation/trajectories"][()] if "/evaluation/trajectories" in f else None,
         }
+        # Evaluation counts of the training steps per epoch (absent from results of older trees).
+        counts = ["/training/forward_rhs_evaluations", "/training/backward_rhs_evaluations",
+                  "/training/backward_products"]
+        r["counts"] = [float(np.mean(f[c][()])) for c in counts] if all(c in f for c in counts) else None
     return r
 
 
@@ -50,7 +54,7 @@ def write(protocol, runs, out, report):
     for name, variant, label, seed, config in runs:
         key = (label, variant)
         row = rows.setdefault(key, {"test": [], "best": [], "final": [], "diverged": 0, "runs": 0, "seconds": [],
-                                    "precision": [], "robust": {}})
+                                    "precision": [], "robust": {}, "counts": []})
         path = os.path.join(out, "runs", name + ".h5")
         result = load(path)
         if result is None:
@@ -63,6 +67,8 @@ def write(protocol, runs, out, report):
         row["best"].append(float(np.max(result["accuracy"])))
         row["final"].append(float(result["accuracy"][-1]))
         row["seconds"].append(float(np.mean(result["seconds"])))
+        if result["counts"] is not None:
+            row["counts"].append(result["counts"])
         curves.setdefault(key, []).append((result["epochs"], result["accuracy"]))
         tight = load(os.path.join(out, "evaluations", name + "__eval-tight.h5"))
         if tight is not None and result["logits"] is not None:
@@ -73,13 +79,19 @@ def write(protocol, runs, out, report):
             if e is not None:
                 row["robust"].setdefault(eval_name, []).append(e["test"])
     lines = ["| (k1, k2) | variant | runs | diverged | test accuracy % | best validation % | final validation % "
-             "| logit error vs tight | s per epoch |", "|---|---|---|---|---|---|---|---|---|"]
+             "| logit error vs tight | evaluations per epoch: forward + backward, products | s per epoch |",
+             "|---|---|---|---|---|---|---|---|---|---|"]
     for (label, variant), r in rows.items():
         precision = "%.1e" % np.max(r["precision"]) if r["precision"] else "-"
         seconds = "%.0f" % np.mean(r["seconds"]) if r["seconds"] else "-"
-        lines.append("| %s | %s | %d | %d | %s | %s | %s | %s | %s |" % (
+        # Counted once per block solve (a block of images is one system), summed over the epoch.
+        counts = "-"
+        if r["counts"]:
+            forward, backward, products = (np.mean([c[k] for c in r["counts"]]) for k in range(3))
+            counts = "%.0f + %.0f, %.0f" % (forward, backward, products)
+        lines.append("| %s | %s | %d | %d | %s | %s | %s | %s | %s | %s |" % (
             label, variant, r["runs"], r["diverged"], mean_spread(r["test"]), mean_spread(r["best"]),
-            mean_spread(r["final"]), precision, seconds))
+            mean_spread(r["final"]), precision, counts, seconds))
     robust_names = list(protocol.get("robustness", {}))
     robust = ["| trained with | (k1, k2) | " + " | ".join("tested with " + n for n in robust_names) + " |",
               "|---|---|" + "---|" * len(robust_names)]

@@ -13,17 +13,26 @@ driver=(/usr/bin/python3 "$source_dir/tools/paper_comparison.py" "$source_dir/te
   --out "$tmp/paper" --ranks 1 --neurode "$neurode" --report "$tmp/report.md")
 "${driver[@]}" >"$tmp/first" 2>&1
 result $? "the comparison runs ($(tail -1 "$tmp/first"))"
-[ "$(grep -c ': done in' "$tmp/first")" -eq 4 ]
-result $? "2 trainings and 2 evaluations done ($(grep -c ': done in' "$tmp/first"))"
+[ "$(grep -c ': done in' "$tmp/first")" -eq 5 ]
+result $? "2 trainings and 3 evaluations done ($(grep -c ': done in' "$tmp/first"))"
+# The tight evaluation of the fixed-step training is adaptive: its solver section is replaced.
+/usr/bin/python3 - "$tmp/paper/configs/euler-4__k1=0.5_k2=0.3__seed1__eval-tight.yaml" >"$tmp/tight" 2>&1 <<'PY'
+import sys, yaml
+solver = yaml.safe_load(open(sys.argv[1]))["solver"]
+print(solver)
+assert solver == {"method": "dopri5", "rtol": 1e-8, "atol": 1e-8}, solver
+PY
+result $? "the tight evaluation of a fixed-step training is adaptive ($(tail -1 "$tmp/tight"))"
 grep -q '| k1=0.5,k2=0.3 | euler-4 | 1 | 0 |' "$tmp/report.md.tables" &&
   grep -q '| k1=0.5,k2=0.3 | dopri5-discrete | 1 | 0 |' "$tmp/report.md.tables" &&
-  grep -qE '^\| euler-4 \| k1=0.5,k2=0.3 \| [0-9.]+ \|$' "$tmp/report.md.tables"
-result $? "the report has both variants and the robustness row"
+  grep -qE '^\| euler-4 \| k1=0.5,k2=0.3 \| [0-9.]+ \|$' "$tmp/report.md.tables" &&
+  grep -qE '^\| k1=0.5,k2=0.3 \| euler-4 \| 1 \| 0 \|( [^|]+ \|){3} [0-9.]+e-[0-9]+ \| 32 \+ 0, 32 \|' "$tmp/report.md.tables"
+result $? "the report has both variants, the robustness row, precision and evaluation counts"
 "${driver[@]}" >"$tmp/second" 2>&1
-[ "$(grep -c ': kept' "$tmp/second")" -eq 4 ]
+[ "$(grep -c ': kept' "$tmp/second")" -eq 5 ]
 result $? "a rerun keeps every result ($(grep -c ': kept' "$tmp/second") kept)"
 rm "$tmp/paper/runs/dopri5-discrete__k1=0.5_k2=0.3__seed1.h5"
 "${driver[@]}" >"$tmp/third" 2>&1
-[ "$(grep -c ': done in' "$tmp/third")" -eq 1 ] && [ "$(grep -c ': kept' "$tmp/third")" -eq 3 ]
+[ "$(grep -c ': done in' "$tmp/third")" -eq 1 ] && [ "$(grep -c ': kept' "$tmp/third")" -eq 4 ]
 result $? "a partly removed comparison completes exactly the missing run"
 finish
