@@ -142,6 +142,8 @@ def main():
             if trained and not os.path.exists(trained):
                 print("[%d/%d] %s: skipped, its training failed" % (k + 1, len(jobs), os.path.basename(output)))
                 continue
+            if trained and os.path.exists(output) and os.path.getmtime(output) < os.path.getmtime(trained):
+                os.remove(output)  # an evaluation of a model trained again since: evaluate the new one
             status = neurode_train(args, config, path, output)
             print("[%d/%d] %s: %s (%.0f s so far)" % (k + 1, len(jobs), os.path.basename(output), status,
                                                     time.time() - start), flush=True)

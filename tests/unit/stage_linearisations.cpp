@@ -7,6 +7,7 @@
 
 #include <cmath>
 #include <memory>
+#include <string>
 
 #include "solvers/butcher_tableau.hpp"
 #include "solvers/gradient.hpp"
@@ -63,7 +64,14 @@ TEST_P(KeptStages, GradientEqualsRecomputedStages) {
     EXPECT_EQ(kept.backward_linearised_steps, steps) << "every accepted step's stages identified";
     EXPECT_EQ(kept.backward_rhs_evaluations, 0);
     EXPECT_EQ(recomputed.backward_linearised_steps, 0);
-    EXPECT_GT(recomputed.backward_rhs_evaluations, 0);
+    // Recomputing evaluates the slopes that later stage states read: none for Euler's one stage.
+    if (std::string(GetParam().name) == "euler_fixed") {
+      EXPECT_EQ(recomputed.backward_rhs_evaluations, 0);
+    } else if (std::string(GetParam().name) == "rk4_fixed") {
+      EXPECT_EQ(recomputed.backward_rhs_evaluations, 3 * steps) << "RK4's last slope is not evaluated";
+    } else {
+      EXPECT_GT(recomputed.backward_rhs_evaluations, 0);
+    }
     EXPECT_EQ(kept.forward.statistics.steps, recomputed.forward.statistics.steps);
     // The forward solve is the same computation: rhs_recording's F is rhs's bitwise.
     EXPECT_EQ(kept.forward.states, recomputed.forward.states);
