@@ -288,16 +288,20 @@ def main():
         f.write("\n".join(md))
 
 
+VISION_SECTION = "## Predictive coding against PyTorch"  # bench/vision_report.py's heading
+
+
 def kept_sections(path):
     """The sections of an existing RESULTS.md that other scripts wrote ('run separately' in their
-    heading: MPI scaling, XOR training), so that a rerun of compare.sh does not drop them."""
+    heading: MPI scaling, XOR training; and compare_vision.sh's, which compare.sh runs after this
+    report, or not at all with NEURODE_BENCH_PART=columns), so that a rerun does not drop them."""
     if not os.path.exists(path):
         return []
     kept, keep = [], False
     with open(path) as f:
         for line in f.read().rstrip("\n").split("\n"):
             if line.startswith("## "):
-                keep = "run separately" in line
+                keep = "run separately" in line or line == VISION_SECTION
             if keep:
                 kept.append(line)
     return kept + [""] if kept else []
