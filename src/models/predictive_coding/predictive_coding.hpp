@@ -9,9 +9,10 @@
 /// batch (gradient_rows() == 1), in a fixed order.
 ///
 /// Per evaluation, in maps applied (G or G^T, each one GEMM over the batch): F and dF/dy v take
-/// 2L, (dF/dy)^T w takes 2L, the fused reverse products 3L plus 2L weight gradients. The stage
+/// 2L, (dF/dy)^T w takes 2L, the fused reverse products 3L plus L weight-gradient products (both
+/// terms of a level's weight gradient in one product over twice the batch). The stage
 /// linearisation is the predictions G_l(r_l) of every level: with it, F takes L and the fused
-/// reverse products 2L plus 2L weight gradients (a discrete adjoint's backward pass).
+/// reverse products 2L plus the L weight-gradient products (a discrete adjoint's backward pass).
 #include <memory>
 #include <vector>
 
