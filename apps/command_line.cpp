@@ -17,6 +17,8 @@ const char* usage() {
   neurode gradient --network FILE.h5 -o OUT.h5 [--gradient discrete|continuous|backprop-euler]
                    [--checkpoint-every K] [PETSc options]
   neurode train CONFIG.yaml [-o OUT.h5] [--seed N] [PETSc options]
+  neurode scan SCAN.yaml [-o OUT.h5] [--ranks-per-point K] [--share I/N] [PETSc options]
+  neurode pathfinder -o FILE.h5 --images N [--size S] [--length L] [--seed K] [--preset original|pathfinder32]
 PETSc options override the config's solver, e.g. -ts_type rk -ts_rk_type 4 -ts_adapt_type none -ts_dt 1e-4,
 -ts_rtol 1e-8 -ts_atol 1e-8, -ts_monitor. Exit codes: 0 success, 1 internal error, 2 bad input,
 3 integration failed, 4 output not written, 5 interrupted (docs/reliability.md).)";
@@ -39,6 +41,18 @@ void warn_about_unused_options() {
                                             "-checkpoint-every",
                                             "seed",
                                             "-seed",
+                                            "ranks-per-point",
+                                            "-ranks-per-point",
+                                            "share",
+                                            "-share",
+                                            "images",
+                                            "-images",
+                                            "size",
+                                            "-size",
+                                            "length",
+                                            "-length",
+                                            "preset",
+                                            "-preset",
                                             "h",
                                             "help",
                                             "-help"};
@@ -86,6 +100,34 @@ CommandLine parse_command_line(int argc, char** argv) {
           !v.empty() && v.size() <= 19 && v.find_first_not_of("0123456789") == std::string::npos;
       if (!digits) throw UsageError("--seed: expected a whole number >= 0, got '" + v + "'");
       cl.seed = std::stoul(v);
+    } else if (arg == "--ranks-per-point") {
+      const std::string v = value("--ranks-per-point");
+      const bool digits =
+          !v.empty() && v.size() <= 9 && v.find_first_not_of("0123456789") == std::string::npos;
+      if (!digits || std::stoul(v) == 0)
+        throw UsageError("--ranks-per-point: expected a whole number >= 1, got '" + v + "'");
+      cl.ranks_per_point = std::stoul(v);
+    } else if (arg == "--share") {
+      // I/N: array task I of N (0-based), as jobs/scan.sbatch passes SLURM_ARRAY_TASK_ID.
+      const std::string v = value("--share");
+      const std::size_t slash = v.find('/');
+      const std::string part = v.substr(0, slash), n = slash == std::string::npos ? "" : v.substr(slash + 1);
+      auto whole = [](const std::string& x) {
+        return !x.empty() && x.size() <= 9 && x.find_first_not_of("0123456789") == std::string::npos;
+      };
+      if (!whole(part) || !whole(n) || std::stoul(n) == 0 || std::stoul(part) >= std::stoul(n))
+        throw UsageError("--share: expected I/N with 0 <= I < N (e.g. 2/8), got '" + v + "'");
+      cl.share = std::stoul(part);
+      cl.shares = std::stoul(n);
+    } else if (arg == "--images" || arg == "--size" || arg == "--length") {
+      const std::string name(arg), v = value(name.c_str());
+      const bool digits =
+          !v.empty() && v.size() <= 9 && v.find_first_not_of("0123456789") == std::string::npos;
+      if (!digits || std::stoul(v) == 0)
+        throw UsageError(name + ": expected a whole number >= 1, got '" + v + "'");
+      (arg == "--images" ? cl.images : arg == "--size" ? cl.size : cl.length) = std::stoul(v);
+    } else if (arg == "--preset") {
+      cl.preset = value("--preset");
     } else if (!arg.empty() && arg[0] == '-') {
       // A PETSc option; skip its value when the next word is not an option itself.
       if (i + 1 < argc && argv[i + 1][0] != '-') ++i;
@@ -97,9 +139,25 @@ CommandLine parse_command_line(int argc, char** argv) {
   }
   if (cl.help) return cl;
   if (cl.command.empty()) throw UsageError("no command given");
-  if (cl.command != "simulate" && cl.command != "gradient" && cl.command != "train")
+  if (cl.command != "simulate" && cl.command != "gradient" && cl.command != "train" && cl.command != "scan" &&
+      cl.command != "pathfinder")
     throw UsageError("unknown command '" + cl.command + "'");
-  if (cl.seed && cl.command != "train") throw UsageError("--seed is an option of train only");
+  if (cl.seed && cl.command != "train" && cl.command != "pathfinder")
+    throw UsageError("--seed is an option of train and pathfinder only");
+  if ((cl.images || cl.size || cl.length || !cl.preset.empty()) && cl.command != "pathfinder")
+    throw UsageError(std::string(cl.images   ? "--images"
+                                 : cl.size   ? "--size"
+                                 : cl.length ? "--length"
+                                             : "--preset") +
+                     " is an option of pathfinder only");
+  if (cl.command == "pathfinder") {
+    if (!cl.inputs.empty() || !cl.network.empty())
+      throw UsageError("pathfinder takes no input file: neurode pathfinder -o FILE.h5 --images N");
+    return cl;
+  }
+  if ((cl.ranks_per_point || cl.shares) && cl.command != "scan")
+    throw UsageError(std::string(cl.shares ? "--share" : "--ranks-per-point") + " is an option of scan only");
+  if (cl.command == "scan" && !cl.network.empty()) throw UsageError("scan takes a SCAN.yaml, not --network");
   if (cl.network.empty() && cl.inputs.size() != 1)
     throw UsageError(cl.command + " needs one CONFIG.yaml (or --network FILE.h5)");
   if (!cl.network.empty() && !cl.inputs.empty())

@@ -9,13 +9,19 @@
 namespace neurode::app {
 
 struct CommandLine {
-  std::string command;                // simulate, gradient, train
+  std::string command;                // simulate, gradient, train, scan, pathfinder
   std::vector<std::string> inputs;    // positional arguments after the command
   std::string output;                 // -o / --output
   std::string network;                // --network FILE.h5
   std::string gradient = "discrete";  // --gradient discrete|continuous|backprop-euler
   std::size_t checkpoint_every = 1;   // --checkpoint-every K
-  std::optional<unsigned long> seed;  // --seed N (train): the config's seed replaced, e.g. per array task
+  std::optional<unsigned long> seed;  // --seed N (train: the config's seed replaced; pathfinder)
+  std::size_t ranks_per_point = 0;    // --ranks-per-point K (scan); 0: the scan file's, else 1
+  std::size_t share = 0, shares = 0;  // --share I/N (scan): only the points p with p mod N = I
+  std::size_t images = 0;             // --images N (pathfinder); 0: not given
+  std::size_t size = 0;               // --size S (pathfinder); 0: the preset's
+  std::size_t length = 0;             // --length L (pathfinder): paddles per path; 0: 14
+  std::string preset;                 // --preset original|pathfinder32 (pathfinder); "": by --size
   bool help = false;
   std::string text;  // the whole command line, for provenance
 };

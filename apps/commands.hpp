@@ -16,5 +16,7 @@ void throw_unless_solved(const solvers::Solution& solution);
 int run_simulate(const CommandLine& cl);
 int run_gradient(const CommandLine& cl);
 int run_train(const CommandLine& cl);
+int run_scan(const CommandLine& cl);
+int run_pathfinder(const CommandLine& cl);
 
 }  // namespace neurode::app

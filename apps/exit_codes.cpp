@@ -50,19 +50,19 @@ void throw_unless_solved(const solvers::Solution& solution) {
   if (!solution.ok()) throw IntegrationFailure(solution.message);
 }
 
-void on_root_for_all(const std::function<void()>& work) {
+void on_root_for_all(const std::function<void()>& work, MPI_Comm comm) {
   int code = kSuccess;
   std::string message;
-  if (mpi::is_root()) {
+  if (mpi::is_root(comm)) {
     try {
       work();
     } catch (...) {
       std::tie(code, message) = classify_current_exception();
     }
   }
-  MPI_Bcast(&code, 1, MPI_INT, 0, MPI_COMM_WORLD);
+  MPI_Bcast(&code, 1, MPI_INT, 0, comm);
   if (code == kSuccess) return;
-  message = mpi::first_message(message);
+  message = mpi::first_message(message, comm);
   throw CommandFailure(code, message);
 }
 

@@ -6,9 +6,11 @@
 #include "commands.hpp"
 #include "exit_codes.hpp"
 #include "gradient_output.hpp"
+#include "hgru_file_commands.hpp"
 #include "io/hdf5_file.hpp"
 #include "io/provenance.hpp"
 #include "models/column/network_file.hpp"
+#include "models/hgru/hgru_network_file.hpp"
 #include "models/predictive_coding/pc_network_file.hpp"
 #include "mpi/world.hpp"
 #include "predictive_coding_file_commands.hpp"
@@ -24,6 +26,7 @@ int run_gradient(const CommandLine& cl) {
   if (cl.output.empty()) throw UsageError("no output file: give -o OUT.h5");
   on_root_for_all([&] { io::require_writable_directory(cl.output); });
   if (models::is_predictive_coding_file(cl.network)) return gradient_predictive_coding_file(cl);
+  if (models::is_hgru_file(cl.network)) return gradient_hgru_file(cl);
   const models::NetworkFile net = models::load_network_file(cl.network);
   if (net.weights.parameters.empty())
     throw io::Hdf5Error(cl.network + ": no 'grad_entries': nothing to differentiate");

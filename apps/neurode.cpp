@@ -22,6 +22,7 @@
 #include "command_line.hpp"
 #include "commands.hpp"
 #include "exit_codes.hpp"
+#include "io/provenance.hpp"
 #include "mpi/interruption.hpp"
 #include "petsc/session.hpp"
 
@@ -60,6 +61,7 @@ int fail(int code, const std::string& message, int ranks, int rank) {
 int main(int argc, char** argv) {
   // 1. PETSc and MPI; the options database receives every argument (PETSc options included).
   neurode::petsc::Session session(&argc, &argv);
+  neurode::io::record_run_hosts(MPI_COMM_WORLD);  // collective: every rank's host, for /provenance
   neurode::mpi::install_interruption_handlers();
   // One BLAS thread per rank unless the user asks otherwise: ranks are the parallelism, and
   // OpenBLAS's own threads on the same cores would only oversubscribe them.
@@ -80,6 +82,10 @@ int main(int argc, char** argv) {
       code = app::run_gradient(cl);
     else if (cl.command == "train")
       code = app::run_train(cl);
+    else if (cl.command == "scan")
+      code = app::run_scan(cl);
+    else if (cl.command == "pathfinder")
+      code = app::run_pathfinder(cl);
     else
       throw app::UsageError("command '" + cl.command + "' is not available in this build");
     if (code == app::kSuccess && session.rank() == 0) app::warn_about_unused_options();

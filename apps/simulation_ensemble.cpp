@@ -1,49 +1,28 @@
 #include "simulation_ensemble.hpp"
 
-#include <algorithm>
 #include <chrono>
 #include <cstdio>
+#include <new>
 
 #include "commands.hpp"
+#include "io/hdf5_file.hpp"
 #include "mpi/block_parallel.hpp"
+#include "mpi/interruption.hpp"
 #include "mpi/world.hpp"
+#include "setup/ensemble_output.hpp"
 #include "solvers/integrator.hpp"
 
 namespace neurode::app {
 namespace {
 
-// Each block travels as a header (its solver statistics) and its T x block-state rows.
-constexpr std::size_t kHeader = 7;
-
-void write_header(const solvers::Solution& s, double* out) {
-  const auto& st = s.statistics;
-  const double values[kHeader] = {static_cast<double>(st.steps),
-                                  static_cast<double>(st.rejected_steps),
-                                  static_cast<double>(st.rhs_evaluations),
-                                  static_cast<double>(st.jacobian_evaluations),
-                                  static_cast<double>(st.nonlinear_iterations),
-                                  static_cast<double>(st.linear_iterations),
-                                  st.wall_time_s};
-  std::copy(values, values + kHeader, out);
-}
-
-void add_header(const double* in, solvers::SolverStatistics& total) {
-  total.steps += static_cast<long>(in[0]);
-  total.rejected_steps += static_cast<long>(in[1]);
-  total.rhs_evaluations += static_cast<long>(in[2]);
-  total.jacobian_evaluations += static_cast<long>(in[3]);
-  total.nonlinear_iterations += static_cast<long>(in[4]);
-  total.linear_iterations += static_cast<long>(in[5]);
-  total.wall_time_s += in[6];
-}
-
 // A long ensemble says how far it is, every 10 s, from rank 0's share of the blocks (the ranks'
 // shares are equal to within one block).
 class ProgressReport {
  public:
+  explicit ProgressReport(bool on) : on_(on) {}
   void block_done(std::size_t done, std::size_t of) {
     const auto now = std::chrono::steady_clock::now();
-    if (!mpi::is_root() || now - last_ < std::chrono::seconds(10) || done == of) return;
+    if (!on_ || now - last_ < std::chrono::seconds(10) || done == of) return;
     last_ = now;
     const double elapsed = std::chrono::duration<double>(now - start_).count();
     std::printf("neurode simulate: %zu of %zu blocks on rank 0 done, about %.0f s left\n", done, of,
@@ -52,68 +31,129 @@ class ProgressReport {
   }
 
  private:
+  bool on_;
   std::chrono::steady_clock::time_point start_ = std::chrono::steady_clock::now(), last_ = start_;
 };
 
+std::vector<double> initial_states(const EnsembleSpec& spec, std::size_t runs) {
+  std::vector<double> y0;
+  y0.reserve(runs * spec.initial_state.size());
+  for (std::size_t r = 0; r < runs; ++r)
+    y0.insert(y0.end(), spec.initial_state.begin(), spec.initial_state.end());
+  return y0;
+}
+
+// What went wrong with a block, for the agreement of the ranks: the kind (its first character)
+// decides what every rank throws.
+enum Kind : char { kIntegration = 'I', kOutput = 'O', kMemory = 'M', kInternal = 'X' };
+std::string failure(Kind kind, const std::string& message) { return std::string(1, kind) + message; }
+
 }  // namespace
 
-solvers::Solution simulate_ensemble(const EnsembleSpec& spec) {
-  const std::size_t T = spec.output_times.size();
-  const mpi::BlockParallel blocks(spec.runs, spec.block_size);
+EnsembleSummary simulate_ensemble(const EnsembleSpec& spec, const std::string& output,
+                                  const std::string& command_line, MPI_Comm comm, bool quiet) {
+  const mpi::BlockParallel blocks(spec.runs, spec.block_size, comm);
+  const bool talk = !quiet && mpi::is_root(comm);
 
-  // 1. This rank's blocks. When one fails, every rank stops with the same exit code, and rank 0
-  //    reports the first failure in the words of the rank that saw it.
-  std::vector<double> local;
-  std::string method;
-  ProgressReport progress;
-  blocks.run<IntegrationFailure>(
-      [&](std::size_t b) -> std::string {
-        const auto [first_run, end_run] = blocks.items_of(b);
-        const std::size_t count = end_run - first_run;
-        auto model = spec.block_model(first_run, count);
-        std::vector<double> y0;
-        for (std::size_t r = 0; r < count; ++r)
-          y0.insert(y0.end(), spec.initial_state.begin(), spec.initial_state.end());
-        solvers::Integrator integrator(*model, spec.solver);
-        const auto s = integrator.solve(spec.t_start, y0, spec.output_times);
-        method = s.method;
-        if (!s.ok())
-          return (count == 1 ? "run " + spec.describe_run(first_run)
-                             : "runs " + spec.describe_run(first_run) + " to " +
-                                   spec.describe_run(end_run - 1) + " (one block)") +
-                 ": " + s.message;
-        const std::size_t offset = local.size();
-        local.resize(offset + kHeader + T * s.state_size);
-        write_header(s, &local[offset]);
-        std::copy(s.states.begin(), s.states.begin() + static_cast<std::ptrdiff_t>(T * s.state_size),
-                  local.begin() + static_cast<std::ptrdiff_t>(offset + kHeader));
-        progress.block_done(b - blocks.first_block() + 1, blocks.end_block() - blocks.first_block());
-        return {};
-      },
-      "; nothing was written");
-
-  // 2. Every block's rows, in block order, on rank 0 only.
-  const auto all = blocks.gather_to_root(local);
-  if (!mpi::is_root()) return solvers::Solution{};
-  solvers::Solution out;
-  out.times = spec.output_times;
-  out.method = method;
-  const std::size_t width = spec.runs * spec.states_per_run;
-  out.state_size = width;
-  out.states.resize(T * width);
-  std::size_t at = 0;
-  for (std::size_t b = 0; b < blocks.blocks(); ++b) {
-    const auto [first_run, end_run] = blocks.items_of(b);
-    const std::size_t block_width = (end_run - first_run) * spec.states_per_run;
-    add_header(&all[at], out.statistics);
-    for (std::size_t k = 0; k < T; ++k)
-      std::copy(&all[at + kHeader + k * block_width], &all[at + kHeader + (k + 1) * block_width],
-                &out.states[k * width + first_run * spec.states_per_run]);
-    at += kHeader + T * block_width;
+  // 1. The method, on every rank (a bad PETSc option fails them all here, together, before any
+  //    file exists): it is part of what a partial file must match to be resumed.
+  EnsembleSummary summary;
+  summary.blocks = blocks.blocks();
+  {
+    const auto [first, end] = blocks.items_of(0);
+    auto model = spec.block_model(first, end - first);
+    summary.method = solvers::Integrator(*model, spec.solver).method_description();
   }
-  out.valid_rows = T;
-  out.time_reached = spec.output_times.back();
-  return out;
+
+  // 2. The file: resumed, or made afresh with every dataset at its final shape.
+  setup::EnsembleShape shape;
+  shape.layout = spec.layout;
+  shape.variables = spec.variables;
+  shape.times = spec.output_times;
+  shape.runs = spec.runs;
+  shape.realisations = spec.realisations;
+  shape.block_size = blocks.items_of(0).second;  // the block size BlockParallel uses
+  shape.config_text = spec.config_text;
+  shape.method = summary.method;
+  setup::EnsembleOutput out(output, std::move(shape), comm);
+  summary.blocks_resumed = out.blocks_done_at_start();
+  if (talk && !out.notice().empty()) {
+    std::printf("neurode simulate: %s\n", out.notice().c_str());
+    std::fflush(stdout);
+  }
+
+  // 3. This rank's blocks not done yet, each written as soon as it is integrated and then
+  //    dropped. A failure or a signal ends this rank's blocks; the ranks then agree.
+  solvers::SolverSettings solver = spec.solver;
+  if (talk) solver.progress_every_s = 10;
+  std::string local_failure;
+  long finished = 0;
+  std::size_t to_do = 0;
+  for (std::size_t b = blocks.first_block(); b < blocks.end_block(); ++b) to_do += out.block_done(b) ? 0 : 1;
+  ProgressReport progress(talk);
+  for (std::size_t b = blocks.first_block(); b < blocks.end_block() && local_failure.empty(); ++b) {
+    if (out.block_done(b)) continue;
+    if (mpi::interruption_requested()) break;  // every rank stops at the agreement below
+    const auto [first_run, end_run] = blocks.items_of(b);
+    const std::size_t count = end_run - first_run;
+    const std::string which = count == 1 ? "run " + spec.describe_run(first_run)
+                                         : "runs " + spec.describe_run(first_run) + " to " +
+                                               spec.describe_run(end_run - 1) + " (one block)";
+    try {
+      auto model = spec.block_model(first_run, count);
+      solvers::Integrator integrator(*model, solver);
+      const solvers::Solution s =
+          integrator.solve(spec.t_start, initial_states(spec, count), spec.output_times);
+      if (!s.ok()) {
+        local_failure = failure(kIntegration, which + ": " + s.message);
+        break;
+      }
+      out.write_block(b, s);
+    } catch (const io::NonFiniteResult& e) {
+      local_failure = failure(kIntegration, which + ": " + e.what());
+    } catch (const io::OutputError& e) {
+      local_failure = failure(kOutput, e.what());
+    } catch (const std::bad_alloc&) {
+      local_failure = failure(kMemory, "");
+    } catch (const std::exception& e) {
+      local_failure = failure(kInternal, e.what());
+    }
+    if (!local_failure.empty()) break;
+    ++finished;
+    progress.block_done(static_cast<std::size_t>(finished), to_do);
+  }
+
+  // 4. Agreement. What is kept is every finished block, whichever run finished it.
+  MPI_Allreduce(MPI_IN_PLACE, &finished, 1, MPI_LONG, MPI_SUM, comm);
+  const std::size_t kept = summary.blocks_resumed + static_cast<std::size_t>(finished);
+  const std::string what_is_kept = kept == 0 ? "; nothing was written"
+                                             : "; the " + std::to_string(kept) + " finished block(s) of " +
+                                                   std::to_string(summary.blocks) + " are kept in " +
+                                                   out.partial_path() + ": rerun the same command to resume";
+  std::string agreed;
+  try {
+    agreed = mpi::agreed_failure(local_failure, comm, what_is_kept);
+  } catch (const mpi::Interrupted&) {
+    kept == 0 ? out.discard() : out.keep();
+    throw;
+  }
+  if (!agreed.empty()) {
+    const char kind = agreed[0];
+    const std::string message = agreed.substr(1);
+    // A failed block fails again when rerun: its partial file is of no use.
+    if (kind == kIntegration) {
+      out.discard();
+      throw IntegrationFailure(message);
+    }
+    kept == 0 ? out.discard() : out.keep();
+    if (kind == kOutput) throw io::OutputError(message + what_is_kept);
+    if (kind == kMemory) throw std::bad_alloc();
+    throw std::runtime_error(message);
+  }
+
+  // 5. Complete: statistics, config and provenance, then the rename into place.
+  summary.statistics = out.commit(command_line);
+  return summary;
 }
 
 }  // namespace neurode::app

@@ -1,14 +1,20 @@
 #pragma once
 // The runs of `neurode simulate`: every trial of the config, times `noise.realisations` Wiener paths
 // in a stochastic run, integrated in blocks of `simulation.block_size` runs that are dealt to the
-// MPI ranks and gathered, in run order, on rank 0 (mpi::BlockParallel). A block is integrated the
-// same way on whichever rank it lands, so the result is bitwise the same for any number of ranks.
+// ranks of a communicator (mpi::BlockParallel). Each rank writes each of its blocks into the output
+// as soon as it is integrated (setup::EnsembleOutput) and keeps nothing of it, so no rank ever
+// holds more than one block. A block is integrated the same way on whichever rank it lands, so the
+// file is bitwise the same for any number of ranks; a killed run keeps its finished blocks, and a
+// rerun integrates only the others.
+#include <mpi.h>
+
 #include <functional>
 #include <memory>
 #include <string>
 #include <vector>
 
 #include "models/model.hpp"
+#include "models/state_layout.hpp"
 #include "solvers/solution.hpp"
 #include "solvers/solver_settings.hpp"
 
@@ -26,11 +32,27 @@ struct EnsembleSpec {
   std::function<std::unique_ptr<models::Model>(std::size_t first, std::size_t count)> block_model;
   /// "run K" in messages, e.g. "trial 2, realisation 5".
   std::function<std::string(std::size_t run)> describe_run;
+
+  // What the output holds (docs/output-format.md).
+  models::StateLayout layout;          ///< of one run
+  std::vector<std::string> variables;  ///< components of `layout` to write
+  std::size_t realisations = 1;        ///< Wiener paths per trial: > 1 labels the runs
+  std::string config_text;
 };
 
-/// Every run's trajectory on rank 0 (solution of all runs laid end to end, statistics summed over the
-/// blocks); on other ranks an empty solution. Collective: when a block fails every rank throws
-/// IntegrationFailure with that block's message, and mpi::Interrupted after a signal.
-solvers::Solution simulate_ensemble(const EnsembleSpec& spec);
+/// What simulate_ensemble did, the same on every rank.
+struct EnsembleSummary {
+  std::string method;                    ///< the PETSc method after options
+  solvers::SolverStatistics statistics;  ///< summed over the blocks in block order
+  std::size_t blocks = 0, blocks_resumed = 0;
+};
+
+/// Integrates every run on the ranks of `comm` into `output` (collective over `comm`; its provenance
+/// names `command_line`). Every rank
+/// throws the same: IntegrationFailure when a block fails (nothing is kept), mpi::Interrupted after
+/// a signal and io::OutputError when the file cannot be written (the finished blocks are kept in
+/// OUTPUT.partial, and a rerun resumes). Prints progress and notices on rank 0 unless `quiet`.
+EnsembleSummary simulate_ensemble(const EnsembleSpec& spec, const std::string& output,
+                                  const std::string& command_line, MPI_Comm comm, bool quiet);
 
 }  // namespace neurode::app

@@ -21,8 +21,6 @@ import subprocess
 import sys
 import time
 
-import h5py
-import numpy as np
 import yaml
 
 HERE = os.path.dirname(os.path.abspath(__file__))
@@ -87,19 +85,6 @@ def evaluation_config(protocol, config, trained, solver_override):
     evaluation["training"] = deep_merge(evaluation.get("training", {}), {"epochs": 0})
     evaluation.pop("gradient", None)
     return evaluation
-
-
-def read_result(path):
-    with h5py.File(path, "r") as f:
-        out = {
-            "epochs": f["/training/evaluation/epoch"][()],
-            "validation_accuracy": f["/training/evaluation/accuracy"][()],
-            "loss": f["/training/loss"][()],
-            "seconds": f["/training/seconds_per_epoch"][()],
-            "test_accuracy": float(f["/test/accuracy"][()]) if "/test/accuracy" in f else float("nan"),
-            "logits": f["/evaluation/trajectories"][()] if "/evaluation/trajectories" in f else None,
-        }
-    return out
 
 
 def main():

@@ -1,8 +1,8 @@
 """Tables and plots of tools/paper_comparison.py's runs (imported by it; --report FILE.md)."""
 import math
 import os
+import sys
 
-import h5py
 import numpy as np
 
 import matplotlib
@@ -10,23 +10,27 @@ import matplotlib
 matplotlib.use("Agg")
 import matplotlib.pyplot as plt  # noqa: E402
 
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+import neurode_results as nr  # noqa: E402
+
 
 def load(path):
     if not os.path.exists(path):
         return None
-    with h5py.File(path, "r") as f:
-        r = {
-            "epochs": f["/training/evaluation/epoch"][()],
-            "accuracy": f["/training/evaluation/accuracy"][()],
-            "loss": f["/training/loss"][()],
-            "seconds": f["/training/seconds_per_epoch"][()],
-            "test": float(f["/test/accuracy"][()]) if "/test/accuracy" in f else float("nan"),
-            "logits": f["/evaluation/trajectories"][()] if "/evaluation/trajectories" in f else None,
-        }
-        # Evaluation counts of the training steps per epoch (absent from results of older trees).
-        counts = ["/training/forward_rhs_evaluations", "/training/backward_rhs_evaluations",
-                  "/training/backward_products"]
-        r["counts"] = [float(np.mean(f[c][()])) for c in counts] if all(c in f for c in counts) else None
+    t = nr.training(path)
+    history = nr.column_names(t.history)
+    r = {
+        "epochs": nr.column(t.evaluations, "epoch"),
+        "accuracy": nr.column(t.evaluations, "accuracy"),
+        "loss": nr.column(t.history, "loss"),
+        "seconds": nr.column(t.history, "seconds_per_epoch"),
+        "test": t.test.metrics["accuracy"] if t.test and "accuracy" in t.test.metrics else float("nan"),
+        "logits": t.evaluation.trajectories if t.evaluation else None,
+    }
+    # Evaluation counts of the training steps per epoch (absent from results of older trees).
+    counts = ["forward_rhs_evaluations", "backward_rhs_evaluations", "backward_products"]
+    r["counts"] = [float(np.mean(nr.column(t.history, c))) for c in counts] if all(c in history for c in counts) \
+        else None
     return r
 
 

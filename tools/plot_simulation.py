@@ -8,39 +8,29 @@ file's own attributes (layout, units, index).
 
 usage: /usr/bin/python3 tools/plot_simulation.py OUT.h5 OUT.png
 """
+import os
 import sys
 
-import h5py
 import matplotlib
 
 matplotlib.use("Agg")
 import matplotlib.pyplot as plt
 
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+import neurode_results as nr  # noqa: E402
+
 NAMES = ["L2/3e", "L2/3i", "L4e", "L4i", "L5e", "L5i", "L6e", "L6i"]
 
 
-NOT_STATES = {"t", "trial", "realisation"}
-
-
-def attribute(dataset, name):
-    value = dataset.attrs.get(name, "")
-    return value.decode() if isinstance(value, bytes) else str(value)
-
-
-def plot_components(source, target):
-    """One panel per component of the first trial, for a model without a population layout."""
-    with h5py.File(source, "r") as f:
-        trajectory = f["/trajectory"]
-        t = trajectory["t"][()]
-        names = [n for n in trajectory if n not in NOT_STATES]
-        method = f["/solver"].attrs.get("method", "")
-        panels = []
-        for name in names:
-            data = trajectory[name][()]
-            if attribute(trajectory[name], "layout").startswith("trial"):
-                data = data[0]
-            panels.append((name, data.reshape(len(t), -1), attribute(trajectory[name], "units"),
-                           attribute(trajectory[name], "index")))
+def plot_components(source, sim, target):
+    """One panel per component of the first trial, for a model without a population layout. Final
+    outputs that are no time series (predictive coding's logits) are not plotted."""
+    t = sim.times
+    method = sim.solver.get("method", "")
+    panels = []
+    for v in sim.variables.values():
+        data = v.data[0] if v.layout.startswith("trial") else v.data
+        panels.append((v.name, data.reshape(len(t), -1), v.units, v.index))
     fig, axes = plt.subplots(len(panels), 1, figsize=(8, 2.4 * len(panels)), sharex=True, squeeze=False)
     for ax, (name, data, units, index) in zip(axes[:, 0], panels):
         ax.plot(t, data, lw=1.0)
@@ -54,16 +44,15 @@ def plot_components(source, target):
 
 
 def main(source, target):
-    with h5py.File(source, "r") as f:
-        column_layout = "r" in f["/trajectory"] and "population" in attribute(f["/trajectory/r"], "layout")
+    sim = nr.simulation(source)
+    column_layout = "r" in sim.variables and "population" in sim.variables["r"].layout
     if not column_layout:
-        plot_components(source, target)
+        plot_components(source, sim, target)
         return
-    with h5py.File(source, "r") as f:
-        t = f["/trajectory/t"][()]
-        r = f["/trajectory/r"][()]
-        method = f["/solver"].attrs.get("method", "")
-        trial = f["/trajectory/trial"][()] if "trial" in f["/trajectory"] else None
+    t = sim.times
+    r = sim.variables["r"].data
+    method = sim.solver.get("method", "")
+    trial = sim.trial
     paths = None
     if trial is not None:  # realisations: the first trial's, averaged
         paths = r[trial == 0]

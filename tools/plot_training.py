@@ -9,48 +9,46 @@ file name without .h5):
   image_classification  validation images, their level-1 predictions and errors
   hopf    phase portraits of the learned flow against the true one (when the file has them)
 """
+import os
 import sys
 
-import h5py
 import matplotlib
 import numpy as np
 
 matplotlib.use("Agg")
 import matplotlib.pyplot as plt
 
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+import neurode_results as nr  # noqa: E402
 
-def as_text(value):
-    return value.decode() if isinstance(value, bytes) else str(value)
 
-
-def plot_loss(f, prefix):
+def plot_loss(result, prefix):
     fig, ax = plt.subplots(figsize=(6, 4))
-    ax.semilogy(f["training/epoch"][()], f["training/loss"][()], label="training")
-    ax.semilogy(f["training/evaluation/epoch"][()], f["training/evaluation/loss"][()], "o-", label="held-out")
+    ax.semilogy(nr.column(result.history, "epoch"), nr.column(result.history, "loss"), label="training")
+    ax.semilogy(nr.column(result.evaluations, "epoch"), nr.column(result.evaluations, "loss"), "o-", label="held-out")
     ax.set_xlabel("epoch")
     ax.set_ylabel("loss")
-    ax.set_title(f"{as_text(f['training'].attrs['task'])}: loss")
+    ax.set_title(f"{result.task}: loss")
     ax.legend()
     fig.tight_layout()
     fig.savefig(prefix + "-loss.png", dpi=110)
 
 
-def plot_metrics(f, prefix):
-    group = f["training/evaluation"]
-    names = [n for n in group if n not in ("epoch", "loss")]
+def plot_metrics(result, prefix):
+    names = result.metrics
     fig, axes = plt.subplots(1, max(1, len(names)), figsize=(5 * max(1, len(names)), 3.6), squeeze=False)
     for ax, name in zip(axes[0], names):
-        ax.plot(group["epoch"][()], group[name][()], "o-")
+        ax.plot(nr.column(result.evaluations, "epoch"), nr.column(result.evaluations, name), "o-")
         ax.set_xlabel("epoch")
         ax.set_title(name)
     fig.tight_layout()
     fig.savefig(prefix + "-metrics.png", dpi=110)
 
 
-def plot_image_examples(f, prefix):
+def plot_image_examples(result, prefix):
     """Rows: validation images, their level-1 predictions G_1(r_1(T)) and the errors."""
-    ex = f["examples"]
-    rows = [("image", ex["image"][()]), ("prediction G1(r1)", ex["prediction"][()]), ("error", ex["error"][()])]
+    ex = result.examples
+    rows = [("image", ex["image"]), ("prediction G1(r1)", ex["prediction"]), ("error", ex["error"])]
     count = rows[0][1].shape[0]
     fig, axes = plt.subplots(3, count, figsize=(1.6 * count, 5.2), squeeze=False)
     for r, (title, images) in enumerate(rows):
@@ -70,16 +68,16 @@ def plot_image_examples(f, prefix):
     fig.savefig(prefix + "-task.png", dpi=110)
 
 
-def plot_task(f, prefix):
-    task = as_text(f["training"].attrs["task"])
-    if "evaluation/trajectories" not in f:
+def plot_task(result, prefix):
+    task = result.task
+    if result.evaluation is None or result.evaluation.trajectories is None:
         return
-    t = f["evaluation/times"][()]
-    y = f["evaluation/trajectories"][()]
-    target = f["evaluation/targets"][()] if "evaluation/targets" in f else None
-    names = [as_text(n) for n in np.atleast_1d(f["evaluation/components"][()])]
-    if task == "image_classification" and "examples" in f:
-        plot_image_examples(f, prefix)
+    t = result.evaluation.times
+    y = result.evaluation.trajectories
+    target = result.evaluation.targets
+    names = result.evaluation.components
+    if task == "image_classification" and result.examples:
+        plot_image_examples(result, prefix)
         return
     if task == "wta":
         shown = min(4, y.shape[0])
@@ -122,10 +120,10 @@ def main():
         sys.exit(__doc__)
     source = sys.argv[1]
     prefix = sys.argv[2] if len(sys.argv) == 3 else source.rsplit(".h5", 1)[0]
-    with h5py.File(source, "r") as f:
-        plot_loss(f, prefix)
-        plot_metrics(f, prefix)
-        plot_task(f, prefix)
+    result = nr.training(source)
+    plot_loss(result, prefix)
+    plot_metrics(result, prefix)
+    plot_task(result, prefix)
     print(f"wrote {prefix}-loss.png, {prefix}-metrics.png, {prefix}-task.png")
 
 

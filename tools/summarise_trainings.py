@@ -15,15 +15,14 @@ import re
 import sys
 import tempfile
 
-import h5py
 import matplotlib
 import numpy as np
 
 matplotlib.use("Agg")
 import matplotlib.pyplot as plt
 
-# Datasets of /evaluation that are not per-sample metrics.
-NOT_METRICS = {"loss", "times", "targets", "trajectories", "components"}
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+import neurode_results as nr  # noqa: E402
 
 
 def config_seed(config_text):
@@ -38,21 +37,19 @@ def summarise(path):
         row["status"] = "missing"
         return row
     try:
-        with h5py.File(path, "r") as f:
-            text = f["/config/text"][()]
-            row["seed"] = config_seed(text.decode() if isinstance(text, bytes) else str(text))
-            task = f["/training"].attrs.get("task", "")
-            row["task"] = task.decode() if isinstance(task, bytes) else str(task)
-            loss = f["/training/loss"][()]
-            row["loss_history"] = loss
-            row["epochs"] = int(loss.shape[0])
-            row["training_loss"] = float(loss[-1]) if loss.shape[0] else float("nan")
-            row["heldout_loss"] = float(np.asarray(f["/evaluation/loss"][()]).mean())
-            for name, dataset in f["/evaluation"].items():
-                if name not in NOT_METRICS and isinstance(dataset, h5py.Dataset) and "mean" in dataset.attrs:
-                    row[name] = float(dataset.attrs["mean"])
+        result = nr.training(path)
+        if result.evaluation is None:
+            raise ValueError(f"{path}: no /evaluation")
+        row["seed"] = config_seed(result.config_text)
+        row["task"] = result.task
+        loss = nr.column(result.history, "loss")
+        row["loss_history"] = loss
+        row["epochs"] = int(loss.shape[0])
+        row["training_loss"] = float(loss[-1]) if loss.shape[0] else float("nan")
+        row["heldout_loss"] = result.evaluation.loss
+        row.update(result.evaluation.means)
         row["status"] = "ok"
-    except (OSError, KeyError) as error:
+    except (OSError, KeyError, ValueError) as error:
         row["status"] = f"unreadable: {error}"
     return row
 

@@ -52,6 +52,8 @@ class ConfigNode {
   bool is_scalar() const { return present_ && node_.IsScalar(); }
   /// The raw text of a scalar ("" otherwise); for messages and hand-written checks.
   std::string scalar_text() const;
+  /// The parsed YAML value itself (a scan copies values into other configs).
+  const YAML::Node& yaml() const { return node_; }
 
   // -- Maps. A null node counts as an empty map, so `output:` with nothing below is allowed.
   /// The value under `key`, absent (present() == false) when the key is not there.

@@ -66,6 +66,16 @@ Hdf5File::Hdf5File(const std::string& path, Mode mode, std::string display_name)
     if (file_ < 0) throw Hdf5Error(path + ": cannot open as HDF5");
     return;
   }
+  if (mode == Mode::update) {
+    file_ = H5Fopen(path.c_str(), H5F_ACC_RDWR, H5P_DEFAULT);
+    if (file_ < 0) fail_write("cannot open the file for writing");
+    // No modification times, so that the completed file does not depend on when it was written.
+    group_creation_ = H5Pcreate(H5P_GROUP_CREATE);
+    dataset_creation_ = H5Pcreate(H5P_DATASET_CREATE);
+    H5Pset_obj_track_times(group_creation_, 0);
+    H5Pset_obj_track_times(dataset_creation_, 0);
+    return;
+  }
   hid_t access = H5P_DEFAULT;
   if (mode == Mode::in_memory) {
     // The core driver without a backing store: HDF5 never touches the disk, so a full disk cannot
@@ -92,6 +102,8 @@ std::vector<unsigned char> Hdf5File::image() const {
 
 Hdf5File::~Hdf5File() {
   if (file_ >= 0) H5Fclose(file_);
+  if (group_creation_ != H5P_DEFAULT) H5Pclose(group_creation_);
+  if (dataset_creation_ != H5P_DEFAULT) H5Pclose(dataset_creation_);
 }
 
 void Hdf5File::close() {
@@ -102,19 +114,20 @@ void Hdf5File::close() {
   if (H5Fclose(file) < 0) fail_write("cannot write the file (is the file system full?)");
 }
 
-void Hdf5File::fail_write(const std::string& what) const {
+std::string write_failure_reason(const std::string& path) {
   // HDF5 does not keep errno: tell the likely causes apart by looking at the directory.
-  std::string reason = " (an I/O error)";
-  const std::filesystem::path directory = std::filesystem::absolute(name_).parent_path();
+  const std::filesystem::path directory = std::filesystem::absolute(path).parent_path();
   std::error_code error;
   if (!std::filesystem::is_directory(directory, error))
-    reason = ": the directory " + directory.string() + " does not exist";
-  else if (::access(directory.c_str(), W_OK) != 0)
-    reason = ": no permission to write in " + directory.string();
-  else if (const auto space = std::filesystem::space(directory, error);
-           !error && space.available < (1u << 20))
-    reason = ": the file system is full (" + std::to_string(space.available / 1024) + " KiB free)";
-  throw OutputError(name_ + ": " + what + reason);
+    return ": the directory " + directory.string() + " does not exist";
+  if (::access(directory.c_str(), W_OK) != 0) return ": no permission to write in " + directory.string();
+  if (const auto space = std::filesystem::space(directory, error); !error && space.available < (1u << 20))
+    return ": the file system is full (" + std::to_string(space.available / 1024) + " KiB free)";
+  return " (an I/O error)";
+}
+
+void Hdf5File::fail_write(const std::string& what) const {
+  throw OutputError(name_ + ": " + what + write_failure_reason(name_));
 }
 
 bool Hdf5File::has(const std::string& object_path) const {
@@ -318,9 +331,14 @@ std::string Hdf5File::read_string_attribute(const std::string& object_path, cons
 
 void Hdf5File::create_group(const std::string& group) {
   if (has(group)) return;
-  hid_t g = H5Gcreate2(file_, group.c_str(), intermediate_groups(), H5P_DEFAULT, H5P_DEFAULT);
+  hid_t g = H5Gcreate2(file_, group.c_str(), intermediate_groups(), group_creation_, H5P_DEFAULT);
   if (g < 0) fail_write("cannot create group '" + group + "'");
   H5Gclose(g);
+}
+
+void Hdf5File::remove(const std::string& object_path) {
+  if (H5Ldelete(file_, object_path.c_str(), H5P_DEFAULT) < 0)
+    fail_write("cannot remove '" + object_path + "'");
 }
 
 void Hdf5File::write(const std::string& dataset, const std::vector<std::size_t>& shape, const double* values,
@@ -335,8 +353,8 @@ void Hdf5File::write(const std::string& dataset, const std::vector<std::size_t>&
   std::vector<hsize_t> dims(shape.begin(), shape.end());
   Space space(shape.empty() ? H5Screate(H5S_SCALAR)
                             : H5Screate_simple(static_cast<int>(dims.size()), dims.data(), nullptr));
-  Dataset d(H5Dcreate2(file_, dataset.c_str(), H5T_IEEE_F64LE, space.id, intermediate_groups(), H5P_DEFAULT,
-                       H5P_DEFAULT));
+  Dataset d(H5Dcreate2(file_, dataset.c_str(), H5T_IEEE_F64LE, space.id, intermediate_groups(),
+                       dataset_creation_, H5P_DEFAULT));
   if (d.id < 0) fail_write("cannot create dataset '" + dataset + "'");
   if (count > 0 && H5Dwrite(d.id, H5T_NATIVE_DOUBLE, H5S_ALL, H5S_ALL, H5P_DEFAULT, values) < 0)
     fail_write("cannot write dataset '" + dataset + "'");
@@ -347,8 +365,8 @@ void Hdf5File::write_integers(const std::string& dataset, const std::vector<std:
   std::vector<hsize_t> dims(shape.begin(), shape.end());
   Space space(shape.empty() ? H5Screate(H5S_SCALAR)
                             : H5Screate_simple(static_cast<int>(dims.size()), dims.data(), nullptr));
-  Dataset d(H5Dcreate2(file_, dataset.c_str(), H5T_STD_I64LE, space.id, intermediate_groups(), H5P_DEFAULT,
-                       H5P_DEFAULT));
+  Dataset d(H5Dcreate2(file_, dataset.c_str(), H5T_STD_I64LE, space.id, intermediate_groups(),
+                       dataset_creation_, H5P_DEFAULT));
   if (d.id < 0) fail_write("cannot create dataset '" + dataset + "'");
   if (!values.empty() && H5Dwrite(d.id, H5T_NATIVE_INT64, H5S_ALL, H5S_ALL, H5P_DEFAULT, values.data()) < 0)
     fail_write("cannot write dataset '" + dataset + "'");
@@ -365,8 +383,8 @@ void Hdf5File::write_strings(const std::string& dataset, const std::vector<std::
   const bool scalar = texts.size() == 1;
   hsize_t count = texts.size();
   Space space(scalar ? H5Screate(H5S_SCALAR) : H5Screate_simple(1, &count, nullptr));
-  Dataset d(
-      H5Dcreate2(file_, dataset.c_str(), type.id, space.id, intermediate_groups(), H5P_DEFAULT, H5P_DEFAULT));
+  Dataset d(H5Dcreate2(file_, dataset.c_str(), type.id, space.id, intermediate_groups(), dataset_creation_,
+                       H5P_DEFAULT));
   if (d.id < 0) fail_write("cannot create dataset '" + dataset + "'");
   std::vector<const char*> pointers;
   for (const auto& t : texts) pointers.push_back(t.c_str());

@@ -44,8 +44,10 @@ enum class FiniteCheck { required, nan_allowed };
 
 class Hdf5File {
  public:
-  /// create: a new file on disk; in_memory: a file held in memory until image() is taken.
-  enum class Mode { read, create, in_memory };
+  /// create: a new file on disk; in_memory: a file held in memory until image() is taken; update:
+  /// an existing file opened for writing, whose new objects carry no modification times (as in a
+  /// ParallelHdf5File, which it completes: io/parallel_hdf5_file.hpp).
+  enum class Mode { read, create, in_memory, update };
   /// `display_name` is the name messages use (default: `path`): an output written under a
   /// temporary name is reported under the name the user gave.
   Hdf5File(const std::string& path, Mode mode, std::string display_name = {});
@@ -89,6 +91,8 @@ class Hdf5File {
   void set_attribute(const std::string& object_path, const std::string& name, const std::string& value);
   void set_attribute(const std::string& object_path, const std::string& name, double value);
   void create_group(const std::string& group);
+  /// Unlinks a dataset or group (and all below it); its space is not reclaimed.
+  void remove(const std::string& object_path);
 
  private:
   /// Throws OutputError naming the file and `what` ("cannot write dataset '/x'").
@@ -97,7 +101,12 @@ class Hdf5File {
   std::string path_, name_;
   hid_t file_ = -1;
   Mode mode_;
+  hid_t group_creation_ = H5P_DEFAULT, dataset_creation_ = H5P_DEFAULT;  ///< untimed in Mode::update
 };
+
+/// Why writing `path` probably failed, as HDF5 does not keep errno: ": the directory ... does not
+/// exist", ": no permission to write in ...", ": the file system is full (...)" or " (an I/O error)".
+std::string write_failure_reason(const std::string& path);
 
 /// An output built in memory and, by commit(), written under a temporary name in the same directory
 /// (FINAL.tmpPID), synced, and renamed over the final name, so that a killed run or a full disk

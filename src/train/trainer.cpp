@@ -145,6 +145,7 @@ Evaluation Trainer::evaluate(const std::vector<double>& parameters, bool keep_tr
     solvers::Integrator integrator(*problem.model, settings_.solver);
     const auto solution = integrator.solve(problem.t0, problem.initial_state, problem.observation_times);
     if (!solution.ok()) return "evaluation sample " + std::to_string(group.front()) + ": " + solution.message;
+    out.method = solution.method;
     const std::size_t T = problem.observation_times.size();
     width = 1 + M + (keep_trajectories ? T * R : 0);
     std::vector<double> losses(group.size(), 0.0);

@@ -57,6 +57,9 @@ struct Evaluation {
   std::vector<double> per_sample;    ///< samples x metrics
   std::vector<double> times;         ///< observation times
   std::vector<double> trajectories;  ///< samples x times x recorded components (when asked)
+  /// The solver as it ran (PETSc's TS type and step control after any -ts_* option); set on the
+  /// ranks that solved a block, rank 0 among them.
+  std::string method;
 };
 
 /// Everything a checkpoint holds: restarting from it continues bit for bit.

@@ -29,4 +29,14 @@ result $? "the warning goes to stderr"
 "$neurode" simulate "$config" -o "$tmp/used.h5" -ts_rtol 1e-9 >/dev/null 2>"$tmp/used.err"
 [ $? -eq 0 ] && [ ! -s "$tmp/used.err" ]
 result $? "a used option gives no warning ($(cat "$tmp/used.err"))"
+# A training records the method PETSc ran (after -ts_* options) beside the config's.
+"$neurode" train "$source_dir/tests/data/train_xor_tiny.yaml" -o "$tmp/train.h5" -ts_type rk -ts_rk_type 4 \
+  -ts_adapt_type none -ts_dt 1e-4 >"$tmp/train.log" 2>&1
+/usr/bin/python3 - "$tmp/train.h5" >"$tmp/used.log" 2>&1 <<'PY'
+import sys, h5py
+a = h5py.File(sys.argv[1], "r")["/training"].attrs
+assert a["solver"] == "dopri5" and a["solver_used"] == "rk/4, fixed step 0.0001 s", dict(a)
+print(a["solver_used"])
+PY
+result $? "a training's file records the solver PETSc ran ($(tail -1 "$tmp/used.log"))"
 finish

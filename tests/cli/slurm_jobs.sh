@@ -97,9 +97,9 @@ summary=$(echo "$submitted" | sed -n 's/.*summary: job \([0-9]*\).*/\1/p')
 wait_gone "$summary" 120 || give_up "summary job $summary still queued after 120 s: $(field "$summary" Reason)"
 [ "$(field "$summary" JobState)" = COMPLETED ]
 result $? "summary job completed after the array ($(cat "$tmp"/neurode-summary-*.log 2>/dev/null | tail -1))"
-/usr/bin/python3 - "$tmp/sweep" >"$tmp/sweep.log" 2>&1 <<'PY'
+/usr/bin/python3 - "$tmp/sweep" "$array" >"$tmp/sweep.log" 2>&1 <<'PY'
 import csv, sys, h5py, numpy as np
-d = sys.argv[1]
+d, array = sys.argv[1], sys.argv[2]
 rows = list(csv.DictReader(open(f"{d}/train_xor_tiny-seeds.csv")))
 assert [r["status"] for r in rows] == ["ok", "ok"], rows
 assert [r["seed"] for r in rows] == ["1", "2"], rows
@@ -107,6 +107,9 @@ one, two = (h5py.File(f"{d}/train_xor_tiny-seed{s}.h5") for s in (1, 2))
 # The table holds each seed's own numbers, to the bit.
 for r, f in zip(rows, (one, two)):
     assert r["epochs"] == "4" and float(r["heldout_loss"]) == f["/evaluation/loss"][()], (r, f.filename)
+    # Each file names the array job and the task (the seed) that wrote it.
+    p = f["/provenance"].attrs
+    assert (p["slurm_array_job_id"], p["slurm_array_task_id"]) == (array, r["seed"]), dict(p)
 assert b"seed: 2" in two["/config/text"][()] or "seed: 2" in str(two["/config/text"][()])
 # The seed keys the initial jitter: the two trainings start from different weights.
 assert not np.array_equal(one["/parameters/initial"][()], two["/parameters/initial"][()])
@@ -132,16 +135,47 @@ job=$(timeout 60 sbatch --parsable --ntasks=2 "$source_dir/jobs/simulate.sbatch"
 wait_gone "$job" 120 || give_up "simulate job $job still queued after 120 s: $(field "$job" Reason)"
 [ "$(field "$job" JobState)" = COMPLETED ]
 result $? "simulate job completed ($(tail -1 "$tmp/neurode-simulate-$job.log" 2>/dev/null))"
-/usr/bin/python3 - "$tmp" >"$tmp/ensemble-check.log" 2>&1 <<'PY'
+/usr/bin/python3 - "$tmp" "$job" >"$tmp/ensemble-check.log" 2>&1 <<'PY'
 import os, sys, h5py, numpy as np
-d = sys.argv[1]
+d, job = sys.argv[1], sys.argv[2]
 one, two = (h5py.File(f"{d}/ensemble-{k}.h5", "r") for k in (1, 2))
 for name in ("V", "a", "r", "realisation"):
     assert np.array_equal(one["/trajectory/" + name][()], two["/trajectory/" + name][()]), name
 assert two["/provenance"].attrs["mpi_ranks"] == 2, two["/provenance"].attrs["mpi_ranks"]
+assert two["/provenance"].attrs["slurm_job_id"] == job, dict(two["/provenance"].attrs)  # the job that wrote it
 assert os.path.getsize(f"{d}/ensemble-2.png") > 0
 print("6 realisations on 2 ranks equal the 1-rank file")
 PY
 result $? "ensemble on 2 ranks ($(tail -1 "$tmp/ensemble-check.log"))"
+# 4. A scan split over a job array of 2 tasks, then the collecting job: the same file and table
+#    as one MPI run of the scan.
+scan=$source_dir/tests/data/scan_xor_tiny.yaml
+bash "$source_dir/tools/mpirun.sh" -np 2 "$neurode" scan "$scan" -o "$tmp/scan-mpi.h5" >"$tmp/scan-mpi.log" 2>&1 ||
+  give_up "scan on 2 ranks: $(tail -2 "$tmp/scan-mpi.log")"
+submitted=$(timeout 120 bash "$source_dir/jobs/submit_scan.sh" "$scan" -o "$tmp/scan-array.h5" --array 2 -- --ntasks=1) ||
+  give_up "submit_scan.sh: $submitted"
+tasks=$(echo "$submitted" | sed -n 's/^scan: job array \([0-9]*\).*/\1/p')
+collect=$(echo "$submitted" | sed -n 's/.*collecting job \([0-9]*\).*/\1/p')
+[ -n "$tasks" ] && [ -n "$collect" ] || give_up "job IDs not printed: $submitted"
+wait_gone "$collect" 180 || give_up "collecting job $collect still queued after 180 s: $(field "$collect" Reason)"
+[ "$(field "$collect" JobState)" = COMPLETED ]
+result $? "collecting job completed ($(tail -1 "$tmp/neurode-scan-$collect.log" 2>/dev/null))"
+grep -q "(6 already finished, 0 to run)" "$tmp/neurode-scan-$collect.log"
+result $? "the array tasks computed every point, the collecting job none ($(grep -m1 'points (' "$tmp/neurode-scan-$collect.log"))"
+/usr/bin/python3 "$source_dir/tests/support/same_scan.py" "$tmp/scan-mpi.h5" "$tmp/scan-array.h5" >"$tmp/scan-same.log" 2>&1
+result $? "the array's scan file equals the MPI run's ($(tail -1 "$tmp/scan-same.log"))"
+/usr/bin/python3 - "$tmp/scan-array.h5" "$tasks" >"$tmp/scan-array.log" 2>&1 <<'PY'
+import sys, h5py
+f, array = h5py.File(sys.argv[1], "r"), sys.argv[2]
+tasks = set()
+for p in range(6):
+    a = f[f"/points/{p:05d}/provenance"].attrs
+    text = lambda v: v.decode() if isinstance(v, bytes) else str(v)
+    assert text(a["slurm_array_job_id"]) == array, dict(a)
+    tasks.add(text(a["slurm_array_task_id"]))
+    assert int(text(a["slurm_array_task_id"])) == p % 2, (p, dict(a))  # point p is task p mod 2's
+print("points of tasks", sorted(tasks))
+PY
+result $? "each point was computed by its array task ($(tail -1 "$tmp/scan-array.log"))"
 echo "$passed passed, $failed failed"
 [ "$failed" -eq 0 ]

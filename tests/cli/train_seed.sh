@@ -51,5 +51,5 @@ check_refused() {  # expected-text, arguments...
 check_refused "expected a whole number >= 0, got '-1'" train "$config" --seed -1
 check_refused "expected a whole number >= 0, got '3x'" train "$config" --seed 3x
 check_refused "expected a whole number >= 0, got '99999999999999999999'" train "$config" --seed 99999999999999999999
-check_refused "option of train only" simulate "$source_dir/inputs/wta_two_columns.yaml" --seed 1
+check_refused "option of train and pathfinder only" simulate "$source_dir/inputs/wta_two_columns.yaml" --seed 1
 finish

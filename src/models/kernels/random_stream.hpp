@@ -40,6 +40,7 @@ enum class RandomDomain : std::uint16_t {
   held_out_brownian_path = 5,  ///< Wiener paths of held-out evaluation samples (one per sample)
   image_model_weights = 6,     ///< initial weights of the image models (index: level or layer)
   image_readout_weights = 7,   ///< initial read-out weights of the image tasks
+  pathfinder_image = 8,        ///< the Pathfinder generator (datasets/pathfinder.hpp; index: image)
 };
 
 /// Stream id of (domain, sample index): the domain in the top 16 bits, the sample index below.

@@ -1,0 +1,285 @@
+#include "models/hgru/hgru.hpp"
+
+#include <algorithm>
+#include <cmath>
+#include <stdexcept>
+
+namespace neurode::models {
+namespace {
+
+// Indices of the parameter arrays (hgru_parameter_arrays order).
+enum Array : std::size_t { kW, kU1, kU2, kB1, kB2, kAlpha, kMu, kGamma, kKappa, kOmega, kTau, kArrays };
+
+double sigmoid(double a) { return 1.0 / (1.0 + std::exp(-a)); }
+
+kernels::ConvolutionShape horizontal_shape(const HgruSpec& s) {
+  if (s.kernel % 2 == 0)
+    throw std::invalid_argument("hGRU: the horizontal kernel must be odd (\"same\" padding), got " +
+                                std::to_string(s.kernel));
+  if (s.channels == 0 || s.height == 0 || s.width == 0)
+    throw std::invalid_argument("hGRU: channels, height and width must be positive");
+  return {s.channels, s.height, s.width, s.channels, s.kernel, s.kernel, 1, (s.kernel - 1) / 2};
+}
+
+kernels::ConvolutionShape pointwise_shape(const HgruSpec& s) {
+  return {s.channels, s.height, s.width, s.channels, 1, 1, 1, 0};
+}
+
+}  // namespace
+
+Zeta parse_zeta(const std::string& name) {
+  if (name == "tanh") return Zeta::tanh;
+  if (name == "relu") return Zeta::relu;
+  throw std::invalid_argument("unknown zeta '" + name + "' (expected tanh or relu)");
+}
+
+const char* to_string(Zeta zeta) { return zeta == Zeta::tanh ? "tanh" : "relu"; }
+
+std::vector<HgruParameterArray> hgru_parameter_arrays(const HgruSpec& spec) {
+  const std::size_t C = spec.channels, k = spec.kernel;
+  std::vector<HgruParameterArray> arrays = {
+      {spec.symmetric ? "V" : "W", {C, C, k, k}},
+      {"U1", {C, C, 1, 1}},
+      {"U2", {C, C, 1, 1}},
+      {"b1", {C}},
+      {"b2", {C}},
+      {"alpha", {C}},
+      {"mu", {C}},
+      {"gamma", {C}},
+      {"kappa", {C}},
+      {"omega", {C}},
+      {"tau", {}},
+  };
+  std::size_t offset = 0;
+  for (auto& a : arrays) {
+    a.count = 1;
+    for (std::size_t d : a.shape) a.count *= d;
+    a.offset = offset;
+    offset += a.count;
+  }
+  return arrays;
+}
+
+std::size_t hgru_parameter_count(const HgruSpec& spec) {
+  const auto arrays = hgru_parameter_arrays(spec);
+  return arrays.back().offset + arrays.back().count;
+}
+
+std::vector<double> symmetrised_kernel(const double* V, std::size_t C, std::size_t k) {
+  std::vector<double> W(C * C * k * k);
+  const std::size_t kk = k * k;
+  for (std::size_t i = 0; i < C; ++i)
+    for (std::size_t j = 0; j < C; ++j)
+      for (std::size_t s = 0; s < kk; ++s)
+        W[(i * C + j) * kk + s] = 0.5 * (V[(i * C + j) * kk + s] + V[(j * C + i) * kk + s]);
+  return W;
+}
+
+Hgru::Hgru(const HgruSpec& spec, std::vector<double> drive)
+    : spec_(spec),
+      drive_(std::move(drive)),
+      horizontal_(horizontal_shape(spec)),
+      pointwise_(pointwise_shape(spec)) {
+  n_ = spec_.size();
+  hw_ = spec_.height * spec_.width;
+  if (drive_.empty() || drive_.size() % n_ != 0)
+    throw std::invalid_argument("hGRU: expected a batch of drives of " + std::to_string(n_) +
+                                " values each, got " + std::to_string(drive_.size()) + " values");
+  batch_ = drive_.size() / n_;
+  for (const auto& a : hgru_parameter_arrays(spec_)) offsets_.push_back(a.offset);
+  parameters_.assign(hgru_parameter_count(spec_), 0.0);
+  parameters_.back() = 1.0;  // tau
+  kernel_.assign(spec_.channels * spec_.channels * spec_.kernel * spec_.kernel, 0.0);
+  kernel_gradient_.assign(kernel_.size(), 0.0);
+  for (auto* work : {&g1_, &p_, &c1_, &z1_, &h1_, &g2_, &c2_, &z2_, &h2t_, &r1_, &r2_, &r3_, &r4_})
+    work->assign(batch_ * n_, 0.0);
+  pair_x_.assign(2 * batch_ * n_, 0.0);
+  pair_w_.assign(2 * batch_ * n_, 0.0);
+}
+
+StateLayout Hgru::state_layout() const {
+  return {{{"H2", {spec_.channels, spec_.height, spec_.width}, "", "column", "[channel, row, column]"}}};
+}
+
+void Hgru::set_parameters(const std::vector<double>& values) {
+  if (values.size() != parameters_.size())
+    throw std::invalid_argument("hGRU: expected " + std::to_string(parameters_.size()) + " parameters, got " +
+                                std::to_string(values.size()));
+  parameters_ = values;
+  if (spec_.symmetric)
+    kernel_ = symmetrised_kernel(parameters_.data(), spec_.channels, spec_.kernel);
+  else
+    std::copy_n(parameters_.begin(), kernel_.size(), kernel_.begin());
+}
+
+double Hgru::zeta(double z) const { return spec_.zeta == Zeta::tanh ? std::tanh(z) : (z > 0 ? z : 0.0); }
+
+double Hgru::zeta_slope(double z) const {
+  if (spec_.zeta == Zeta::relu) return z > 0 ? 1.0 : 0.0;
+  const double t = std::tanh(z);
+  return 1.0 - t * t;
+}
+
+void Hgru::forward(const double* y) {
+  const std::size_t N = batch_ * n_, hw = hw_, C = spec_.channels;
+  const double *b1 = channel(kB1), *b2 = channel(kB2), *alpha = channel(kAlpha), *mu = channel(kMu),
+               *gamma = channel(kGamma), *kappa = channel(kKappa), *omega = channel(kOmega);
+  pointwise_.forward(channel(kU1), y, n_, g1_.data(), n_, batch_, 0.0);
+  for (std::size_t i = 0; i < N; ++i) {
+    const std::size_t c = (i / hw) % C;
+    g1_[i] = sigmoid(g1_[i] + b1[c]);
+    p_[i] = g1_[i] * y[i];
+  }
+  horizontal_.forward(kernel_.data(), p_.data(), n_, c1_.data(), n_, batch_, 0.0);
+  for (std::size_t i = 0; i < N; ++i) {
+    const std::size_t c = (i / hw) % C;
+    z1_[i] = drive_[i] - (alpha[c] * y[i] + mu[c]) * c1_[i];
+    h1_[i] = zeta(z1_[i]);
+  }
+  pointwise_.forward(channel(kU2), h1_.data(), n_, g2_.data(), n_, batch_, 0.0);
+  horizontal_.forward(kernel_.data(), h1_.data(), n_, c2_.data(), n_, batch_, 0.0);
+  for (std::size_t i = 0; i < N; ++i) {
+    const std::size_t c = (i / hw) % C;
+    g2_[i] = sigmoid(g2_[i] + b2[c]);
+    const double gc2 = gamma[c] * c2_[i];
+    z2_[i] = kappa[c] * (h1_[i] + gc2) + omega[c] * h1_[i] * gc2;
+    h2t_[i] = zeta(z2_[i]);
+  }
+}
+
+void Hgru::rhs(double, std::size_t, const double* y, double* dydt) {
+  forward(y);
+  const double inv_tau = 1.0 / tau();
+  for (std::size_t i = 0; i < batch_ * n_; ++i) dydt[i] = (1.0 - g2_[i]) * (h2t_[i] - y[i]) * inv_tau;
+}
+
+std::vector<double> Hgru::h1(const double* y) {
+  forward(y);
+  return h1_;
+}
+
+void Hgru::jacobian_vector(double, std::size_t, const double* y, const double* v, double* out) {
+  forward(y);
+  const std::size_t N = batch_ * n_, hw = hw_, C = spec_.channels;
+  const double *alpha = channel(kAlpha), *mu = channel(kMu), *gamma = channel(kGamma),
+               *kappa = channel(kKappa), *omega = channel(kOmega);
+  const double inv_tau = 1.0 / tau();
+  // dP = G1 (1 - G1) (U1 * v) . H2 + G1 . v
+  pointwise_.forward(channel(kU1), v, n_, r1_.data(), n_, batch_, 0.0);
+  for (std::size_t i = 0; i < N; ++i) r1_[i] = g1_[i] * (1.0 - g1_[i]) * r1_[i] * y[i] + g1_[i] * v[i];
+  horizontal_.forward(kernel_.data(), r1_.data(), n_, r2_.data(), n_, batch_, 0.0);  // dC1
+  for (std::size_t i = 0; i < N; ++i) {                                              // dH1
+    const std::size_t c = (i / hw) % C;
+    r3_[i] = zeta_slope(z1_[i]) * (-alpha[c] * v[i] * c1_[i] - (alpha[c] * y[i] + mu[c]) * r2_[i]);
+  }
+  pointwise_.forward(channel(kU2), r3_.data(), n_, r1_.data(), n_, batch_, 0.0);     // da2
+  horizontal_.forward(kernel_.data(), r3_.data(), n_, r2_.data(), n_, batch_, 0.0);  // dC2
+  for (std::size_t i = 0; i < N; ++i) {
+    const std::size_t c = (i / hw) % C;
+    const double dg2 = g2_[i] * (1.0 - g2_[i]) * r1_[i];
+    const double dz2 =
+        kappa[c] * (r3_[i] + gamma[c] * r2_[i]) + omega[c] * gamma[c] * (r3_[i] * c2_[i] + h1_[i] * r2_[i]);
+    const double dh2t = zeta_slope(z2_[i]) * dz2;
+    out[i] = (-dg2 * (h2t_[i] - y[i]) + (1.0 - g2_[i]) * (dh2t - v[i])) * inv_tau;
+  }
+}
+
+void Hgru::jacobian_transpose_vector(double, std::size_t, const double* y, const double* w, double* out) {
+  forward(y);
+  reverse(y, w, out, nullptr);
+}
+
+void Hgru::parameter_transpose_vector(double, std::size_t, const double* y, const double* w, double* grad) {
+  forward(y);
+  reverse(y, w, nullptr, grad);
+}
+
+void Hgru::vector_jacobian_products(double, std::size_t, const double* y, const double* w, double* out,
+                                    double* grad) {
+  forward(y);
+  reverse(y, w, out, grad);
+}
+
+// With F = (1 - G2)(H2~ - H2)/tau and the cotangent w, backwards through the forward pass:
+//   z2b = zeta'(z2) (1 - G2) w / tau,  a2b = -G2 (1 - G2) (H2~ - H2) w / tau,
+//   C2b = z2b gamma (kappa + omega H1),  H1b = z2b (kappa + omega gamma C2) + W^T C2b + U2^T a2b,
+//   z1b = zeta'(z1) H1b,  C1b = -(alpha H2 + mu) z1b,  Pb = W^T C1b,  a1b = G1 (1 - G1) H2 Pb,
+//   (dF/dy)^T w = -(1 - G2) w / tau - alpha C1 z1b + G1 Pb + U1^T a1b,
+// and the parameters' shares of each (the kernels' through the convolutions' kernel gradients).
+void Hgru::reverse(const double* y, const double* w, double* out, double* grad) {
+  const std::size_t N = batch_ * n_, hw = hw_, C = spec_.channels;
+  const double *alpha = channel(kAlpha), *mu = channel(kMu), *gamma = channel(kGamma),
+               *kappa = channel(kKappa), *omega = channel(kOmega);
+  const double inv_tau = 1.0 / tau();
+  double* z2b = r1_.data();
+  double* a2b = r2_.data();
+  double* h1b = r4_.data();
+  double* c1b = pair_w_.data();
+  double* c2b = pair_w_.data() + N;
+  std::vector<double> sums(kArrays * C, 0.0);  // per-channel sums, [array * C + c]
+  double dtau = 0.0;
+  for (std::size_t i = 0; i < N; ++i) {
+    const std::size_t c = (i / hw) % C;
+    const double e = h2t_[i] - y[i], g = 1.0 - g2_[i];
+    z2b[i] = zeta_slope(z2_[i]) * g * w[i] * inv_tau;
+    a2b[i] = -g2_[i] * g * e * w[i] * inv_tau;
+    c2b[i] = z2b[i] * gamma[c] * (kappa[c] + omega[c] * h1_[i]);
+    h1b[i] = z2b[i] * (kappa[c] + omega[c] * gamma[c] * c2_[i]);
+    if (grad) {
+      sums[kKappa * C + c] += z2b[i] * (h1_[i] + gamma[c] * c2_[i]);
+      sums[kGamma * C + c] += z2b[i] * (kappa[c] * c2_[i] + omega[c] * h1_[i] * c2_[i]);
+      sums[kOmega * C + c] += z2b[i] * h1_[i] * gamma[c] * c2_[i];
+      sums[kB2 * C + c] += a2b[i];
+      dtau -= w[i] * g * e * inv_tau * inv_tau;
+    }
+  }
+  horizontal_.transpose(kernel_.data(), c2b, n_, h1b, n_, batch_, 1.0);
+  pointwise_.transpose(channel(kU2), a2b, n_, h1b, n_, batch_, 1.0);
+  if (grad) pointwise_.kernel_gradient(h1_.data(), n_, a2b, n_, batch_, grad + offsets_[kU2]);
+  double* z1b = h1b;
+  for (std::size_t i = 0; i < N; ++i) {
+    const std::size_t c = (i / hw) % C;
+    z1b[i] *= zeta_slope(z1_[i]);
+    c1b[i] = -(alpha[c] * y[i] + mu[c]) * z1b[i];
+    if (grad) {
+      sums[kAlpha * C + c] -= y[i] * c1_[i] * z1b[i];
+      sums[kMu * C + c] -= c1_[i] * z1b[i];
+    }
+  }
+  double* pb = r3_.data();
+  horizontal_.transpose(kernel_.data(), c1b, n_, pb, n_, batch_, 0.0);
+  double* a1b = r1_.data();  // z2b is no longer needed
+  for (std::size_t i = 0; i < N; ++i) {
+    a1b[i] = g1_[i] * (1.0 - g1_[i]) * y[i] * pb[i];
+    if (grad) sums[kB1 * C + (i / hw) % C] += a1b[i];
+  }
+  if (out) {
+    for (std::size_t i = 0; i < N; ++i) {
+      const std::size_t c = (i / hw) % C;
+      out[i] = -(1.0 - g2_[i]) * w[i] * inv_tau - alpha[c] * c1_[i] * z1b[i] + g1_[i] * pb[i];
+    }
+    pointwise_.transpose(channel(kU1), a1b, n_, out, n_, batch_, 1.0);
+  }
+  if (!grad) return;
+  pointwise_.kernel_gradient(y, n_, a1b, n_, batch_, grad + offsets_[kU1]);
+  // W's two terms, <C1b, W * P> and <C2b, W * H1>, as one kernel gradient over twice the batch.
+  std::copy(p_.begin(), p_.end(), pair_x_.begin());
+  std::copy(h1_.begin(), h1_.end(), pair_x_.begin() + static_cast<std::ptrdiff_t>(N));
+  if (!spec_.symmetric) {
+    horizontal_.kernel_gradient(pair_x_.data(), n_, pair_w_.data(), n_, 2 * batch_, grad + offsets_[kW]);
+  } else {
+    std::fill(kernel_gradient_.begin(), kernel_gradient_.end(), 0.0);
+    horizontal_.kernel_gradient(pair_x_.data(), n_, pair_w_.data(), n_, 2 * batch_, kernel_gradient_.data());
+    const std::size_t kk = spec_.kernel * spec_.kernel;
+    for (std::size_t i = 0; i < C; ++i)
+      for (std::size_t j = 0; j < C; ++j)
+        for (std::size_t s = 0; s < kk; ++s)
+          grad[offsets_[kW] + (i * C + j) * kk + s] +=
+              0.5 * (kernel_gradient_[(i * C + j) * kk + s] + kernel_gradient_[(j * C + i) * kk + s]);
+  }
+  for (std::size_t a = kB1; a < kTau; ++a)
+    for (std::size_t c = 0; c < C; ++c) grad[offsets_[a] + c] += sums[a * C + c];
+  grad[offsets_[kTau]] += dtau;
+}
+
+}  // namespace neurode::models

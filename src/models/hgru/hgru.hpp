@@ -1,0 +1,107 @@
+#pragma once
+/// The hGRU (Linsley et al. 2018) in neurode's continuous-time form (spec vision-models.md, "hGRU";
+/// docs/hgru.md) for a batch of images: the state H2 (channels x height x width per image), the
+/// feed-forward drive X fixed during the dynamics, and inside the vector field
+///     G1 = sigma(U1 * H2 + b1);  C1 = W * (G1 . H2);  H1 = zeta(X - (alpha H2 + mu) . C1)
+///     G2 = sigma(U2 * H1 + b2);  C2 = W * H1;  H2~ = zeta(kappa (H1 + gamma C2) + omega (H1 . gamma C2))
+///     dH2/dt = (1 - G2) . (H2~ - H2) / tau
+/// with W * a "same" zero-padded convolution (odd k), U1, U2 1x1 convolutions, per-channel alpha,
+/// mu, gamma, kappa, omega, b1, b2, and zeta tanh or ReLU. Forward Euler with dt = tau is the
+/// discrete hGRU update with eta = 1.
+///
+/// Parameters, in this order: W [C, C, k, k] (or V with W = (V + V^T)/2 over the channel axes when
+/// `symmetric`), U1, U2 [C, C, 1, 1], b1, b2, alpha, mu, gamma, kappa, omega [C], tau. One trial per
+/// image; every product is a convolution over the whole batch (models/kernels/convolution), so the
+/// parameter gradients are one row summed over the batch (gradient_rows() == 1) in a fixed order.
+/// Per evaluation: F and dF/dy v take 2 k x k and 2 1x1 convolutions each (dF/dy v after the
+/// forward pass), the reverse products the forward pass plus 2 transposed k x k, 2 transposed 1x1 and
+/// 3 kernel-gradient products (one of them over twice the batch).
+#include <cstddef>
+#include <string>
+#include <vector>
+
+#include "models/kernels/convolution.hpp"
+#include "models/model.hpp"
+
+namespace neurode::models {
+
+enum class Zeta { tanh, relu };
+Zeta parse_zeta(const std::string& name);  ///< "tanh" | "relu"; throws std::invalid_argument
+const char* to_string(Zeta zeta);
+
+struct HgruSpec {
+  std::size_t channels = 1, height = 1, width = 1;
+  std::size_t kernel = 3;  ///< odd: "same" padding (k - 1) / 2
+  Zeta zeta = Zeta::tanh;
+  bool symmetric = false;  ///< the parameters hold V, W = (V + V^T)/2 (channel axes)
+  std::size_t size() const { return channels * height * width; }
+};
+
+/// The parameter arrays in order, with their shapes: {"W" (or "V"), {C, C, k, k}}, {"U1", ...}, ...,
+/// {"tau", {}} (0-d).
+struct HgruParameterArray {
+  std::string name;
+  std::vector<std::size_t> shape;
+  std::size_t offset = 0, count = 0;
+};
+std::vector<HgruParameterArray> hgru_parameter_arrays(const HgruSpec& spec);
+std::size_t hgru_parameter_count(const HgruSpec& spec);
+/// W = (V + V^T)/2 over the channel axes (no spatial flip), for V [C, C, k, k].
+std::vector<double> symmetrised_kernel(const double* V, std::size_t channels, std::size_t kernel);
+
+class Hgru final : public Model {
+ public:
+  /// `drive`: batch x (C H W), the X of each trial. Parameters start at zero; set them with
+  /// set_parameters. Throws std::invalid_argument on a bad spec or drive.
+  Hgru(const HgruSpec& spec, std::vector<double> drive);
+
+  std::string name() const override { return "hGRU"; }
+  std::size_t state_size() const override { return batch_ * n_; }
+  std::size_t trial_count() const override { return batch_; }
+  std::size_t parameter_size() const override { return parameters_.size(); }
+  std::size_t gradient_rows() const override { return 1; }
+  StateLayout state_layout() const override;
+  const std::vector<double>& breakpoints() const override { return breakpoints_; }
+
+  void rhs(double t, std::size_t segment, const double* y, double* dydt) override;
+  void jacobian_vector(double t, std::size_t segment, const double* y, const double* v, double* out) override;
+  void jacobian_transpose_vector(double t, std::size_t segment, const double* y, const double* w,
+                                 double* out) override;
+  void parameter_transpose_vector(double t, std::size_t segment, const double* y, const double* w,
+                                  double* grad) override;
+  void vector_jacobian_products(double t, std::size_t segment, const double* y, const double* w, double* out,
+                                double* grad) override;
+
+  std::vector<double> parameters() const override { return parameters_; }
+  void set_parameters(const std::vector<double>& values) override;
+
+  const HgruSpec& spec() const { return spec_; }
+  /// H1 of every trial at state y (batch x C H W).
+  std::vector<double> h1(const double* y);
+
+ private:
+  /// The intermediate arrays of F at y (G1, P = G1 . H2, C1, z1, H1, G2, C2, z2, H2~).
+  void forward(const double* y);
+  /// (dF/dy)^T w into out (unless null) and (dF/dp)^T w added to grad (unless null), after forward(y).
+  void reverse(const double* y, const double* w, double* out, double* grad);
+  double zeta(double z) const;
+  double zeta_slope(double z) const;  ///< zeta'(z), from z
+  const double* channel(std::size_t array) const { return parameters_.data() + offsets_[array]; }
+  double tau() const { return parameters_.back(); }
+
+  HgruSpec spec_;
+  std::vector<double> drive_;
+  std::size_t batch_ = 0, n_ = 0, hw_ = 0;
+  std::vector<std::size_t> offsets_;  ///< of each parameter array (hgru_parameter_arrays order)
+  std::vector<double> parameters_;
+  std::vector<double> kernel_;  ///< the W in use (symmetrised V, or the parameters' own W)
+  std::vector<double> breakpoints_;
+  kernels::Convolution horizontal_, pointwise_;
+  // Work arrays, batch x n each.
+  std::vector<double> g1_, p_, c1_, z1_, h1_, g2_, c2_, z2_, h2t_;
+  std::vector<double> r1_, r2_, r3_, r4_;  ///< reverse / tangent scratch
+  std::vector<double> pair_x_, pair_w_;    ///< 2 x batch x n: W's two kernel-gradient terms as one
+  std::vector<double> kernel_gradient_;    ///< C C k k
+};
+
+}  // namespace neurode::models
