@@ -21,6 +21,7 @@
 #include "mpi_benchmark_main.hpp"
 #include "petsc/session.hpp"
 #include "train/image_classification_task.hpp"
+#include "train/predictive_coding_image_model.hpp"
 #include "train/trainer.hpp"
 
 namespace {
@@ -48,17 +49,18 @@ std::unique_ptr<neurode::train::ImageClassificationTask> make_task(bool conv, st
   s.data.validation_images = 1;
   s.data.test_images = 0;
   s.duration = 10.0;
+  neurode::models::PredictiveCodingSettings pc;
   if (conv)
-    s.model.spec.levels = {{LevelSpec::Kind::convolution, 0, 16, 4, 2, 1},
-                           {LevelSpec::Kind::convolution, 0, 32, 4, 2, 1}};
+    pc.spec.levels = {{LevelSpec::Kind::convolution, 0, 16, 4, 2, 1},
+                      {LevelSpec::Kind::convolution, 0, 32, 4, 2, 1}};
   else
-    s.model.spec.levels = {{LevelSpec::Kind::dense, 128, 0, 0, 0, 0},
-                           {LevelSpec::Kind::dense, 32, 0, 0, 0, 0}};
-  s.model.spec.k1 = 0.5;
-  s.model.spec.k2 = 0.3;
-  s.model.spec.alpha = 0.05;
+    pc.spec.levels = {{LevelSpec::Kind::dense, 128, 0, 0, 0, 0}, {LevelSpec::Kind::dense, 32, 0, 0, 0, 0}};
+  pc.spec.k1 = 0.5;
+  pc.spec.k2 = 0.3;
+  pc.spec.alpha = 0.05;
   // As the PyTorch baseline: at 1 the conv network is too stiff for Euler and RK4 at dt = 1.
-  s.model.weight_scale = 0.5;
+  pc.weight_scale = 0.5;
+  s.model = std::make_shared<neurode::train::PredictiveCodingImageModel>(pc);
   return std::make_unique<neurode::train::ImageClassificationTask>(s, images, neurode::io::ImageSet{});
 }
 

@@ -13,7 +13,38 @@ double cross_entropy(const std::vector<double>& logits, int label) {
   return top + std::log(sum) - logits[static_cast<std::size_t>(label)];
 }
 
-ReadoutFeatures top_component_features(const models::StateLayout& layout, bool mean_pool) {
+Pool parse_pool(const std::string& name) {
+  if (name == "none") return Pool::none;
+  if (name == "mean") return Pool::mean;
+  if (name == "max") return Pool::max;
+  throw std::invalid_argument("unknown pooling '" + name + "' (expected none, mean or max)");
+}
+
+const char* to_string(Pool pool) {
+  switch (pool) {
+    case Pool::none:
+      return "none";
+    case Pool::mean:
+      return "mean";
+    case Pool::max:
+      return "max";
+  }
+  return "none";
+}
+
+namespace {
+
+// The position of channel c's maximum (the first one).
+std::size_t argmax_position(const double* x, std::size_t c, std::size_t positions) {
+  std::size_t best = 0;
+  for (std::size_t p = 1; p < positions; ++p)
+    if (x[c * positions + p] > x[c * positions + best]) best = p;
+  return best;
+}
+
+}  // namespace
+
+ReadoutFeatures top_component_features(const models::StateLayout& layout, Pool pool) {
   const std::size_t top = layout.components.size() - 1;
   const models::StateComponent& c = layout.components[top];
   ReadoutFeatures f;
@@ -22,7 +53,7 @@ ReadoutFeatures top_component_features(const models::StateLayout& layout, bool m
   const bool spatial = c.shape.size() == 3;
   f.channels = spatial ? c.shape[0] : c.size();
   f.positions = spatial ? c.shape[1] * c.shape[2] : 1;
-  f.mean_pool = mean_pool && spatial;
+  f.pool = spatial ? pool : Pool::none;
   return f;
 }
 
@@ -50,9 +81,13 @@ ClassificationReadout::ClassificationReadout(ReadoutFeatures features, std::size
 
 std::vector<double> ClassificationReadout::features(const double* y, std::size_t trial) const {
   const double* x = y + trial * features_.trial_stride + features_.offset;
-  if (!features_.mean_pool) return {x, x + features_.count()};
+  if (features_.pool == Pool::none) return {x, x + features_.count()};
   std::vector<double> f(features_.channels, 0.0);
   for (std::size_t c = 0; c < features_.channels; ++c) {
+    if (features_.pool == Pool::max) {
+      f[c] = x[c * features_.positions + argmax_position(x, c, features_.positions)];
+      continue;
+    }
     double sum = 0;
     for (std::size_t p = 0; p < features_.positions; ++p) sum += x[c * features_.positions + p];
     f[c] = sum / static_cast<double>(features_.positions);
@@ -97,8 +132,14 @@ void ClassificationReadout::add_cotangent(std::size_t k, const double* y, double
     for (std::size_t c = 0; c < classes_; ++c)
       for (std::size_t j = 0; j < F; ++j) df[j] += readout_[c * F + j] * g[c];
     double* out = dl_dy + t * features_.trial_stride + features_.offset;
-    if (!features_.mean_pool) {
+    if (features_.pool == Pool::none) {
       for (std::size_t j = 0; j < F; ++j) out[j] += df[j];
+      continue;
+    }
+    if (features_.pool == Pool::max) {
+      const double* x = y + t * features_.trial_stride + features_.offset;
+      for (std::size_t c = 0; c < features_.channels; ++c)
+        out[c * features_.positions + argmax_position(x, c, features_.positions)] += df[c];
       continue;
     }
     const double share = 1.0 / static_cast<double>(features_.positions);

@@ -1,10 +1,12 @@
 #pragma once
 /// A linear read-out with cross-entropy at the last observation (spec vision-models.md): for each
-/// trial, features f from its state at time T (a block of components as they are, or their mean
-/// over the spatial positions of each channel: global average pooling), logits = A f + b and
+/// trial, features f from its state at time T (a block of components as they are, or per channel
+/// their mean or their maximum over the spatial positions: global average or max pooling),
+/// logits = A f + b and
 ///     loss = logsumexp(logits) - logits[label].
 /// A [classes, features] row-major and b [classes] are the loss's own parameters (A, then b).
 #include <cstddef>
+#include <string>
 #include <vector>
 
 #include "models/state_layout.hpp"
@@ -12,21 +14,31 @@
 
 namespace neurode::train {
 
+/// Global pooling over the positions of each channel. The maximum's gradient goes to the first
+/// position holding it (a fixed rule, so that gradients are reproducible).
+enum class Pool { none, mean, max };
+/// "none" | "mean" | "max"; throws std::invalid_argument for any other name.
+Pool parse_pool(const std::string& name);
+const char* to_string(Pool pool);
+
 /// Where a trial's features are: `channels` x `positions` values at `offset` of each trial's state
 /// (trials `trial_stride` apart). Without pooling there are channels x positions features; with
-/// pooling, one mean per channel.
+/// pooling, one per channel.
 struct ReadoutFeatures {
   std::size_t trial_stride = 0;
   std::size_t offset = 0;
   std::size_t channels = 0;
   std::size_t positions = 1;
-  bool mean_pool = false;
-  std::size_t count() const { return mean_pool ? channels : channels * positions; }
+  Pool pool = Pool::none;
+  std::size_t count() const { return pool != Pool::none ? channels : channels * positions; }
 };
 
 /// The features of the last component of a state layout (a model's top level): all its values,
-/// or, with `mean_pool` and a [C, H, W] shape, one mean per channel.
-ReadoutFeatures top_component_features(const models::StateLayout& layout, bool mean_pool);
+/// or, with pooling and a [C, H, W] shape, one mean or maximum per channel.
+ReadoutFeatures top_component_features(const models::StateLayout& layout, Pool pool);
+inline ReadoutFeatures top_component_features(const models::StateLayout& layout, bool mean_pool) {
+  return top_component_features(layout, mean_pool ? Pool::mean : Pool::none);
+}
 
 class ClassificationReadout final : public solvers::ObservationCost {
  public:

@@ -5,10 +5,12 @@
 #include <numeric>
 #include <stdexcept>
 
+#include "datasets/pathfinder_set.hpp"
 #include "io/config_limits.hpp"
 #include "models/kernels/random_stream.hpp"
-#include "models/predictive_coding/predictive_coding.hpp"
 #include "solvers/integrator.hpp"
+#include "train/hgru_image_model.hpp"
+#include "train/predictive_coding_image_model.hpp"
 
 namespace neurode::train {
 namespace {
@@ -23,8 +25,17 @@ models::LevelShape shape_of(const io::ImageSet& set) {
 ImageClassificationTask::ImageClassificationTask(ImageClassificationSettings settings)
     : settings_(std::move(settings)) {
   const ImageDataSettings& d = settings_.data;
-  training_ = io::read_image_directory(d.format, d.directory, true, d.training_images + d.validation_images);
-  if (d.test_images > 0) test_ = io::read_image_directory(d.format, d.directory, false, d.test_images);
+  if (d.format == "pathfinder") {
+    const auto pathfinder = datasets::preset_settings(d.preset, d.contour_length, d.size);
+    const std::size_t held = d.training_images + d.validation_images;
+    training_ = datasets::pathfinder_image_set(pathfinder, settings_.seed, 0, held);
+    if (d.test_images > 0)
+      test_ = datasets::pathfinder_image_set(pathfinder, settings_.seed, held, d.test_images);
+  } else {
+    training_ =
+        io::read_image_directory(d.format, d.directory, true, d.training_images + d.validation_images);
+    if (d.test_images > 0) test_ = io::read_image_directory(d.format, d.directory, false, d.test_images);
+  }
   prepare();
 }
 
@@ -50,16 +61,23 @@ void ImageClassificationTask::prepare() {
     statistics_.mean.assign(training_.channels, 0.0);
     statistics_.stddev.assign(training_.channels, 1.0);
   }
-  // Both formats have ten classes; a subset's largest label may be smaller.
-  classes_ = std::max<std::size_t>({10, training_.classes, test_.count ? test_.classes : 0});
-  const models::LevelShape input = shape_of(training_);
+  // The read formats have ten classes (a subset's largest label may be smaller); Pathfinder two.
+  classes_ = d.format == "pathfinder"
+                 ? 2
+                 : std::max<std::size_t>({10, training_.classes, test_.count ? test_.classes : 0});
+  input_ = shape_of(training_);
   if (test_.count &&
-      (test_.channels != input.channels || test_.height != input.height || test_.width != input.width))
+      (test_.channels != input_.channels || test_.height != input_.height || test_.width != input_.width))
     throw io::DataError(test_.source + ": its images are not the shape of the training images");
-  settings_.model.spec.input = input;
-  shapes_ = models::level_shapes(settings_.model.spec);
-  model_parameters_ = models::parameter_count(settings_.model.spec);
-  layout_ = models::predictive_coding_layout(shapes_);
+  if (!settings_.model) throw std::invalid_argument("image classification: no model");
+  model_ = settings_.model->clone();
+  try {
+    model_->set_input(input_);
+  } catch (const std::invalid_argument& e) {
+    throw io::DataError(training_.source + ": the model cannot take its images: " + e.what());
+  }
+  model_parameters_ = model_->parameter_count();
+  layout_ = model_->trial_layout();
 }
 
 std::size_t ImageClassificationTask::samples(Split split) const {
@@ -100,11 +118,11 @@ int ImageClassificationTask::label(Split split, std::size_t index) const {
 }
 
 ReadoutFeatures ImageClassificationTask::features() const {
-  return top_component_features(layout_, settings_.mean_pool);
+  return top_component_features(layout_, settings_.pool);
 }
 
 std::vector<double> ImageClassificationTask::initial_parameters() const {
-  std::vector<double> p = models::initial_predictive_coding_parameters(settings_.model, settings_.seed);
+  std::vector<double> p = model_->initial_parameters(settings_.seed);
   // Read-out: A ~ N(0, 1) / sqrt(features) (LeCun), b = 0.
   const std::size_t F = features().count();
   const models::RandomStream stream(settings_.seed, models::RandomDomain::image_readout_weights, 0);
@@ -115,13 +133,17 @@ std::vector<double> ImageClassificationTask::initial_parameters() const {
 }
 
 std::vector<std::string> ImageClassificationTask::parameter_labels() const {
-  std::vector<std::string> labels = models::parameter_labels(settings_.model.spec);
+  std::vector<std::string> labels = model_->parameter_labels();
   const std::size_t F = features().count();
   for (std::size_t c = 0; c < classes_; ++c)
     for (std::size_t j = 0; j < F; ++j)
       labels.push_back("A[" + std::to_string(c) + "," + std::to_string(j) + "]");
   for (std::size_t c = 0; c < classes_; ++c) labels.push_back("b[" + std::to_string(c) + "]");
   return labels;
+}
+
+void ImageClassificationTask::project(std::vector<double>& parameters) const {
+  model_->hold_fixed(parameters, settings_.seed);
 }
 
 ClassificationReadout ImageClassificationTask::readout(const std::vector<std::size_t>& indices, Split split,
@@ -136,15 +158,15 @@ ClassificationReadout ImageClassificationTask::readout(const std::vector<std::si
 BatchProblem ImageClassificationTask::make_problem(Split split, const std::vector<std::size_t>& indices,
                                                    const std::vector<double>& parameters,
                                                    std::uint64_t) const {
-  const std::size_t n = shapes_[0].size();
+  const std::size_t n = input_.size();
   std::vector<double> images(indices.size() * n);
   for (std::size_t b = 0; b < indices.size(); ++b) {
     const auto [set, at] = locate(split, indices[b]);
     io::image_as_doubles(*set, at, &statistics_, images.data() + b * n);
   }
-  auto model = std::make_unique<models::PredictiveCoding>(settings_.model.spec, std::move(images));
-  model->set_parameters(
-      {parameters.begin(), parameters.begin() + static_cast<std::ptrdiff_t>(model_parameters_)});
+  auto model =
+      model_->make(std::move(images),
+                   {parameters.begin(), parameters.begin() + static_cast<std::ptrdiff_t>(model_parameters_)});
   BatchProblem problem;
   problem.initial_state.assign(model->state_size(), 0.0);
   problem.model = std::move(model);
@@ -186,22 +208,19 @@ std::vector<NamedArray> ImageClassificationTask::examples(const std::vector<doub
   const std::size_t count = std::min<std::size_t>(8, samples(Split::evaluation));
   std::vector<std::size_t> indices(count);
   std::iota(indices.begin(), indices.end(), 0);
-  const std::size_t n = shapes_[0].size();
+  const std::size_t n = input_.size();
   std::vector<double> images(count * n);
   for (std::size_t b = 0; b < count; ++b) {
     const auto [set, at] = locate(Split::evaluation, b);
     io::image_as_doubles(*set, at, &statistics_, images.data() + b * n);
   }
-  models::PredictiveCoding model(settings_.model.spec, images);
-  model.set_parameters(
-      {parameters.begin(), parameters.begin() + static_cast<std::ptrdiff_t>(model_parameters_)});
-  solvers::Integrator integrator(model, solver, "examples_");
-  const auto solution =
-      integrator.solve(0.0, std::vector<double>(model.state_size(), 0.0), {0.0, settings_.duration});
+  auto model = model_->make(
+      images, {parameters.begin(), parameters.begin() + static_cast<std::ptrdiff_t>(model_parameters_)});
+  solvers::Integrator integrator(*model, solver, "examples_");
+  const auto solution = integrator.solve(0.0, std::vector<double>(model->state_size(), 0.0),
+                                         model_->picture_times(settings_.duration));
   if (!solution.ok()) return {};
-  const double* end = solution.state(1);
-  std::vector<double> prediction = model.image_prediction(end), error(images.size());
-  for (std::size_t k = 0; k < images.size(); ++k) error[k] = images[k] - prediction[k];
+  const double* end = solution.state(solution.times.size() - 1);
   const ClassificationReadout r = readout(indices, Split::evaluation, parameters);
   std::vector<double> labels, predicted;
   for (std::size_t b = 0; b < count; ++b) {
@@ -209,13 +228,53 @@ std::vector<NamedArray> ImageClassificationTask::examples(const std::vector<doub
     const auto z = r.logits(end, b);
     predicted.push_back(static_cast<double>(std::max_element(z.begin(), z.end()) - z.begin()));
   }
-  const std::vector<std::size_t> shape = {count, shapes_[0].channels, shapes_[0].height, shapes_[0].width};
-  return {{"image", shape, images},
-          {"prediction", shape, prediction},
-          {"error", shape, error},
-          {"label", {count}, labels},
-          {"predicted", {count}, predicted}};
+  std::vector<NamedArray> arrays = {{"image", {count, input_.channels, input_.height, input_.width}, images}};
+  for (auto& picture : model_->pictures(*model, solution, images, count))
+    arrays.push_back(std::move(picture));
+  arrays.push_back({"label", {count}, labels});
+  arrays.push_back({"predicted", {count}, predicted});
+  return arrays;
 }
+
+namespace {
+
+// `data:` of an image task; the image shape it gives, so that the model is checked against it
+// before any data are read.
+models::LevelShape read_image_data(const io::ConfigNode& data, ImageDataSettings& d) {
+  data.check_keys({"format", "directory", "training_images", "validation_images", "test_images",
+                   "standardise", "preset", "length", "size"});
+  if (data.has("format")) d.format = data.child("format").choice({"idx", "cifar10", "pathfinder"});
+  const bool pathfinder = d.format == "pathfinder";
+  for (const std::string key : {"preset", "length", "size"})
+    if (!pathfinder && data.has(key))
+      data.child(key).fail("expected no " + key + " for format " + d.format +
+                           ": it sets the generated Pathfinder images");
+  if (pathfinder && data.has("directory"))
+    data.child("directory").fail("expected no directory for format pathfinder: its images are generated");
+  if (data.has("directory")) d.directory = data.get<std::string>("directory");
+  d.training_images =
+      data.get_or<unsigned long>("training_images", d.training_images, io::Bounds::closed(1, 1e7));
+  d.validation_images =
+      data.get_or<unsigned long>("validation_images", d.validation_images, io::Bounds::closed(1, 1e7));
+  d.test_images = data.get_or<unsigned long>("test_images", d.test_images, io::Bounds::closed(0, 1e7));
+  // Pathfinder's images are mostly background: standardising would only rescale them.
+  d.standardise = data.get_or("standardise", !pathfinder && d.standardise);
+  if (pathfinder) {
+    if (data.has("preset")) d.preset = data.child("preset").choice({"pathfinder32", "original"});
+    if (!data.has("size")) d.size = d.preset == "original" ? 150 : 32;
+    d.contour_length = data.get_or<unsigned long>("length", d.contour_length, io::Bounds::closed(2, 64));
+    d.size = data.get_or<unsigned long>("size", d.size, io::Bounds::closed(8, 1024));
+    try {
+      datasets::validate(datasets::preset_settings(d.preset, d.contour_length, d.size));
+    } catch (const std::invalid_argument& e) {
+      data.fail(std::string("expected Pathfinder settings that fit: ") + e.what());
+    }
+    return {1, d.size, d.size, true};
+  }
+  return d.format == "cifar10" ? models::LevelShape{3, 32, 32, true} : models::LevelShape{1, 28, 28, true};
+}
+
+}  // namespace
 
 TaskSetup read_image_classification_task(const TaskSources& sources) {
   const io::ConfigNode& node = sources.task;
@@ -227,44 +286,34 @@ TaskSetup read_image_classification_task(const TaskSources& sources) {
   node.check_keys({"type", "data", "duration", "readout"});
   ImageClassificationSettings s;
   s.seed = sources.seed;
-  if (node.has("data")) {
-    const io::ConfigNode data = node.child("data");
-    data.check_keys(
-        {"format", "directory", "training_images", "validation_images", "test_images", "standardise"});
-    if (data.has("format")) s.data.format = data.child("format").choice({"idx", "cifar10"});
-    if (data.has("directory")) s.data.directory = data.get<std::string>("directory");
-    s.data.training_images =
-        data.get_or<unsigned long>("training_images", s.data.training_images, io::Bounds::closed(1, 1e7));
-    s.data.validation_images =
-        data.get_or<unsigned long>("validation_images", s.data.validation_images, io::Bounds::closed(1, 1e7));
-    s.data.test_images =
-        data.get_or<unsigned long>("test_images", s.data.test_images, io::Bounds::closed(0, 1e7));
-    s.data.standardise = data.get_or("standardise", s.data.standardise);
-  }
+  const models::LevelShape input =
+      read_image_data(node.has("data") ? node.child("data")
+                                       : io::ConfigNode(YAML::Node(YAML::NodeType::Map), sources.config_path),
+                      s.data);
   s.duration = node.get_or("duration", s.duration, io::Bounds{0.0, io::kMaxTime_s, true, false});
+  const io::ConfigNode model = sources.root.require("model");
+  const std::string type = model.require("type").choice({"predictive_coding", "hgru"});
+  // The hGRU is read out from its channels' maxima by default: where the markers are matters.
+  s.pool = type == "hgru" ? Pool::max : Pool::none;
   if (node.has("readout")) {
     const io::ConfigNode readout = node.child("readout");
     readout.check_keys({"pool"});
-    if (readout.has("pool")) s.mean_pool = readout.child("pool").choice({"none", "mean"}) == "mean";
+    if (readout.has("pool")) s.pool = parse_pool(readout.child("pool").choice({"none", "mean", "max"}));
   }
-  const io::ConfigNode model = sources.root.require("model");
-  model.require("type").choice({"predictive_coding"});
-  // The image shape is known once the data are read; the levels are checked against it here for
-  // the formats' fixed shapes, so that a bad level is a config error before any data are read.
-  const models::LevelShape input =
-      s.data.format == "cifar10" ? models::LevelShape{3, 32, 32, true} : models::LevelShape{1, 28, 28, true};
-  s.model = models::read_predictive_coding(model, input);
+  std::shared_ptr<ImageModel> image_model;
+  if (type == "hgru")
+    image_model = read_hgru_image_model(model, input, s.duration);
+  else
+    image_model = read_predictive_coding_image_model(model, input);
+  s.model = image_model;
   TaskSetup setup;
-  const auto shapes = models::level_shapes(s.model.spec);
-  double states = 0;
-  for (std::size_t l = 1; l < shapes.size(); ++l) states += static_cast<double>(shapes[l].size());
   setup.size.duration_s = s.duration;
   setup.size.observations = 2;
-  setup.size.states = states;
+  setup.size.states = image_model->states_per_trial();
   setup.size.training_samples = static_cast<double>(s.data.training_images);
   setup.size.evaluation_samples = static_cast<double>(s.data.validation_images);
-  setup.size.parameters = static_cast<double>(models::parameter_count(s.model.spec));
-  setup.size.parameters_key = "levels";
+  setup.size.parameters = static_cast<double>(image_model->parameter_count());
+  setup.size.parameters_key = type == "hgru" ? "channels" : "levels";
   setup.make = [s] { return std::make_unique<ImageClassificationTask>(s); };
   return setup;
 }

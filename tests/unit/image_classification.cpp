@@ -3,6 +3,7 @@
 // three-channel images written in the CIFAR-10 binary format and read back.
 #include <gtest/gtest.h>
 
+#include <algorithm>
 #include <cmath>
 #include <fstream>
 #include <numeric>
@@ -10,7 +11,9 @@
 #include "io/image_dataset.hpp"
 #include "models/kernels/random_stream.hpp"
 #include "support/reference.hpp"
+#include "train/classification_readout.hpp"
 #include "train/image_classification_task.hpp"
+#include "train/predictive_coding_image_model.hpp"
 #include "train/trainer.hpp"
 
 namespace neurode {
@@ -44,10 +47,12 @@ train::ImageClassificationSettings small_settings() {
   s.data.validation_images = 16;
   s.data.test_images = 0;
   s.duration = 2.0;
-  s.model.spec.levels = {{models::LevelSpec::Kind::convolution, 0, 4, 4, 4, 0},
-                         {models::LevelSpec::Kind::dense, 6, 0, 0, 0, 0}};
-  s.model.spec.k1 = 0.5;
-  s.model.spec.k2 = 0.3;
+  models::PredictiveCodingSettings pc;
+  pc.spec.levels = {{models::LevelSpec::Kind::convolution, 0, 4, 4, 4, 0},
+                    {models::LevelSpec::Kind::dense, 6, 0, 0, 0, 0}};
+  pc.spec.k1 = 0.5;
+  pc.spec.k2 = 0.3;
+  s.model = std::make_shared<train::PredictiveCodingImageModel>(pc);
   s.seed = 5;
   return s;
 }
@@ -100,6 +105,41 @@ TEST(ImageClassification, TwoEpochsLowerTheLossAndLearnTheTask) {
   EXPECT_GE(after.metrics[0], 0.9) << "accuracy on two separable classes";
   ASSERT_EQ(state.history.size(), 2u);
   EXPECT_LT(state.history[1].loss, state.history[0].loss);
+}
+
+// Global max pooling (the hGRU's read-out): the loss's state and weight gradients against central
+// differences; the maximum's share goes to the position holding it.
+TEST(ClassificationReadout, MaxPoolingGradientsMatchDifferences) {
+  const models::StateLayout layout{{{"H2", {2, 3, 3}, "", "column", "[channel, row, column]"}}};
+  const auto features = train::top_component_features(layout, train::Pool::max);
+  ASSERT_EQ(features.count(), 2u);
+  const models::RandomStream stream(9, 2);
+  std::vector<double> y(2 * 18), readout(3 * 3);
+  for (std::size_t i = 0; i < y.size(); ++i) y[i] = stream.normal(i);
+  for (std::size_t i = 0; i < readout.size(); ++i) readout[i] = stream.normal(100 + i);
+  const auto loss_of = [&](const std::vector<double>& state, const std::vector<double>& weights) {
+    const train::ClassificationReadout r(features, 3, {2, 0}, weights, 1);
+    std::vector<double> per(2, 0.0);
+    r.add_value(1, state.data(), per);
+    return per[0] + per[1];
+  };
+  const train::ClassificationReadout r(features, 3, {2, 0}, readout, 1);
+  std::vector<double> dy(y.size(), 0.0), dp(2 * readout.size(), 0.0);
+  r.add_cotangent(1, y.data(), dy.data());
+  r.add_parameter_gradient(1, y.data(), dp.data());
+  const double h = 1e-6;
+  for (std::size_t i = 0; i < y.size(); ++i) {
+    auto plus = y, minus = y;
+    plus[i] += h, minus[i] -= h;
+    EXPECT_NEAR(dy[i], (loss_of(plus, readout) - loss_of(minus, readout)) / (2 * h), 1e-7) << i;
+  }
+  for (std::size_t k = 0; k < readout.size(); ++k) {
+    auto plus = readout, minus = readout;
+    plus[k] += h, minus[k] -= h;
+    EXPECT_NEAR(dp[k] + dp[readout.size() + k], (loss_of(y, plus) - loss_of(y, minus)) / (2 * h), 1e-7) << k;
+  }
+  // Only the two maxima of each trial receive a share.
+  EXPECT_EQ(std::count_if(dy.begin(), dy.end(), [](double v) { return v != 0.0; }), 4);
 }
 
 }  // namespace

@@ -14,6 +14,7 @@
 
 #include "io/build_info.hpp"
 #include "io/config_reader.hpp"
+#include "scan/scan_points.hpp"
 #include "support/reference.hpp"
 
 namespace neurode {
@@ -91,7 +92,8 @@ TEST(SimulationConfig, XorAndParityExamplesHaveTheTaskLayout) {
   EXPECT_EQ(parity_net.input.cols, 4u);
 }
 
-// Every YAML in inputs/ is either a simulation config or the parameter file, and must load.
+// Every YAML in inputs/ is a simulation config, a training config, a scan (every point of which
+// must load as its base's kind) or the parameter file, and must load.
 TEST(SimulationConfig, EveryInputFileLoads) {
   int configs = 0;
   for (const auto& entry : std::filesystem::directory_iterator(source_path("inputs"))) {
@@ -101,6 +103,20 @@ TEST(SimulationConfig, EveryInputFileLoads) {
     // Training configs (a top-level `task:`) load as such and build their task.
     std::ifstream text(entry.path());
     const std::string content((std::istreambuf_iterator<char>(text)), std::istreambuf_iterator<char>());
+    if (content.find("\naxes:") != std::string::npos) {
+      const auto spec = scan::load_scan(entry.path().string());
+      const std::size_t points = scan::point_count(spec);
+      EXPECT_GE(points, 2u);
+      for (std::size_t p = 0; p < points; ++p) {
+        const auto point = scan::make_point(spec, p);
+        if (spec.kind == scan::BaseKind::training)
+          EXPECT_NO_THROW(setup::parse_training_config(point.config_text, spec.base_path).task.make());
+        else
+          EXPECT_NO_THROW(setup::parse_simulation_config(point.config_text, spec.base_path));
+      }
+      ++configs;
+      continue;
+    }
     if (content.find("\ntask:") != std::string::npos) {
       const auto training = setup::load_training_config(entry.path().string());
       EXPECT_NO_THROW(training.task.make());

@@ -8,7 +8,22 @@ namespace neurode::models {
 namespace {
 
 // Indices of the parameter arrays (hgru_parameter_arrays order).
-enum Array : std::size_t { kW, kU1, kU2, kB1, kB2, kAlpha, kMu, kGamma, kKappa, kOmega, kTau, kArrays };
+enum Array : std::size_t {
+  kW,
+  kU1,
+  kU2,
+  kB1,
+  kB2,
+  kAlpha,
+  kMu,
+  kGamma,
+  kKappa,
+  kOmega,
+  kTau,
+  kFront,
+  kFrontBias,
+  kArrays
+};
 
 double sigmoid(double a) { return 1.0 / (1.0 + std::exp(-a)); }
 
@@ -23,6 +38,15 @@ kernels::ConvolutionShape horizontal_shape(const HgruSpec& s) {
 
 kernels::ConvolutionShape pointwise_shape(const HgruSpec& s) {
   return {s.channels, s.height, s.width, s.channels, 1, 1, 1, 0};
+}
+
+kernels::ConvolutionShape front_shape(const HgruSpec& s) {
+  if (s.front_kernel % 2 == 0)
+    throw std::invalid_argument("hGRU: the front-end kernel must be odd (\"same\" padding), got " +
+                                std::to_string(s.front_kernel));
+  if (s.input_channels == 0) throw std::invalid_argument("hGRU: the images must have a channel");
+  return {s.input_channels, s.height,       s.width, s.channels,
+          s.front_kernel,   s.front_kernel, 1,       (s.front_kernel - 1) / 2};
 }
 
 }  // namespace
@@ -50,6 +74,10 @@ std::vector<HgruParameterArray> hgru_parameter_arrays(const HgruSpec& spec) {
       {"omega", {C}},
       {"tau", {}},
   };
+  if (spec.front_kernel > 0) {
+    arrays.push_back({"F", {C, spec.input_channels, spec.front_kernel, spec.front_kernel}});
+    arrays.push_back({"f", {C}});
+  }
   std::size_t offset = 0;
   for (auto& a : arrays) {
     a.count = 1;
@@ -75,20 +103,26 @@ std::vector<double> symmetrised_kernel(const double* V, std::size_t C, std::size
   return W;
 }
 
-Hgru::Hgru(const HgruSpec& spec, std::vector<double> drive)
-    : spec_(spec),
-      drive_(std::move(drive)),
-      horizontal_(horizontal_shape(spec)),
-      pointwise_(pointwise_shape(spec)) {
+Hgru::Hgru(const HgruSpec& spec, std::vector<double> input)
+    : spec_(spec), horizontal_(horizontal_shape(spec)), pointwise_(pointwise_shape(spec)) {
   n_ = spec_.size();
   hw_ = spec_.height * spec_.width;
-  if (drive_.empty() || drive_.size() % n_ != 0)
-    throw std::invalid_argument("hGRU: expected a batch of drives of " + std::to_string(n_) +
-                                " values each, got " + std::to_string(drive_.size()) + " values");
-  batch_ = drive_.size() / n_;
+  const std::size_t m = spec_.input_size();
+  if (input.empty() || input.size() % m != 0)
+    throw std::invalid_argument(
+        "hGRU: expected a batch of " + std::string(spec_.front_kernel ? "images" : "drives") + " of " +
+        std::to_string(m) + " values each, got " + std::to_string(input.size()) + " values");
+  batch_ = input.size() / m;
+  if (spec_.front_kernel) {
+    front_ = std::make_unique<kernels::Convolution>(front_shape(spec_));
+    images_ = std::move(input);
+    drive_.assign(batch_ * n_, 0.0);
+  } else {
+    drive_ = std::move(input);
+  }
   for (const auto& a : hgru_parameter_arrays(spec_)) offsets_.push_back(a.offset);
   parameters_.assign(hgru_parameter_count(spec_), 0.0);
-  parameters_.back() = 1.0;  // tau
+  parameters_[offsets_[kTau]] = 1.0;
   kernel_.assign(spec_.channels * spec_.channels * spec_.kernel * spec_.kernel, 0.0);
   kernel_gradient_.assign(kernel_.size(), 0.0);
   for (auto* work : {&g1_, &p_, &c1_, &z1_, &h1_, &g2_, &c2_, &z2_, &h2t_, &r1_, &r2_, &r3_, &r4_})
@@ -110,7 +144,15 @@ void Hgru::set_parameters(const std::vector<double>& values) {
     kernel_ = symmetrised_kernel(parameters_.data(), spec_.channels, spec_.kernel);
   else
     std::copy_n(parameters_.begin(), kernel_.size(), kernel_.begin());
+  if (front_) {
+    // X = F * image + f, once per parameter set: it is fixed during the dynamics.
+    front_->forward(channel(kFront), images_.data(), spec_.input_size(), drive_.data(), n_, batch_, 0.0);
+    const double* f = channel(kFrontBias);
+    for (std::size_t i = 0; i < batch_ * n_; ++i) drive_[i] += f[(i / hw_) % spec_.channels];
+  }
 }
+
+double Hgru::tau() const { return parameters_[offsets_[kTau]]; }
 
 double Hgru::zeta(double z) const { return spec_.zeta == Zeta::tanh ? std::tanh(z) : (z > 0 ? z : 0.0); }
 
@@ -280,6 +322,11 @@ void Hgru::reverse(const double* y, const double* w, double* out, double* grad) 
   for (std::size_t a = kB1; a < kTau; ++a)
     for (std::size_t c = 0; c < C; ++c) grad[offsets_[a] + c] += sums[a * C + c];
   grad[offsets_[kTau]] += dtau;
+  if (!front_) return;
+  // dz1/dX = 1: z1b is the cotangent of X, which reaches F and f through X = F * image + f.
+  front_->kernel_gradient(images_.data(), spec_.input_size(), z1b, n_, batch_, grad + offsets_[kFront]);
+  double* fb = grad + offsets_[kFrontBias];
+  for (std::size_t i = 0; i < N; ++i) fb[(i / hw) % C] += z1b[i];
 }
 
 }  // namespace neurode::models

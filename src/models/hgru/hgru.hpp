@@ -10,13 +10,15 @@
 /// discrete hGRU update with eta = 1.
 ///
 /// Parameters, in this order: W [C, C, k, k] (or V with W = (V + V^T)/2 over the channel axes when
-/// `symmetric`), U1, U2 [C, C, 1, 1], b1, b2, alpha, mu, gamma, kappa, omega [C], tau. One trial per
+/// `symmetric`), U1, U2 [C, C, 1, 1], b1, b2, alpha, mu, gamma, kappa, omega [C], tau, and with a
+/// front end its F [C, Cin, kf, kf] and f [C] (X = F * image + f, fixed during the dynamics). One trial per
 /// image; every product is a convolution over the whole batch (models/kernels/convolution), so the
 /// parameter gradients are one row summed over the batch (gradient_rows() == 1) in a fixed order.
 /// Per evaluation: F and dF/dy v take 2 k x k and 2 1x1 convolutions each (dF/dy v after the
 /// forward pass), the reverse products the forward pass plus 2 transposed k x k, 2 transposed 1x1 and
 /// 3 kernel-gradient products (one of them over twice the batch).
 #include <cstddef>
+#include <memory>
 #include <string>
 #include <vector>
 
@@ -34,7 +36,13 @@ struct HgruSpec {
   std::size_t kernel = 3;  ///< odd: "same" padding (k - 1) / 2
   Zeta zeta = Zeta::tanh;
   bool symmetric = false;  ///< the parameters hold V, W = (V + V^T)/2 (channel axes)
+  /// The front end X = F * image + f ("same" padding, odd kernel), its F [C, Cin, kf, kf] and f [C]
+  /// the last parameters: with front_kernel > 0 the model is given images (input_channels x height
+  /// x width each) instead of drives, and the gradient reaches F and f through X.
+  std::size_t front_kernel = 0;
+  std::size_t input_channels = 1;
   std::size_t size() const { return channels * height * width; }
+  std::size_t input_size() const { return (front_kernel ? input_channels : channels) * height * width; }
 };
 
 /// The parameter arrays in order, with their shapes: {"W" (or "V"), {C, C, k, k}}, {"U1", ...}, ...,
@@ -51,9 +59,10 @@ std::vector<double> symmetrised_kernel(const double* V, std::size_t channels, st
 
 class Hgru final : public Model {
  public:
-  /// `drive`: batch x (C H W), the X of each trial. Parameters start at zero; set them with
-  /// set_parameters. Throws std::invalid_argument on a bad spec or drive.
-  Hgru(const HgruSpec& spec, std::vector<double> drive);
+  /// `input`: batch x spec.input_size(), the X of each trial, or with a front end its image.
+  /// Parameters start at zero; set them with set_parameters. Throws std::invalid_argument on a bad
+  /// spec or input.
+  Hgru(const HgruSpec& spec, std::vector<double> input);
 
   std::string name() const override { return "hGRU"; }
   std::size_t state_size() const override { return batch_ * n_; }
@@ -78,6 +87,8 @@ class Hgru final : public Model {
   const HgruSpec& spec() const { return spec_; }
   /// H1 of every trial at state y (batch x C H W).
   std::vector<double> h1(const double* y);
+  /// X of every trial (batch x C H W): the drive given, or the front end's output.
+  const std::vector<double>& drive() const { return drive_; }
 
  private:
   /// The intermediate arrays of F at y (G1, P = G1 . H2, C1, z1, H1, G2, C2, z2, H2~).
@@ -87,16 +98,18 @@ class Hgru final : public Model {
   double zeta(double z) const;
   double zeta_slope(double z) const;  ///< zeta'(z), from z
   const double* channel(std::size_t array) const { return parameters_.data() + offsets_[array]; }
-  double tau() const { return parameters_.back(); }
+  double tau() const;
 
   HgruSpec spec_;
   std::vector<double> drive_;
+  std::vector<double> images_;  ///< with a front end: the images X is made from
   std::size_t batch_ = 0, n_ = 0, hw_ = 0;
   std::vector<std::size_t> offsets_;  ///< of each parameter array (hgru_parameter_arrays order)
   std::vector<double> parameters_;
   std::vector<double> kernel_;  ///< the W in use (symmetrised V, or the parameters' own W)
   std::vector<double> breakpoints_;
   kernels::Convolution horizontal_, pointwise_;
+  std::unique_ptr<kernels::Convolution> front_;  ///< the front end's, when there is one
   // Work arrays, batch x n each.
   std::vector<double> g1_, p_, c1_, z1_, h1_, g2_, c2_, z2_, h2t_;
   std::vector<double> r1_, r2_, r3_, r4_;  ///< reverse / tangent scratch
