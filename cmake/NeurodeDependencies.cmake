@@ -6,6 +6,8 @@ pkg_check_modules(PETSC REQUIRED IMPORTED_TARGET PETSc>=3.18)
 # The image models' matrix products (DGEMM, and convolutions as im2col + DGEMM): OpenBLAS, not
 # the reference BLAS that the cblas.h alternative may point to.
 pkg_check_modules(OPENBLAS REQUIRED IMPORTED_TARGET openblas)
+# The hGRU's large "same" kernels are convolved in the frequency domain (models/kernels/fft_convolution).
+pkg_check_modules(FFTW3 REQUIRED IMPORTED_TARGET fftw3)
 # Prefer the MPI-parallel HDF5 even when the serial one is also installed.
 set(HDF5_PREFER_PARALLEL ON)
 find_package(HDF5 REQUIRED COMPONENTS C)

@@ -12,7 +12,8 @@
 /// Parameters, in this order: W [C, C, k, k] (or V with W = (V + V^T)/2 over the channel axes when
 /// `symmetric`), U1, U2 [C, C, 1, 1], b1, b2, alpha, mu, gamma, kappa, omega [C], tau, and with a
 /// front end its F [C, Cin, kf, kf] and f [C] (X = F * image + f, fixed during the dynamics). One trial per
-/// image; every product is a convolution over the whole batch (models/kernels/convolution), so the
+/// image; every product is a convolution over the whole batch (W's through FFTW,
+/// models/kernels/fft_convolution; the 1x1 and the front end's by DGEMM), so the
 /// parameter gradients are one row summed over the batch (gradient_rows() == 1) in a fixed order.
 /// Per evaluation: F and dF/dy v take 2 k x k and 2 1x1 convolutions each (dF/dy v after the
 /// forward pass), the reverse products the forward pass plus 2 transposed k x k, 2 transposed 1x1 and
@@ -23,6 +24,7 @@
 #include <vector>
 
 #include "models/kernels/convolution.hpp"
+#include "models/kernels/fft_convolution.hpp"
 #include "models/model.hpp"
 
 namespace neurode::models {
@@ -108,7 +110,8 @@ class Hgru final : public Model {
   std::vector<double> parameters_;
   std::vector<double> kernel_;  ///< the W in use (symmetrised V, or the parameters' own W)
   std::vector<double> breakpoints_;
-  kernels::Convolution horizontal_, pointwise_;
+  kernels::FftConvolution horizontal_;  ///< W, in the frequency domain (fewer operations for k >= 5)
+  kernels::Convolution pointwise_;
   std::unique_ptr<kernels::Convolution> front_;  ///< the front end's, when there is one
   // Work arrays, batch x n each.
   std::vector<double> g1_, p_, c1_, z1_, h1_, g2_, c2_, z2_, h2t_;
