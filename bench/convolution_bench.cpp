@@ -9,7 +9,8 @@
 //              (double): the floor;
 //   onednn     oneDNN 2.6 f32 primitives on plain nchw / oihw memory (oneDNN has no f64 on CPU), and
 //              onednn_blocked on the layouts it prefers (format any; reorders not timed): the best it
-//              can do if the whole model lived in its layout.
+//              can do if the whole model lived in its layout;
+//   fft        FFTW in the frequency domain (double), the hGRU's W: "same" shapes only.
 // Shapes: (a) 1x28x28 -> 16x14x14 and (b) 16x14x14 -> 32x7x7, kernel 4, stride 2, padding 1, the
 // convolutional predictive-coding levels; (c) the hGRU's 8x32x32 "same" 7x7 convolution and (d) its
 // 1x1. Batches 32 and 128; 1 and 2 threads (OpenBLAS and oneDNN's OpenMP alike). Not run by ctest.
@@ -34,6 +35,7 @@
 #include <vector>
 
 #include "models/kernels/convolution.hpp"
+#include "models/kernels/fft_convolution.hpp"
 
 namespace {
 
@@ -109,6 +111,29 @@ class PerImage final : public Implementation {
 
  private:
   Convolution conv_;
+};
+
+// The frequency-domain "same" convolution (models/kernels/fft_convolution), the hGRU's W: only for
+// stride-1 odd square kernels with padding (k - 1) / 2.
+class Fft final : public Implementation {
+ public:
+  explicit Fft(const ConvolutionShape& s) : conv_(s) {}
+  static bool applies(const ConvolutionShape& s) {
+    return s.stride == 1 && s.kernel_height == s.kernel_width && s.kernel_height % 2 == 1 &&
+           s.padding == (s.kernel_height - 1) / 2;
+  }
+  void run(Op op, Data& d) override {
+    const std::size_t in = d.shape.in_size(), out = d.shape.out_size();
+    if (op == Op::forward) conv_.forward(d.K.data(), d.x.data(), in, d.y.data(), out, d.batch, 0.0);
+    if (op == Op::backward_data) conv_.transpose(d.K.data(), d.w.data(), out, d.dx.data(), in, d.batch, 0.0);
+    if (op == Op::backward_weights) {
+      std::fill(d.dK.begin(), d.dK.end(), 0.0);
+      conv_.kernel_gradient(d.x.data(), in, d.w.data(), out, d.batch, d.dK.data());
+    }
+  }
+
+ private:
+  neurode::models::kernels::FftConvolution conv_;
 };
 
 // Groups of up to 32 images as one [patch, group * positions] matrix and one DGEMM; the outputs
@@ -310,14 +335,15 @@ class OneDnn final : public Implementation {
   std::string label_;
 };
 
-const char* const kImplementations[] = {"per_image", "per_image_whole", "batched",
-                                        "direct",    "onednn",          "onednn_blocked"};
+const char* const kImplementations[] = {"per_image", "per_image_whole", "batched", "direct",
+                                        "onednn",    "onednn_blocked",  "fft"};
 
 std::unique_ptr<Implementation> make(const std::string& name, const Data& d) {
   if (name == "per_image") return std::make_unique<PerImage>(d.shape, 0);
   if (name == "per_image_whole") return std::make_unique<PerImage>(d.shape, d.shape.out_height());
   if (name == "batched") return std::make_unique<Batched>(d.shape);
   if (name == "direct") return std::make_unique<Direct>(d.shape);
+  if (name == "fft") return std::make_unique<Fft>(d.shape);
   return std::make_unique<OneDnn>(d, name == "onednn_blocked");
 }
 
@@ -372,10 +398,10 @@ int run_checks() {
       Data d(c.shape, 7);
       const Vector direct = result_of("direct", d, op, 1);
       for (const std::string name : kImplementations) {
-        if (name == "direct") continue;
+        if (name == "direct" || (name == "fft" && !Fft::applies(c.shape))) continue;
         const Vector one = result_of(name, d, op, 1), two = result_of(name, d, op, 2);
         const double error = max_relative_error(one, direct);
-        const bool ok = error < (name.rfind("onednn", 0) == 0 ? 1e-5 : 1e-13);
+        const bool ok = error < (name.rfind("onednn", 0) == 0 ? 1e-5 : name == "fft" ? 1e-12 : 1e-13);
         failures += !ok;
         std::string alone = "n/a (a sum over the batch)";
         if (op != Op::backward_weights) {
@@ -407,7 +433,8 @@ int main(int argc, char** argv) {
       for (std::size_t batch : {32, 128})
         for (int threads : {1, 2})
           for (const std::string name : kImplementations) {
-            if (name == "direct" && threads == 2) continue;  // single-threaded loops
+            if ((name == "direct" || name == "fft") && threads == 2) continue;  // single-threaded
+            if (name == "fft" && !Fft::applies(c.shape)) continue;
             const std::string title = std::string(c.name) + "/" + op_name(op) + "/B" + std::to_string(batch) +
                                       "/" + name + "/threads:" + std::to_string(threads);
             auto* b =

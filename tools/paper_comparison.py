@@ -7,8 +7,11 @@ solvers and their adjoints, then each trained model evaluated with other solvers
                               [--report docs/results/predictive-coding.md]
 
 PROTOCOL.yaml (inputs/paper/*.yaml) holds the base training config (`base:`), the variants
-(`variants:` name -> solver and gradient sections), the seeds, the (k1, k2) settings, which
-variants run under which settings, and the evaluation solvers (`robustness:`, `tight:`).
+(`variants:` name -> solver and gradient sections), the seeds, the model settings and which variants
+run under each, and the evaluation solvers (`robustness:`, `tight:`). Model settings are either
+`rates:` (predictive coding's (k1, k2): `- {k1: 0.02, k2: 0.66, variants: [...]}`) or `settings:`
+(any model overrides: `- {label: "C=8", model: {channels: 8}, variants: [...]}`); without either,
+one setting, the base's own model. Any model family works: the variants only change solvers.
 
 Resumable: a run whose result file exists is kept, an interrupted run resumes from its checkpoint
 (neurode train does that), so the same command completes a comparison stopped part-way. Every run
@@ -17,6 +20,7 @@ is a plain `neurode train` of a config written to DIR/configs/, so any one can b
 import argparse
 import copy
 import os
+import re
 import subprocess
 import sys
 import time
@@ -59,18 +63,28 @@ def neurode_train(args, config, path, output):
     return "done in %.0f s" % (time.time() - start) if code == 0 else "failed (exit %d, see %s.log)" % (code, output)
 
 
+def model_settings(protocol):
+    """(label, model overrides, variants) of every model setting, the first one first."""
+    every = list(protocol["variants"])
+    if "rates" in protocol:
+        return [("k1=%g,k2=%g" % (r["k1"], r["k2"]), {"k1": r["k1"], "k2": r["k2"]}, r.get("variants", every))
+                for r in protocol["rates"]]
+    if "settings" in protocol:
+        return [(str(s["label"]), s.get("model", {}), s.get("variants", every)) for s in protocol["settings"]]
+    return [("base", {}, every)]
+
+
 def training_runs(protocol):
     """(name, config) of every training of the comparison."""
     base = protocol["base"]
     # Seed by seed, so that a comparison stopped part-way has every variant for the first seeds.
     for seed in protocol["seeds"]:
-        for setting in protocol["rates"]:
-            label = "k1=%g,k2=%g" % (setting["k1"], setting["k2"])
-            for variant in setting.get("variants", list(protocol["variants"])):
+        for label, overrides, variants in model_settings(protocol):
+            for variant in variants:
                 config = deep_merge(base, protocol["variants"][variant])
-                config = deep_merge(config, {"model": {"k1": setting["k1"], "k2": setting["k2"]}})
+                config = deep_merge(config, {"model": overrides})
                 config["seed"] = seed
-                name = "%s__%s__seed%d" % (variant, label.replace(",", "_"), seed)
+                name = "%s__%s__seed%d" % (variant, re.sub(r"[^A-Za-z0-9=.+-]", "_", label), seed)
                 yield name, variant, label, seed, config
 
 
@@ -101,8 +115,7 @@ def main():
     out = os.path.abspath(args.out)
     runs = list(training_runs(protocol))
     # Seed by seed: the trainings, then the evaluations of that seed's models.
-    first = protocol["rates"][0]
-    first_label = "k1=%g,k2=%g" % (first["k1"], first["k2"])
+    first_label = model_settings(protocol)[0][0]
     jobs = []
     for seed_of_jobs in protocol["seeds"]:
         for name, variant, label, seed, config in runs:
@@ -111,7 +124,7 @@ def main():
                              os.path.join(out, "runs", name + ".h5")))
         for name, variant, label, seed, config in runs:
             if seed != seed_of_jobs or label != first_label:
-                continue  # precision (every variant) and robustness at the first (k1, k2) setting
+                continue  # precision (every variant) and robustness at the first model setting
             trained = os.path.join(out, "runs", name + ".h5")
             evaluations = [("tight", protocol["tight"])]
             if variant in protocol.get("robustness_of", []):

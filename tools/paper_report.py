@@ -82,7 +82,8 @@ def write(protocol, runs, out, report):
             e = load(os.path.join(out, "evaluations", name + "__eval-" + eval_name + ".h5"))
             if e is not None:
                 row["robust"].setdefault(eval_name, []).append(e["test"])
-    lines = ["| (k1, k2) | variant | runs | diverged | test accuracy % | best validation % | final validation % "
+    setting = "(k1, k2)" if "rates" in protocol else "setting"
+    lines = ["| " + setting + " | variant | runs | diverged | test accuracy % | best validation % | final validation % "
              "| logit error vs tight | evaluations per epoch: forward + backward, products | s per epoch |",
              "|---|---|---|---|---|---|---|---|---|---|"]
     for (label, variant), r in rows.items():
@@ -97,13 +98,13 @@ def write(protocol, runs, out, report):
             label, variant, r["runs"], r["diverged"], mean_spread(r["test"]), mean_spread(r["best"]),
             mean_spread(r["final"]), precision, counts, seconds))
     robust_names = list(protocol.get("robustness", {}))
-    robust = ["| trained with | (k1, k2) | " + " | ".join("tested with " + n for n in robust_names) + " |",
-              "|---|---|" + "---|" * len(robust_names)]
+    robust = ["| trained with | " + setting + " | " + " | ".join("tested with " + n for n in robust_names) + " |",
+              "|---|---|" + "---|" * len(robust_names)] if robust_names else []
     for (label, variant), r in rows.items():
         if r["robust"]:
             robust.append("| %s | %s | %s |" % (variant, label,
                                                 " | ".join(mean_spread(r["robust"].get(n, [])) for n in robust_names)))
-    # Accuracy per epoch, one panel per (k1, k2).
+    # Accuracy per epoch, one panel per model setting.
     labels = sorted({label for label, _ in curves})
     fig, axes = plt.subplots(1, len(labels), figsize=(5 * len(labels), 4), squeeze=False)
     for ax, label in zip(axes[0], labels):

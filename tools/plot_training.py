@@ -6,7 +6,9 @@ writes OUT_PREFIX-loss.png, OUT_PREFIX-metrics.png and OUT_PREFIX-task.png (defa
 file name without .h5):
   wta     both columns' L2/3e rates against the Wong-Wang targets for held-out pairs
   xor     the output rate of every pattern over time, with its target
-  image_classification  validation images, their level-1 predictions and errors
+  image_classification  predictive coding: validation images, their level-1 predictions and
+          errors; the hGRU: validation images and their H2 activity (the mean over channels of
+          |H2|) at every step of the discrete hGRU, where the activity should trace the paths
   hopf    phase portraits of the learned flow against the true one (when the file has them)
 """
 import os
@@ -68,6 +70,31 @@ def plot_image_examples(result, prefix):
     fig.savefig(prefix + "-task.png", dpi=110)
 
 
+def plot_hgru_examples(result, prefix):
+    """Rows: validation images; columns: the image, then mean_c |H2| at each of the picture times."""
+    ex = result.examples
+    images, h2, times = ex["image"], ex["H2"], ex["times"]
+    count = min(4, images.shape[0])
+    steps = h2.shape[1]
+    activity = np.abs(h2[:count]).mean(axis=2)  # count x steps x H x W
+    top = max(float(activity.max()), 1e-12)
+    fig, axes = plt.subplots(count, steps + 1, figsize=(1.3 * (steps + 1), 1.45 * count), squeeze=False)
+    for k in range(count):
+        axes[k][0].imshow(images[k][0] if images.shape[1] == 1 else np.moveaxis(images[k], 0, -1), cmap="gray")
+        axes[k][0].set_ylabel("label %d / %d" % (ex["label"][k], ex["predicted"][k]), fontsize=7)
+        for j in range(steps):
+            axes[k][j + 1].imshow(activity[k, j], cmap="magma", vmin=0, vmax=top)
+            if k == 0:
+                axes[k][j + 1].set_title("t = %g" % times[j], fontsize=7)
+        for ax in axes[k]:
+            ax.set_xticks([])
+            ax.set_yticks([])
+    axes[0][0].set_title("image", fontsize=7)
+    fig.suptitle("hGRU: validation images (label / predicted) and mean |H2| over channels", fontsize=9)
+    fig.tight_layout()
+    fig.savefig(prefix + "-task.png", dpi=110)
+
+
 def plot_task(result, prefix):
     task = result.task
     if result.evaluation is None or result.evaluation.trajectories is None:
@@ -77,7 +104,7 @@ def plot_task(result, prefix):
     target = result.evaluation.targets
     names = result.evaluation.components
     if task == "image_classification" and result.examples:
-        plot_image_examples(result, prefix)
+        (plot_hgru_examples if "H2" in result.examples else plot_image_examples)(result, prefix)
         return
     if task == "wta":
         shown = min(4, y.shape[0])

@@ -2,10 +2,19 @@
 # tools/paper_comparison.py on a tiny protocol: every training and evaluation runs and the report
 # has a row per variant with its robustness and precision; a second run keeps every result; a
 # comparison whose results were partly removed completes the missing runs (and the evaluations of
-# the models trained again).
+# the models trained again); a comparison over the settings of another model family (the hGRU).
 set -u
 # shellcheck source=tests/support/cli_checks.sh
 source "$(dirname "${BASH_SOURCE[0]}")/../support/cli_checks.sh" "$@"
+# Model settings of any family (`settings:`): the hGRU on generated images, a row per setting.
+/usr/bin/python3 "$source_dir/tools/paper_comparison.py" "$source_dir/tests/data/paper_tiny_settings.yaml" \
+  --out "$tmp/settings" --ranks 1 --neurode "$neurode" --report "$tmp/settings.md" >"$tmp/settings.log" 2>&1 &&
+  [ "$(grep -c ': done in' "$tmp/settings.log")" -eq 3 ] &&
+  grep -q '^| setting | variant |' "$tmp/settings.md.tables" &&
+  grep -q '^| 2 channels | euler-2 | 1 | 0 |' "$tmp/settings.md.tables" &&
+  grep -q '^| 3 channels | euler-2 | 1 | 0 |' "$tmp/settings.md.tables" &&
+  [ -s "$tmp/settings/runs/euler-2__3_channels__seed1.h5" ]
+result $? "a comparison over hGRU settings: 2 trainings, 1 tight evaluation, a row per setting ($(tail -1 "$tmp/settings.log"))"
 if [ ! -f /usr/share/datasets/fashion-mnist/train-images-idx3-ubyte.gz ]; then
   echo "skipped: Fashion-MNIST is missing (Debian package dataset-fashion-mnist)"
   exit 77

@@ -34,6 +34,9 @@ PY
 result $? "the loss falls; H2 over time in /examples; tau held, front end trained ($(tail -1 "$tmp/check"))"
 /usr/bin/python3 "$source_dir/tests/support/same_training.py" "$tmp/hgru-1.h5" "$tmp/hgru-2.h5" >"$tmp/log" 2>&1
 result $? "1 rank vs 2 ranks ($(tail -1 "$tmp/log"))"
+/usr/bin/python3 "$source_dir/tools/plot_training.py" "$tmp/hgru-1.h5" "$tmp/plot" >"$tmp/plot.log" 2>&1 &&
+  [ -s "$tmp/plot-task.png" ] && [ -s "$tmp/plot-loss.png" ]
+result $? "tools/plot_training.py draws H2 over time ($(tail -1 "$tmp/plot.log"))"
 # Bad settings: each a one-line error naming the file and the key, exit 2, no output.
 bad() {  # name, sed expression applied to the tiny config, key the message must name
   sed "$2" "$cfg" >"$tmp/$1.yaml"

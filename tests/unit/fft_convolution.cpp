@@ -93,6 +93,35 @@ TEST(FftConvolution, ForwardTransposeAndKernelGradientMatchIm2col) {
   }
 }
 
+TEST(FftConvolution, KernelGradientFromKeptSpectraSumsItsTerms) {
+  // Two terms (x1, w1) and (x2, w2), their spectra kept by forward and transpose: the gradient is
+  // the sum of the two plain kernel gradients, and keeping spectra changes no product.
+  const ConvolutionShape s = same(3, 10, 9, 2, 5);
+  const std::size_t batch = 2;
+  const Vector K = random_vector(s.kernel_size(), 20);
+  const Vector x1 = random_vector(batch * s.in_size(), 21), x2 = random_vector(batch * s.in_size(), 22);
+  const Vector w1 = random_vector(batch * s.out_size(), 23), w2 = random_vector(batch * s.out_size(), 24);
+  FftConvolution fft(s);
+  models::kernels::Spectra sx1, sx2, sw1, sw2;
+  Vector y(batch * s.out_size()), kept(batch * s.out_size()), x(batch * s.in_size()), xk(batch * s.in_size());
+  fft.forward(K.data(), x1.data(), s.in_size(), y.data(), s.out_size(), batch, 0.0);
+  fft.forward(K.data(), x1.data(), s.in_size(), kept.data(), s.out_size(), batch, 0.0, &sx1);
+  EXPECT_EQ(0, std::memcmp(y.data(), kept.data(), y.size() * sizeof(double)));
+  fft.forward(K.data(), x2.data(), s.in_size(), kept.data(), s.out_size(), batch, 0.0, &sx2);
+  fft.transpose(K.data(), w1.data(), s.out_size(), x.data(), s.in_size(), batch, 0.0);
+  fft.transpose(K.data(), w1.data(), s.out_size(), xk.data(), s.in_size(), batch, 0.0, &sw1);
+  EXPECT_EQ(0, std::memcmp(x.data(), xk.data(), x.size() * sizeof(double)));
+  fft.transpose(K.data(), w2.data(), s.out_size(), xk.data(), s.in_size(), batch, 0.0, &sw2);
+  Vector expected(s.kernel_size(), 0.5), actual = expected;
+  Convolution direct(s);
+  direct.kernel_gradient(x1.data(), s.in_size(), w1.data(), s.out_size(), batch, expected.data());
+  direct.kernel_gradient(x2.data(), s.in_size(), w2.data(), s.out_size(), batch, expected.data());
+  fft.kernel_gradient({{&sx1, &sw1}, {&sx2, &sw2}}, actual.data());
+  EXPECT_TRUE(close(actual, expected));
+  // Spectra of the wrong side (w's where x's belong) are refused.
+  EXPECT_THROW(fft.kernel_gradient({{&sw1, &sx1}}, actual.data()), std::invalid_argument);
+}
+
 TEST(FftConvolution, BetaAndStridedBatchesLeaveTheGapsAlone) {
   const ConvolutionShape s = same(2, 6, 7, 3, 3);
   const std::size_t batch = 2, xs = s.in_size() + 5, ys = s.out_size() + 4;

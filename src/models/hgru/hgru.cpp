@@ -127,7 +127,6 @@ Hgru::Hgru(const HgruSpec& spec, std::vector<double> input)
   kernel_gradient_.assign(kernel_.size(), 0.0);
   for (auto* work : {&g1_, &p_, &c1_, &z1_, &h1_, &g2_, &c2_, &z2_, &h2t_, &r1_, &r2_, &r3_, &r4_})
     work->assign(batch_ * n_, 0.0);
-  pair_x_.assign(2 * batch_ * n_, 0.0);
   pair_w_.assign(2 * batch_ * n_, 0.0);
 }
 
@@ -172,14 +171,14 @@ void Hgru::forward(const double* y) {
     g1_[i] = sigmoid(g1_[i] + b1[c]);
     p_[i] = g1_[i] * y[i];
   }
-  horizontal_.forward(kernel_.data(), p_.data(), n_, c1_.data(), n_, batch_, 0.0);
+  horizontal_.forward(kernel_.data(), p_.data(), n_, c1_.data(), n_, batch_, 0.0, &p_spectra_);
   for (std::size_t i = 0; i < N; ++i) {
     const std::size_t c = (i / hw) % C;
     z1_[i] = drive_[i] - (alpha[c] * y[i] + mu[c]) * c1_[i];
     h1_[i] = zeta(z1_[i]);
   }
   pointwise_.forward(channel(kU2), h1_.data(), n_, g2_.data(), n_, batch_, 0.0);
-  horizontal_.forward(kernel_.data(), h1_.data(), n_, c2_.data(), n_, batch_, 0.0);
+  horizontal_.forward(kernel_.data(), h1_.data(), n_, c2_.data(), n_, batch_, 0.0, &h1_spectra_);
   for (std::size_t i = 0; i < N; ++i) {
     const std::size_t c = (i / hw) % C;
     g2_[i] = sigmoid(g2_[i] + b2[c]);
@@ -275,7 +274,7 @@ void Hgru::reverse(const double* y, const double* w, double* out, double* grad) 
       dtau -= w[i] * g * e * inv_tau * inv_tau;
     }
   }
-  horizontal_.transpose(kernel_.data(), c2b, n_, h1b, n_, batch_, 1.0);
+  horizontal_.transpose(kernel_.data(), c2b, n_, h1b, n_, batch_, 1.0, &c2b_spectra_);
   pointwise_.transpose(channel(kU2), a2b, n_, h1b, n_, batch_, 1.0);
   if (grad) pointwise_.kernel_gradient(h1_.data(), n_, a2b, n_, batch_, grad + offsets_[kU2]);
   double* z1b = h1b;
@@ -289,7 +288,7 @@ void Hgru::reverse(const double* y, const double* w, double* out, double* grad) 
     }
   }
   double* pb = r3_.data();
-  horizontal_.transpose(kernel_.data(), c1b, n_, pb, n_, batch_, 0.0);
+  horizontal_.transpose(kernel_.data(), c1b, n_, pb, n_, batch_, 0.0, &c1b_spectra_);
   double* a1b = r1_.data();  // z2b is no longer needed
   for (std::size_t i = 0; i < N; ++i) {
     a1b[i] = g1_[i] * (1.0 - g1_[i]) * y[i] * pb[i];
@@ -304,14 +303,14 @@ void Hgru::reverse(const double* y, const double* w, double* out, double* grad) 
   }
   if (!grad) return;
   pointwise_.kernel_gradient(y, n_, a1b, n_, batch_, grad + offsets_[kU1]);
-  // W's two terms, <C1b, W * P> and <C2b, W * H1>, as one kernel gradient over twice the batch.
-  std::copy(p_.begin(), p_.end(), pair_x_.begin());
-  std::copy(h1_.begin(), h1_.end(), pair_x_.begin() + static_cast<std::ptrdiff_t>(N));
+  // W's two terms, <C1b, W * P> and <C2b, W * H1>, from the spectra the products above kept.
+  const std::vector<kernels::FftConvolution::Term> terms = {{&p_spectra_, &c1b_spectra_},
+                                                            {&h1_spectra_, &c2b_spectra_}};
   if (!spec_.symmetric) {
-    horizontal_.kernel_gradient(pair_x_.data(), n_, pair_w_.data(), n_, 2 * batch_, grad + offsets_[kW]);
+    horizontal_.kernel_gradient(terms, grad + offsets_[kW]);
   } else {
     std::fill(kernel_gradient_.begin(), kernel_gradient_.end(), 0.0);
-    horizontal_.kernel_gradient(pair_x_.data(), n_, pair_w_.data(), n_, 2 * batch_, kernel_gradient_.data());
+    horizontal_.kernel_gradient(terms, kernel_gradient_.data());
     const std::size_t kk = spec_.kernel * spec_.kernel;
     for (std::size_t i = 0; i < C; ++i)
       for (std::size_t j = 0; j < C; ++j)

@@ -17,7 +17,7 @@
 /// parameter gradients are one row summed over the batch (gradient_rows() == 1) in a fixed order.
 /// Per evaluation: F and dF/dy v take 2 k x k and 2 1x1 convolutions each (dF/dy v after the
 /// forward pass), the reverse products the forward pass plus 2 transposed k x k, 2 transposed 1x1 and
-/// 3 kernel-gradient products (one of them over twice the batch).
+/// 3 kernel-gradient products (W's from the spectra its four products kept).
 #include <cstddef>
 #include <memory>
 #include <string>
@@ -116,8 +116,11 @@ class Hgru final : public Model {
   // Work arrays, batch x n each.
   std::vector<double> g1_, p_, c1_, z1_, h1_, g2_, c2_, z2_, h2t_;
   std::vector<double> r1_, r2_, r3_, r4_;  ///< reverse / tangent scratch
-  std::vector<double> pair_x_, pair_w_;    ///< 2 x batch x n: W's two kernel-gradient terms as one
-  std::vector<double> kernel_gradient_;    ///< C C k k
+  std::vector<double> pair_w_;             ///< 2 x batch x n: C1b and C2b
+  /// The spectra of W's inputs (P, H1; kept by forward) and of its cotangents (C1b, C2b; kept by
+  /// reverse), which W's kernel gradient is made from without transforming them again.
+  kernels::Spectra p_spectra_, h1_spectra_, c1b_spectra_, c2b_spectra_;
+  std::vector<double> kernel_gradient_;  ///< C C k k
 };
 
 }  // namespace neurode::models

@@ -129,22 +129,32 @@ void FftConvolution::use_kernel(const double* K) {
   }
 }
 
+void FftConvolution::reserve(Spectra& keep, std::size_t batch, std::size_t channels) const {
+  keep.batch = batch;
+  keep.channels = channels;
+  keep.re.resize(batch * channels * freqs_);
+  keep.im.resize(batch * channels * freqs_);
+}
+
 void FftConvolution::forward(const double* K, const double* x, std::size_t x_stride, double* y,
-                             std::size_t y_stride, std::size_t batch, double beta) {
+                             std::size_t y_stride, std::size_t batch, double beta, Spectra* keep) {
   check_stride("input", x_stride, shape_.in_size(), batch);
   check_stride("output", y_stride, shape_.out_size(), batch);
   use_kernel(K);
   const std::size_t Ci = shape_.in_channels, Co = shape_.out_channels,
                     hw = shape_.in_height * shape_.in_width;
+  if (keep) reserve(*keep, batch, Ci);
   for (std::size_t b = 0; b < batch; ++b) {
-    transform_image(x + b * x_stride, Ci, in_re_.data(), in_im_.data());
+    double* in_re = keep ? keep->re.data() + b * Ci * freqs_ : in_re_.data();
+    double* in_im = keep ? keep->im.data() + b * Ci * freqs_ : in_im_.data();
+    transform_image(x + b * x_stride, Ci, in_re, in_im);
     for (std::size_t o = 0; o < Co; ++o) {
       double *sr = sum_re_.data(), *si = sum_im_.data();
       std::fill_n(sr, freqs_, 0.0);
       std::fill_n(si, freqs_, 0.0);
       for (std::size_t c = 0; c < Ci; ++c) {  // Y_o += K_oc X_c
         const double *kr = &kernel_re_[(o * Ci + c) * freqs_], *ki = &kernel_im_[(o * Ci + c) * freqs_];
-        const double *xr = &in_re_[c * freqs_], *xi = &in_im_[c * freqs_];
+        const double *xr = in_re + c * freqs_, *xi = in_im + c * freqs_;
         for (std::size_t f = 0; f < freqs_; ++f) {
           sr[f] += kr[f] * xr[f] - ki[f] * xi[f];
           si[f] += kr[f] * xi[f] + ki[f] * xr[f];
@@ -156,21 +166,24 @@ void FftConvolution::forward(const double* K, const double* x, std::size_t x_str
 }
 
 void FftConvolution::transpose(const double* K, const double* y, std::size_t y_stride, double* x,
-                               std::size_t x_stride, std::size_t batch, double beta) {
+                               std::size_t x_stride, std::size_t batch, double beta, Spectra* keep) {
   check_stride("output", y_stride, shape_.out_size(), batch);
   check_stride("input", x_stride, shape_.in_size(), batch);
   use_kernel(K);
   const std::size_t Ci = shape_.in_channels, Co = shape_.out_channels,
                     hw = shape_.in_height * shape_.in_width;
+  if (keep) reserve(*keep, batch, Co);
   for (std::size_t b = 0; b < batch; ++b) {
-    transform_image(y + b * y_stride, Co, out_re_.data(), out_im_.data());
+    double* out_re = keep ? keep->re.data() + b * Co * freqs_ : out_re_.data();
+    double* out_im = keep ? keep->im.data() + b * Co * freqs_ : out_im_.data();
+    transform_image(y + b * y_stride, Co, out_re, out_im);
     for (std::size_t c = 0; c < Ci; ++c) {
       double *sr = sum_re_.data(), *si = sum_im_.data();
       std::fill_n(sr, freqs_, 0.0);
       std::fill_n(si, freqs_, 0.0);
       for (std::size_t o = 0; o < Co; ++o) {  // X_c += conj(K_oc) Y_o: the adjoint
         const double *kr = &kernel_re_[(o * Ci + c) * freqs_], *ki = &kernel_im_[(o * Ci + c) * freqs_];
-        const double *yr = &out_re_[o * freqs_], *yi = &out_im_[o * freqs_];
+        const double *yr = out_re + o * freqs_, *yi = out_im + o * freqs_;
         for (std::size_t f = 0; f < freqs_; ++f) {
           sr[f] += kr[f] * yr[f] + ki[f] * yi[f];
           si[f] += kr[f] * yi[f] - ki[f] * yr[f];
@@ -181,34 +194,27 @@ void FftConvolution::transpose(const double* K, const double* y, std::size_t y_s
   }
 }
 
-void FftConvolution::kernel_gradient(const double* x, std::size_t x_stride, const double* w,
-                                     std::size_t w_stride, std::size_t batch, double* dK) {
-  check_stride("input", x_stride, shape_.in_size(), batch);
-  check_stride("output", w_stride, shape_.out_size(), batch);
-  if (batch == 0) return;
+// dK[o][c][u][v] = sum_i w_o[i] x_c[i + (u - p, v - p)]: the cross-correlation of w_o and x_c at
+// the tap's offset, whose spectrum is conj(W_o) X_c; summed over the images before transforming back.
+void FftConvolution::add_cross_spectra(const double* xr, const double* xi, const double* wr,
+                                       const double* wi) {
   const std::size_t Ci = shape_.in_channels, Co = shape_.out_channels;
-  std::fill(cross_re_.begin(), cross_re_.end(), 0.0);
-  std::fill(cross_im_.begin(), cross_im_.end(), 0.0);
-  // dK[o][c][u][v] = sum_i w_o[i] x_c[i + (u - p, v - p)]: the cross-correlation of w_o and x_c at
-  // the tap's offset, whose spectrum is conj(W_o) X_c; summed over the images first.
-  for (std::size_t b = 0; b < batch; ++b) {
-    transform_image(x + b * x_stride, Ci, in_re_.data(), in_im_.data());
-    transform_image(w + b * w_stride, Co, out_re_.data(), out_im_.data());
-    for (std::size_t o = 0; o < Co; ++o)
-      for (std::size_t c = 0; c < Ci; ++c) {
-        double *sr = &cross_re_[(o * Ci + c) * freqs_], *si = &cross_im_[(o * Ci + c) * freqs_];
-        const double *wr = &out_re_[o * freqs_], *wi = &out_im_[o * freqs_];
-        const double *xr = &in_re_[c * freqs_], *xi = &in_im_[c * freqs_];
-        for (std::size_t f = 0; f < freqs_; ++f) {
-          sr[f] += wr[f] * xr[f] + wi[f] * xi[f];
-          si[f] += wr[f] * xi[f] - wi[f] * xr[f];
-        }
+  for (std::size_t o = 0; o < Co; ++o)
+    for (std::size_t c = 0; c < Ci; ++c) {
+      double *sr = &cross_re_[(o * Ci + c) * freqs_], *si = &cross_im_[(o * Ci + c) * freqs_];
+      const double *ar = wr + o * freqs_, *ai = wi + o * freqs_, *br = xr + c * freqs_, *bi = xi + c * freqs_;
+      for (std::size_t f = 0; f < freqs_; ++f) {
+        sr[f] += ar[f] * br[f] + ai[f] * bi[f];
+        si[f] += ar[f] * bi[f] - ai[f] * br[f];
       }
-  }
+    }
+}
+
+void FftConvolution::cross_into_kernel(double* dK) {
   const std::size_t k = shape_.kernel_height, p = shape_.padding;
   const double scale = 1.0 / static_cast<double>(grid_h_ * grid_w_);
   fftw_complex* z = as_complex(spectrum_);
-  for (std::size_t pair = 0; pair < Co * Ci; ++pair) {
+  for (std::size_t pair = 0; pair < shape_.out_channels * shape_.in_channels; ++pair) {
     for (std::size_t f = 0; f < freqs_; ++f) {
       z[f][0] = cross_re_[pair * freqs_ + f];
       z[f][1] = cross_im_[pair * freqs_ + f];
@@ -219,6 +225,36 @@ void FftConvolution::kernel_gradient(const double* x, std::size_t x_stride, cons
         dK[(pair * k + u) * k + v] +=
             scale * real_[wrap(long(u) - long(p), grid_h_) * grid_w_ + wrap(long(v) - long(p), grid_w_)];
   }
+}
+
+void FftConvolution::kernel_gradient(const double* x, std::size_t x_stride, const double* w,
+                                     std::size_t w_stride, std::size_t batch, double* dK) {
+  check_stride("input", x_stride, shape_.in_size(), batch);
+  check_stride("output", w_stride, shape_.out_size(), batch);
+  if (batch == 0) return;
+  std::fill(cross_re_.begin(), cross_re_.end(), 0.0);
+  std::fill(cross_im_.begin(), cross_im_.end(), 0.0);
+  for (std::size_t b = 0; b < batch; ++b) {
+    transform_image(x + b * x_stride, shape_.in_channels, in_re_.data(), in_im_.data());
+    transform_image(w + b * w_stride, shape_.out_channels, out_re_.data(), out_im_.data());
+    add_cross_spectra(in_re_.data(), in_im_.data(), out_re_.data(), out_im_.data());
+  }
+  cross_into_kernel(dK);
+}
+
+void FftConvolution::kernel_gradient(const std::vector<Term>& terms, double* dK) {
+  const std::size_t Ci = shape_.in_channels, Co = shape_.out_channels;
+  for (const Term& t : terms)
+    if (t.x->channels != Ci || t.w->channels != Co || t.x->batch != t.w->batch ||
+        t.x->re.size() != t.x->batch * Ci * freqs_ || t.w->re.size() != t.w->batch * Co * freqs_)
+      throw std::invalid_argument("FFT convolution: kept spectra that do not fit this convolution");
+  std::fill(cross_re_.begin(), cross_re_.end(), 0.0);
+  std::fill(cross_im_.begin(), cross_im_.end(), 0.0);
+  for (const Term& t : terms)
+    for (std::size_t b = 0; b < t.x->batch; ++b)
+      add_cross_spectra(t.x->re.data() + b * Ci * freqs_, t.x->im.data() + b * Ci * freqs_,
+                        t.w->re.data() + b * Co * freqs_, t.w->im.data() + b * Co * freqs_);
+  cross_into_kernel(dK);
 }
 
 }  // namespace neurode::models::kernels

@@ -33,6 +33,13 @@ namespace neurode::models::kernels {
 /// The smallest n >= minimum whose prime factors are 2, 3, 5 and 7.
 std::size_t fft_friendly_size(std::size_t minimum);
 
+/// The spectra of a batch of images (batch x channels x F complex values, split into real and
+/// imaginary parts), kept by forward or transpose for a later kernel gradient.
+struct Spectra {
+  std::size_t batch = 0, channels = 0;
+  std::vector<double> re, im;
+};
+
 class FftConvolution {
  public:
   /// Throws std::invalid_argument unless the shape is "same": stride 1, a square odd kernel and
@@ -46,15 +53,25 @@ class FftConvolution {
   std::size_t grid_height() const { return grid_h_; }
   std::size_t grid_width() const { return grid_w_; }
 
-  /// y_b = beta y_b + conv2d(x_b, K), as Convolution::forward.
+  /// y_b = beta y_b + conv2d(x_b, K), as Convolution::forward; with `keep`, the spectra of the x_b
+  /// are left there (at no extra cost: they are computed anyway).
   void forward(const double* kernel, const double* x, std::size_t x_stride, double* y, std::size_t y_stride,
-               std::size_t batch, double beta);
-  /// x_b = beta x_b + conv_transpose2d(y_b, K), as Convolution::transpose.
+               std::size_t batch, double beta, Spectra* keep = nullptr);
+  /// x_b = beta x_b + conv_transpose2d(y_b, K), as Convolution::transpose; with `keep`, the spectra
+  /// of the y_b.
   void transpose(const double* kernel, const double* y, std::size_t y_stride, double* x, std::size_t x_stride,
-                 std::size_t batch, double beta);
+                 std::size_t batch, double beta, Spectra* keep = nullptr);
   /// kernel_gradient += sum over b of d<w_b, conv2d(x_b, K)>/dK, as Convolution::kernel_gradient.
   void kernel_gradient(const double* x, std::size_t x_stride, const double* w, std::size_t w_stride,
                        std::size_t batch, double* kernel_gradient);
+  /// The same from kept spectra, for several terms at once: kernel_gradient += the sum over the
+  /// terms (x, w), in order, and over their images, in ascending b, of d<w_b, conv2d(x_b, K)>/dK.
+  /// x from forward (in_channels), w from transpose (out_channels), of equal batches.
+  struct Term {
+    const Spectra* x;
+    const Spectra* w;
+  };
+  void kernel_gradient(const std::vector<Term>& terms, double* kernel_gradient);
 
  private:
   /// The spectrum of one image (channels x H x W at `image`) into `re`, `im` (channels x F each).
@@ -63,6 +80,12 @@ class FftConvolution {
   void inverse_into(const double* re, const double* im, double* out, double beta);
   /// Recomputes the kernel's spectra when `kernel` differs from the one they were made from.
   void use_kernel(const double* kernel);
+  /// Room in `keep` (or the object's own arrays) for `batch` images of `channels` spectra.
+  void reserve(Spectra& keep, std::size_t batch, std::size_t channels) const;
+  /// cross[o][c] += conj(W_o) X_c for one image's spectra.
+  void add_cross_spectra(const double* xr, const double* xi, const double* wr, const double* wi);
+  /// kernel_gradient += the inverse transforms of cross, at the kernel's taps.
+  void cross_into_kernel(double* kernel_gradient);
 
   ConvolutionShape shape_;
   std::size_t grid_h_ = 0, grid_w_ = 0, freqs_ = 0;  ///< F = P_h (P_w / 2 + 1) complex values
