@@ -56,16 +56,24 @@ int run_pathfinder(const CommandLine& cl) {
                        ": give --preset original or pathfinder32 (the default is set for 32 and 150 only)");
     preset = size == 32 ? "pathfinder32" : "original";
   }
-  const datasets::PathfinderSettings settings = datasets::preset_settings(preset, cl.length ? cl.length : 14, size);
-  datasets::validate(settings);  // std::invalid_argument: exit code 2
+  const std::size_t length = cl.length ? cl.length : 14;
+  if (length < 2 || length > 1000)
+    throw UsageError("--length " + std::to_string(length) + ": expected 2 to 1000 paddles per path");
+  const datasets::PathfinderSettings settings = datasets::preset_settings(preset, length, size);
+  try {
+    datasets::validate(settings);  // with the length in range, only the size can be at fault
+  } catch (const std::invalid_argument& e) {
+    throw UsageError("--size " + std::to_string(size) + ": expected a size with room for the paths (" +
+                     e.what() + ")");
+  }
   const std::uint64_t seed = cl.seed.value_or(0);
   const std::size_t n = cl.images, pixels_per_image = size * size;
   // Rank 0 holds its own block, the gathered images and the file being built in memory.
   const double bytes = 3.0 * static_cast<double>(n) * static_cast<double>(pixels_per_image) * sizeof(double);
   if (bytes > static_cast<double>(io::memory_limit_bytes()))
-    throw UsageError("--images " + std::to_string(n) + " of " + std::to_string(size) + "x" + std::to_string(size) +
-                     " need about " + io::format_bytes(bytes) + ", more than the " + io::describe_memory_limit() +
-                     " this process may use");
+    throw UsageError("--images " + std::to_string(n) + " of " + std::to_string(size) + "x" +
+                     std::to_string(size) + " need about " + io::format_bytes(bytes) + ", more than the " +
+                     io::describe_memory_limit() + " this process may use");
   on_root_for_all([&] { io::require_writable_directory(cl.output); });
 
   // 2. This rank's block of images; a failure on any rank is reported once, by rank 0.
@@ -80,6 +88,12 @@ int run_pathfinder(const CommandLine& cl) {
       facts.push_back(image.label);
       for (const auto& m : image.markers) facts.insert(facts.end(), {m.row, m.col});
     }
+  } catch (const datasets::PathfinderLayoutError& e) {
+    failure = "--length " + std::to_string(length) + ": expected a path length that fits " +
+              std::to_string(size) + "x" + std::to_string(size) + " " + preset + " images: image " +
+              std::to_string(e.index()) + " of seed " + std::to_string(e.seed()) + " has no layout in " +
+              std::to_string(datasets::kPathfinderMaxAttempts) +
+              " attempts (the canvas is too small for these paths)";
   } catch (const std::exception& e) {
     failure = e.what();
   }
@@ -108,9 +122,10 @@ int run_pathfinder(const CommandLine& cl) {
     io::write_provenance(file, io::current_provenance(cl.text));
     out.commit();
   });
-  mpi::print_root("pathfinder: " + std::to_string(n) + " images " + std::to_string(size) + "x" + std::to_string(size) +
-                  ", paths of " + std::to_string(settings.contour_length) + " paddles (" + preset + ", seed " +
-                  std::to_string(seed) + "), " + std::to_string(positives) + " of label 1 -> " + cl.output);
+  mpi::print_root("pathfinder: " + std::to_string(n) + " images " + std::to_string(size) + "x" +
+                  std::to_string(size) + ", paths of " + std::to_string(settings.contour_length) +
+                  " paddles (" + preset + ", seed " + std::to_string(seed) + "), " +
+                  std::to_string(positives) + " of label 1 -> " + cl.output);
   return kSuccess;
 }
 

@@ -10,7 +10,8 @@ PROTOCOL.yaml (inputs/paper/*.yaml) holds the base training config (`base:`), th
 (`variants:` name -> solver and gradient sections), the seeds, the model settings and which variants
 run under each, and the evaluation solvers (`robustness:`, `tight:`). Model settings are either
 `rates:` (predictive coding's (k1, k2): `- {k1: 0.02, k2: 0.66, variants: [...]}`) or `settings:`
-(any model overrides: `- {label: "C=8", model: {channels: 8}, variants: [...]}`); without either,
+(overrides of the model, or of any section: `- {label: "length 6", model: {channels: 8},
+config: {task: {data: {length: 6}}}, variants: [...]}`); without either,
 one setting, the base's own model. Any model family works: the variants only change solvers.
 
 Resumable: a run whose result file exists is kept, an interrupted run resumes from its checkpoint
@@ -64,13 +65,15 @@ def neurode_train(args, config, path, output):
 
 
 def model_settings(protocol):
-    """(label, model overrides, variants) of every model setting, the first one first."""
+    """(label, config overrides, variants) of every model setting, the first one first."""
     every = list(protocol["variants"])
     if "rates" in protocol:
-        return [("k1=%g,k2=%g" % (r["k1"], r["k2"]), {"k1": r["k1"], "k2": r["k2"]}, r.get("variants", every))
+        return [("k1=%g,k2=%g" % (r["k1"], r["k2"]), {"model": {"k1": r["k1"], "k2": r["k2"]}},
+                 r.get("variants", every))
                 for r in protocol["rates"]]
     if "settings" in protocol:
-        return [(str(s["label"]), s.get("model", {}), s.get("variants", every)) for s in protocol["settings"]]
+        return [(str(s["label"]), deep_merge(s.get("config", {}), {"model": s.get("model", {})}),
+                 s.get("variants", every)) for s in protocol["settings"]]
     return [("base", {}, every)]
 
 
@@ -82,7 +85,7 @@ def training_runs(protocol):
         for label, overrides, variants in model_settings(protocol):
             for variant in variants:
                 config = deep_merge(base, protocol["variants"][variant])
-                config = deep_merge(config, {"model": overrides})
+                config = deep_merge(config, overrides)
                 config["seed"] = seed
                 name = "%s__%s__seed%d" % (variant, re.sub(r"[^A-Za-z0-9=.+-]", "_", label), seed)
                 yield name, variant, label, seed, config

@@ -20,6 +20,13 @@ constexpr std::size_t kDirections = 72;
 constexpr int kSeedTries = 100;
 /// Fresh starts of one distractor path before the attempt is given up.
 constexpr int kDistractorTries = 20;
+/// Slack of the occupancy rule, in canvas pixels. Paddles k and k + 2 of a path are exactly one
+/// paddle length apart whenever the turn between them is at most pi / 2 (the end of paddle k + 1
+/// to the other paddle), and the original preset's clearance (margin 3 + ink width 2) equals its
+/// paddle length 5: without slack, rounding refused about half of all paddles on that test alone,
+/// whatever their direction, and no path of 6 paddles could be laid out. Far below a raster pixel
+/// and above the rounding of distances on a canvas of up to 65536 pixels.
+constexpr double kRounding = 1e-10;
 /// The label bit of a pair is drawn at this counter, far from every attempt's counters.
 constexpr std::uint64_t kLabelCounter = std::uint64_t{1} << 63;
 
@@ -56,13 +63,15 @@ class Layout {
     if (!inside(b)) return false;
     for (const Segment& s : segments_) {
       if (s.path == path && s.paddle + 1 == paddle) continue;
-      if (segment_distance(a, b, s.a, s.b) < clearance_) return false;
+      if (segment_distance(a, b, s.a, s.b) < clearance_ - kRounding) return false;
     }
     for (const Point& m : keep_out_)
       if (point_segment_distance(m, a, b) < keep_out_distance_) return false;
     return true;
   }
-  void add(Point a, Point b, std::size_t path, std::size_t paddle) { segments_.push_back({a, b, path, paddle}); }
+  void add(Point a, Point b, std::size_t path, std::size_t paddle) {
+    segments_.push_back({a, b, path, paddle});
+  }
   void remove_path(std::size_t path) {
     std::erase_if(segments_, [path](const Segment& s) { return s.path == path; });
   }
@@ -182,7 +191,8 @@ bool attempt_image(const PathfinderSettings& s, int label, Draws& draws, Pathfin
     bool placed = false;
     for (int t = 0; t < kDistractorTries && !placed; ++t) {
       layout.remove_path(index);
-      const Point start{draws.between(layout.low(), layout.high()), draws.between(layout.low(), layout.high())};
+      const Point start{draws.between(layout.low(), layout.high()),
+                        draws.between(layout.low(), layout.high())};
       placed = seed_path(layout, image.paths[index], index, start, s.paddle_length, draws);
       for (std::size_t k = 1; placed && k < s.distractor_length(); ++k)
         placed = extend_path(layout, image.paths[index], index, s, draws);
@@ -198,8 +208,17 @@ void require(bool condition, const std::string& message) {
 
 }  // namespace
 
+PathfinderLayoutError::PathfinderLayoutError(std::uint64_t seed, std::uint64_t index)
+    : std::invalid_argument("pathfinder: image " + std::to_string(index) + " of seed " +
+                            std::to_string(seed) + ": no layout in " +
+                            std::to_string(kPathfinderMaxAttempts) +
+                            " attempts (the canvas is too small for these paths)"),
+      seed_(seed),
+      index_(index) {}
+
 double PathfinderSettings::ink_radius() const {
-  return std::max(paddle_thickness / 2, 0.5 * static_cast<double>(canvas_scale) / static_cast<double>(antialias));
+  return std::max(paddle_thickness / 2,
+                  0.5 * static_cast<double>(canvas_scale) / static_cast<double>(antialias));
 }
 
 PathfinderSettings pathfinder32_settings(std::size_t contour_length, std::size_t size) {
@@ -249,8 +268,9 @@ void validate(const PathfinderSettings& s) {
   require(positive(s.continuity), "continuity must be positive");
   require(positive(s.paddle_contrast) && s.paddle_contrast <= 1, "paddle contrast must be in (0, 1]");
   require(std::isfinite(s.padding) && s.padding >= 0, "padding must be >= 0");
-  require(s.canvas() - 2 * s.padding > s.seed_distance,
-          "the canvas (" + std::to_string(s.canvas()) + " px less padding) leaves no room for the seed distance");
+  require(
+      s.canvas() - 2 * s.padding > s.seed_distance,
+      "the canvas (" + std::to_string(s.canvas()) + " px less padding) leaves no room for the seed distance");
 }
 
 int pathfinder_label(std::uint64_t seed, std::uint64_t index) {
@@ -273,9 +293,7 @@ PathfinderImage generate(const PathfinderSettings& s, std::uint64_t seed, std::u
       return image;
     }
   }
-  throw std::invalid_argument("pathfinder: image " + std::to_string(index) + " of seed " + std::to_string(seed) +
-                              ": no layout in " + std::to_string(kPathfinderMaxAttempts) +
-                              " attempts (the canvas is too small for these paths)");
+  throw PathfinderLayoutError(seed, index);
 }
 
 }  // namespace neurode::datasets

@@ -13,6 +13,7 @@
 #include <array>
 #include <cstddef>
 #include <cstdint>
+#include <stdexcept>
 #include <string>
 #include <vector>
 
@@ -22,12 +23,12 @@ namespace neurode::datasets {
 /// drawn on a raster of antialias * size pixels and averaged down to size x size in blocks of
 /// antialias x antialias.
 struct PathfinderSettings {
-  std::size_t size = 32;          ///< the image is size x size
-  std::size_t canvas_scale = 1;   ///< canvas (geometry) pixels per image pixel
-  std::size_t antialias = 2;      ///< raster pixels per image pixel
-  std::size_t contour_length = 14;  ///< paddles per target path (difficulty: 6, 9 or 14)
+  std::size_t size = 32;               ///< the image is size x size
+  std::size_t canvas_scale = 1;        ///< canvas (geometry) pixels per image pixel
+  std::size_t antialias = 2;           ///< raster pixels per image pixel
+  std::size_t contour_length = 14;     ///< paddles per target path (difficulty: 6, 9 or 14)
   std::size_t distractor_budget = 20;  ///< paddles given to distractors: budget / distractor_length paths
-  double padding = 1;             ///< no paddle end closer than this to the canvas border
+  double padding = 1;                  ///< no paddle end closer than this to the canvas border
   double paddle_length = 2;
   double paddle_thickness = 0.5;  ///< ink half-width max(thickness / 2, half a raster pixel)
   double paddle_margin = 1;       ///< clearance between the ink of different paths (and of paddles
@@ -80,13 +81,27 @@ struct PathfinderImage {
   /// The markers' centres in image pixels (row, column; pixel (r, c) covers [r, r+1) x [c, c+1)).
   std::array<Point, 2> markers{};
   std::array<std::size_t, 2> marker_paths{};  ///< index into `paths` of the path each marker is on
-  std::vector<PathfinderPath> paths;         ///< the two targets first, then the distractors; canvas pixels
-  std::uint64_t attempts = 1;                ///< generation attempts used (the retry rule, docs/pathfinder.md)
+  std::vector<PathfinderPath> paths;          ///< the two targets first, then the distractors; canvas pixels
+  std::uint64_t attempts = 1;  ///< generation attempts used (the retry rule, docs/pathfinder.md)
+};
+
+/// generate() found no layout for an image in kPathfinderMaxAttempts attempts: valid settings whose
+/// paths do not fit the canvas (mostly a contour_length too long for the size). Callers that know
+/// where the settings came from name the option or key at fault (--length, task.data.length).
+class PathfinderLayoutError : public std::invalid_argument {
+ public:
+  PathfinderLayoutError(std::uint64_t seed, std::uint64_t index);
+  std::uint64_t seed() const { return seed_; }
+  std::uint64_t index() const { return index_; }
+
+ private:
+  std::uint64_t seed_, index_;
 };
 
 /// Image `index` of `seed`. Label: (index mod 2) XOR a random bit shared by the pair (index / 2),
 /// so that every pair {2p, 2p+1} holds one image of each label. Throws std::invalid_argument for
-/// invalid settings, or when max_attempts attempts in a row cannot place every path.
+/// invalid settings, and PathfinderLayoutError when kPathfinderMaxAttempts attempts in a row cannot
+/// place every path.
 PathfinderImage generate(const PathfinderSettings& settings, std::uint64_t seed, std::uint64_t index);
 int pathfinder_label(std::uint64_t seed, std::uint64_t index);
 

@@ -3,6 +3,7 @@
 #include <algorithm>
 #include <cmath>
 #include <numeric>
+#include <optional>
 #include <stdexcept>
 
 #include "datasets/pathfinder_set.hpp"
@@ -239,8 +240,10 @@ std::vector<NamedArray> ImageClassificationTask::examples(const std::vector<doub
 namespace {
 
 // `data:` of an image task; the image shape it gives, so that the model is checked against it
-// before any data are read.
-models::LevelShape read_image_data(const io::ConfigNode& data, ImageDataSettings& d) {
+// before any data are read. For Pathfinder, `length_key` is set to the place of `length` (present
+// or not): the key a failed layout is reported at, when the images are generated.
+models::LevelShape read_image_data(const io::ConfigNode& data, ImageDataSettings& d,
+                                   std::optional<io::ConfigNode>& length_key) {
   data.check_keys({"format", "directory", "training_images", "validation_images", "test_images",
                    "standardise", "preset", "length", "size"});
   if (data.has("format")) d.format = data.child("format").choice({"idx", "cifar10", "pathfinder"});
@@ -264,11 +267,14 @@ models::LevelShape read_image_data(const io::ConfigNode& data, ImageDataSettings
     if (!data.has("size")) d.size = d.preset == "original" ? 150 : 32;
     d.contour_length = data.get_or<unsigned long>("length", d.contour_length, io::Bounds::closed(2, 64));
     d.size = data.get_or<unsigned long>("size", d.size, io::Bounds::closed(8, 1024));
+    // The length is bounded above, so what validate() can still refuse is the size (the room it
+    // leaves for the seed distance).
     try {
       datasets::validate(datasets::preset_settings(d.preset, d.contour_length, d.size));
     } catch (const std::invalid_argument& e) {
-      data.fail(std::string("expected Pathfinder settings that fit: ") + e.what());
+      data.child("size").fail(std::string("expected Pathfinder settings that fit: ") + e.what());
     }
+    length_key = data.child("length");
     return {1, d.size, d.size, true};
   }
   return d.format == "cifar10" ? models::LevelShape{3, 32, 32, true} : models::LevelShape{1, 28, 28, true};
@@ -286,10 +292,11 @@ TaskSetup read_image_classification_task(const TaskSources& sources) {
   node.check_keys({"type", "data", "duration", "readout"});
   ImageClassificationSettings s;
   s.seed = sources.seed;
+  std::optional<io::ConfigNode> length_key;
   const models::LevelShape input =
       read_image_data(node.has("data") ? node.child("data")
                                        : io::ConfigNode(YAML::Node(YAML::NodeType::Map), sources.config_path),
-                      s.data);
+                      s.data, length_key);
   s.duration = node.get_or("duration", s.duration, io::Bounds{0.0, io::kMaxTime_s, true, false});
   const io::ConfigNode model = sources.root.require("model");
   const std::string type = model.require("type").choice({"predictive_coding", "hgru"});
@@ -314,7 +321,21 @@ TaskSetup read_image_classification_task(const TaskSources& sources) {
   setup.size.evaluation_samples = static_cast<double>(s.data.validation_images);
   setup.size.parameters = static_cast<double>(image_model->parameter_count());
   setup.size.parameters_key = type == "hgru" ? "channels" : "levels";
-  setup.make = [s] { return std::make_unique<ImageClassificationTask>(s); };
+  // Whether the paths fit is known only by laying them out: a failure is the length's, in the
+  // config's terms (ConfigError: exit 2, one line naming the file and the key).
+  setup.make = [s, length_key]() -> std::unique_ptr<Task> {
+    try {
+      return std::make_unique<ImageClassificationTask>(s);
+    } catch (const datasets::PathfinderLayoutError& e) {
+      if (!length_key) throw;
+      const std::string size = std::to_string(s.data.size);
+      length_key->fail("expected a path length that fits " + size + "x" + size + " " + s.data.preset +
+                       " images, got " + std::to_string(s.data.contour_length) + ": image " +
+                       std::to_string(e.index()) + " of seed " + std::to_string(e.seed()) +
+                       " has no layout in " + std::to_string(datasets::kPathfinderMaxAttempts) +
+                       " attempts (the canvas is too small for these paths)");
+    }
+  };
   return setup;
 }
 

@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
-# Every config in tests/cli/bad_configs/ has one defect. `neurode simulate` must refuse each one
-# before doing any work: exit code 2, exactly one line on stderr naming the config file, and no
+# Every config in tests/cli/bad_configs/ has one defect. `neurode simulate` (`neurode train` for a
+# config with a `task:` section) must refuse each one before doing any work: exit code 2, exactly
+# one line on stderr naming the config file (and the key of a `# Names: KEY` comment line), and no
 # output file (nor a leftover temporary) in the output directory.
 #
 #   bash tests/cli/bad_configs.sh build/apps/neurode .      (CTest: cli_bad_configs)
@@ -30,13 +31,17 @@ for config in "${configs[@]}"; do
   name=$(basename "$config")
   out_dir=$work/${name%.yaml}
   mkdir -p "$out_dir"
-  "$neurode" simulate "$config" -o "$out_dir/out.h5" >"$out_dir/stdout" 2>"$out_dir/stderr"
+  command=simulate
+  grep -q '^task:' "$config" && command=train
+  "$neurode" "$command" "$config" -o "$out_dir/out.h5" >"$out_dir/stdout" 2>"$out_dir/stderr"
   code=$?
   problems=()
   [[ $code -eq 2 ]] || problems+=("exit code $code, expected 2")
   lines=$(wc -l <"$out_dir/stderr")
   [[ $lines -eq 1 ]] || problems+=("$lines lines on stderr, expected 1")
   grep -qF "$name" "$out_dir/stderr" || problems+=("stderr does not name $name")
+  key=$(sed -n 's/^# Names: *//p' "$config")
+  [[ -z $key ]] || grep -qF "$key" "$out_dir/stderr" || problems+=("stderr does not name $key")
   leftovers=("$out_dir"/out.h5*)  # out.h5 itself and any out.h5.tmp* (nullglob: none match -> empty)
   [[ ${#leftovers[@]} -eq 0 ]] || problems+=("left behind: ${leftovers[*]##*/}")
   if [[ ${#problems[@]} -eq 0 ]]; then

@@ -12,8 +12,10 @@ source "$(dirname "${BASH_SOURCE[0]}")/../support/cli_checks.sh" "$@"
   [ "$(grep -c ': done in' "$tmp/settings.log")" -eq 3 ] &&
   grep -q '^| setting | variant |' "$tmp/settings.md.tables" &&
   grep -q '^| 2 channels | euler-2 | 1 | 0 |' "$tmp/settings.md.tables" &&
-  grep -q '^| 3 channels | euler-2 | 1 | 0 |' "$tmp/settings.md.tables" &&
-  [ -s "$tmp/settings/runs/euler-2__3_channels__seed1.h5" ]
+  grep -q '^| length 9 | euler-2 | 1 | 0 |' "$tmp/settings.md.tables" &&
+  [ -s "$tmp/settings/runs/euler-2__length_9__seed1.h5" ] &&
+  grep -q 'length: 9' "$tmp/settings/configs/euler-2__length_9__seed1.yaml" &&
+  grep -q 'channels: 3' "$tmp/settings/configs/euler-2__length_9__seed1.yaml"
 result $? "a comparison over hGRU settings: 2 trainings, 1 tight evaluation, a row per setting ($(tail -1 "$tmp/settings.log"))"
 if [ ! -f /usr/share/datasets/fashion-mnist/train-images-idx3-ubyte.gz ]; then
   echo "skipped: Fashion-MNIST is missing (Debian package dataset-fashion-mnist)"

@@ -51,5 +51,5 @@ bad unknown_model_key 's/  timesteps: 8/  time_steps: 8/' "time_steps"
 bad unknown_preset 's/preset: pathfinder32/preset: pathfinder64/' "preset"
 bad directory_for_pathfinder 's/format: pathfinder,/format: pathfinder, directory: \/tmp,/' "directory"
 bad random_fixed_front_end 's/init: gabor, trainable: true/init: random, trainable: false/' "front_end"
-bad path_too_long 's/length: 6/length: 60/' "too small for these paths"
+bad path_too_long 's/length: 6/length: 60/' "task.data.length: expected a path length"
 finish
