@@ -32,6 +32,7 @@
 #include <random>
 #include <string>
 #include <unordered_map>
+#include <utility>
 #include <vector>
 
 #include "models/kernels/convolution.hpp"
@@ -96,9 +97,13 @@ class Implementation {
   virtual std::string label() const { return {}; }
 };
 
-class PerImage final : public Implementation {
+// A library convolution object (models/kernels' Convolution or FftConvolution, which share their
+// calls) run on the batch.
+template <class Library>
+class LibraryConvolution : public Implementation {
  public:
-  PerImage(const ConvolutionShape& s, std::size_t block_rows) : conv_(s, block_rows) {}
+  template <class... Args>
+  explicit LibraryConvolution(Args&&... args) : conv_(std::forward<Args>(args)...) {}
   void run(Op op, Data& d) override {
     const std::size_t in = d.shape.in_size(), out = d.shape.out_size();
     if (op == Op::forward) conv_.forward(d.K.data(), d.x.data(), in, d.y.data(), out, d.batch, 0.0);
@@ -110,30 +115,19 @@ class PerImage final : public Implementation {
   }
 
  private:
-  Convolution conv_;
+  Library conv_;
 };
+
+using PerImage = LibraryConvolution<Convolution>;
 
 // The frequency-domain "same" convolution (models/kernels/fft_convolution), the hGRU's W: only for
 // stride-1 odd square kernels with padding (k - 1) / 2.
-class Fft final : public Implementation {
- public:
-  explicit Fft(const ConvolutionShape& s) : conv_(s) {}
+struct Fft final : LibraryConvolution<neurode::models::kernels::FftConvolution> {
+  using LibraryConvolution::LibraryConvolution;
   static bool applies(const ConvolutionShape& s) {
     return s.stride == 1 && s.kernel_height == s.kernel_width && s.kernel_height % 2 == 1 &&
            s.padding == (s.kernel_height - 1) / 2;
   }
-  void run(Op op, Data& d) override {
-    const std::size_t in = d.shape.in_size(), out = d.shape.out_size();
-    if (op == Op::forward) conv_.forward(d.K.data(), d.x.data(), in, d.y.data(), out, d.batch, 0.0);
-    if (op == Op::backward_data) conv_.transpose(d.K.data(), d.w.data(), out, d.dx.data(), in, d.batch, 0.0);
-    if (op == Op::backward_weights) {
-      std::fill(d.dK.begin(), d.dK.end(), 0.0);
-      conv_.kernel_gradient(d.x.data(), in, d.w.data(), out, d.batch, d.dK.data());
-    }
-  }
-
- private:
-  neurode::models::kernels::FftConvolution conv_;
 };
 
 // Groups of up to 32 images as one [patch, group * positions] matrix and one DGEMM; the outputs
