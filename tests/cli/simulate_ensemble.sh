@@ -9,10 +9,11 @@
 # 3. Blocks of 1 and of 16 runs give the same trajectories bit for bit (with fixed steps a run's
 #    arithmetic does not depend on its block): every run's rows land where the gathering code put
 #    them, whichever block and rank wrote them.
-# 4. 400 runs on 2 ranks killed with SIGKILL once 20 are done: no output, the partial file readable
-#    by h5py and h5dump, every run it flags done equal to the uninterrupted run's; the rerun on 3
-#    ranks resumes (integrating only the rest) and ends with the uninterrupted run's content.
-# 5. The same killed at random moments and rerun after each kill until one completes: the same
+# 4. 2000 runs on 2 ranks killed with SIGKILL once 20 are done (about 1% of a run of some seconds,
+#    so that the kill lands before the end on a loaded machine too): no output, the partial file
+#    readable by h5py and h5dump, every run it flags done equal to the uninterrupted run's; the rerun
+#    on 3 ranks resumes (integrating only the rest) and ends with the uninterrupted run's content.
+# 5. 400 runs killed at random moments and rerun after each kill until one completes: the same
 #    content again, and every partial file along the way readable with its flagged runs right (but
 #    one killed while being completed, which its journal restores: tests/mpi/ensemble_output_np2.cpp).
 set -u
@@ -100,10 +101,13 @@ sys.exit(1 if problems else 0)
 PY
 result $? "block sizes ($(tail -1 "$tmp/blocks"))"
 
-# 4. Killed part-way, then resumed. done_runs FILE: the number of runs FILE.partial flags done.
+# 4. Killed part-way, then resumed.
 sed "s/realisations: 12/realisations: 200/" "$config" >"$tmp/long.yaml"
 simulate "$tmp/reference" 2 "$tmp/long.yaml"
 result $? "400 runs, uninterrupted ($(tail -1 "$tmp/reference/log"))"
+sed "s/realisations: 12/realisations: 1000/" "$config" >"$tmp/longer.yaml"
+simulate "$tmp/reference-longer" 2 "$tmp/longer.yaml"
+result $? "2000 runs, uninterrupted ($(tail -1 "$tmp/reference-longer/log"))"
 # wait_for_done FILE COUNT: until FILE flags at least COUNT runs done (0), or 60 s (1).
 wait_for_done() {
   HDF5_USE_FILE_LOCKING=FALSE timeout 60 /usr/bin/python3 - "$1" "$2" <<'PY' 2>/dev/null
@@ -146,11 +150,12 @@ stop_run() {
   wait "$2" || true
   return $status
 } 2>/dev/null
-# partial_is_right DIR: DIR/out.h5.partial opens in h5py and h5dump; the runs it flags done (at
-# least one) equal the uninterrupted run's, bit for bit, and so do their blocks' step counts.
+# partial_is_right DIR [REFERENCE]: DIR/out.h5.partial opens in h5py and h5dump; the runs it flags
+# done (at least one) equal the uninterrupted run's (REFERENCE/out.h5, by default the 400 runs'),
+# bit for bit, and so do their blocks' step counts.
 partial_is_right() {
   h5dump -d /progress/done "$1/out.h5.partial" >/dev/null || return 1
-  /usr/bin/python3 - "$1/out.h5.partial" "$tmp/reference/out.h5" <<'PY'
+  /usr/bin/python3 - "$1/out.h5.partial" "${2:-$tmp/reference}/out.h5" <<'PY'
 import sys, h5py, numpy as np
 with h5py.File(sys.argv[1], "r") as p, h5py.File(sys.argv[2], "r") as r:
     done = p["progress/done"][()].astype(bool)
@@ -162,19 +167,19 @@ with h5py.File(sys.argv[1], "r") as p, h5py.File(sys.argv[2], "r") as r:
 PY
 }
 mkdir -p "$tmp/killed"
-(cd "$tmp/killed" && exec "${mpirun[@]}" -np 2 "$neurode" simulate "$tmp/long.yaml" -o out.h5 >log 2>&1) &
+(cd "$tmp/killed" && exec "${mpirun[@]}" -np 2 "$neurode" simulate "$tmp/longer.yaml" -o out.h5 >log 2>&1) &
 run_pid=$!
 check "killed: 20 runs done" wait_for_done "$tmp/killed/out.h5.partial" 20
 check "killed: every process gone" stop_run "$tmp/killed" "$run_pid"
 check "killed: no output" [ ! -e "$tmp/killed/out.h5" ]
-check "killed: the partial file is right ($(partial_is_right "$tmp/killed" 2>&1 | tail -1))" partial_is_right "$tmp/killed"
+check "killed: the partial file is right ($(partial_is_right "$tmp/killed" "$tmp/reference-longer" 2>&1 | tail -1))" partial_is_right "$tmp/killed" "$tmp/reference-longer"
 mv "$tmp/killed/log" "$tmp/killed/first.log"
-simulate "$tmp/killed" 3 "$tmp/long.yaml"
+simulate "$tmp/killed" 3 "$tmp/longer.yaml"
 result $? "rerun on 3 ranks ($(tail -1 "$tmp/killed/log"))"
 check "rerun: resumed ($(grep -m1 resuming "$tmp/killed/log"))" \
-  grep -Eq "resuming .*out.h5.partial: [1-9][0-9]* of 200 blocks done" "$tmp/killed/log"
-check "rerun: equals the uninterrupted run ($("${same[@]}" "$tmp/reference/out.h5" "$tmp/killed/out.h5" | head -3))" \
-  "${same[@]}" "$tmp/reference/out.h5" "$tmp/killed/out.h5"
+  grep -Eq "resuming .*out.h5.partial: [1-9][0-9]* of 1000 blocks done" "$tmp/killed/log"
+check "rerun: equals the uninterrupted run ($("${same[@]}" "$tmp/reference-longer/out.h5" "$tmp/killed/out.h5" | head -3))" \
+  "${same[@]}" "$tmp/reference-longer/out.h5" "$tmp/killed/out.h5"
 rm -f "$tmp/killed/first.log"
 check "rerun: only the output is left" only_output "$tmp/killed"
 
