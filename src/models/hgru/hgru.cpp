@@ -27,6 +27,17 @@ enum Array : std::size_t {
 
 double sigmoid(double a) { return 1.0 / (1.0 + std::exp(-a)); }
 
+// f(begin, end, c) for each image plane [begin, end) of the batch x C x hw arrays and its channel c:
+// the channel without a division per element, and inner loops the compiler can vectorise.
+template <class F>
+void for_each_plane(std::size_t size, std::size_t hw, std::size_t channels, F&& f) {
+  std::size_t c = 0;
+  for (std::size_t begin = 0; begin < size; begin += hw) {
+    f(begin, begin + hw, c);
+    if (++c == channels) c = 0;
+  }
+}
+
 kernels::ConvolutionShape horizontal_shape(const HgruSpec& s) {
   if (s.kernel % 2 == 0)
     throw std::invalid_argument("hGRU: the horizontal kernel must be odd (\"same\" padding), got " +
@@ -125,7 +136,7 @@ Hgru::Hgru(const HgruSpec& spec, std::vector<double> input)
   parameters_[offsets_[kTau]] = 1.0;
   kernel_.assign(spec_.channels * spec_.channels * spec_.kernel * spec_.kernel, 0.0);
   kernel_gradient_.assign(kernel_.size(), 0.0);
-  for (auto* work : {&g1_, &p_, &c1_, &z1_, &h1_, &g2_, &c2_, &z2_, &h2t_, &r1_, &r2_, &r3_, &r4_})
+  for (auto* work : {&g1_, &p_, &c1_, &h1_, &g2_, &c2_, &h2t_, &r1_, &r2_, &r3_, &r4_})
     work->assign(batch_ * n_, 0.0);
   pair_w_.assign(2 * batch_ * n_, 0.0);
 }
@@ -155,10 +166,11 @@ double Hgru::tau() const { return parameters_[offsets_[kTau]]; }
 
 double Hgru::zeta(double z) const { return spec_.zeta == Zeta::tanh ? std::tanh(z) : (z > 0 ? z : 0.0); }
 
-double Hgru::zeta_slope(double z) const {
-  if (spec_.zeta == Zeta::relu) return z > 0 ? 1.0 : 0.0;
-  const double t = std::tanh(z);
-  return 1.0 - t * t;
+// tanh' = 1 - tanh^2 and relu' = [relu > 0]: the same numbers as from z (tanh(z) is what the
+// forward pass stored), without evaluating tanh again in every tangent and reverse pass.
+double Hgru::zeta_slope(double h) const {
+  if (spec_.zeta == Zeta::relu) return h > 0 ? 1.0 : 0.0;
+  return 1.0 - h * h;
 }
 
 void Hgru::forward(const double* y) {
@@ -166,26 +178,25 @@ void Hgru::forward(const double* y) {
   const double *b1 = channel(kB1), *b2 = channel(kB2), *alpha = channel(kAlpha), *mu = channel(kMu),
                *gamma = channel(kGamma), *kappa = channel(kKappa), *omega = channel(kOmega);
   pointwise_.forward(channel(kU1), y, n_, g1_.data(), n_, batch_, 0.0);
-  for (std::size_t i = 0; i < N; ++i) {
-    const std::size_t c = (i / hw) % C;
-    g1_[i] = sigmoid(g1_[i] + b1[c]);
-    p_[i] = g1_[i] * y[i];
-  }
+  for_each_plane(N, hw, C, [&](std::size_t begin, std::size_t end, std::size_t c) {
+    for (std::size_t i = begin; i < end; ++i) {
+      g1_[i] = sigmoid(g1_[i] + b1[c]);
+      p_[i] = g1_[i] * y[i];
+    }
+  });
   horizontal_.forward(kernel_.data(), p_.data(), n_, c1_.data(), n_, batch_, 0.0, &p_spectra_);
-  for (std::size_t i = 0; i < N; ++i) {
-    const std::size_t c = (i / hw) % C;
-    z1_[i] = drive_[i] - (alpha[c] * y[i] + mu[c]) * c1_[i];
-    h1_[i] = zeta(z1_[i]);
-  }
+  for_each_plane(N, hw, C, [&](std::size_t begin, std::size_t end, std::size_t c) {
+    for (std::size_t i = begin; i < end; ++i) h1_[i] = zeta(drive_[i] - (alpha[c] * y[i] + mu[c]) * c1_[i]);
+  });
   pointwise_.forward(channel(kU2), h1_.data(), n_, g2_.data(), n_, batch_, 0.0);
   horizontal_.forward(kernel_.data(), h1_.data(), n_, c2_.data(), n_, batch_, 0.0, &h1_spectra_);
-  for (std::size_t i = 0; i < N; ++i) {
-    const std::size_t c = (i / hw) % C;
-    g2_[i] = sigmoid(g2_[i] + b2[c]);
-    const double gc2 = gamma[c] * c2_[i];
-    z2_[i] = kappa[c] * (h1_[i] + gc2) + omega[c] * h1_[i] * gc2;
-    h2t_[i] = zeta(z2_[i]);
-  }
+  for_each_plane(N, hw, C, [&](std::size_t begin, std::size_t end, std::size_t c) {
+    for (std::size_t i = begin; i < end; ++i) {
+      g2_[i] = sigmoid(g2_[i] + b2[c]);
+      const double gc2 = gamma[c] * c2_[i];
+      h2t_[i] = zeta(kappa[c] * (h1_[i] + gc2) + omega[c] * h1_[i] * gc2);
+    }
+  });
 }
 
 void Hgru::rhs(double, std::size_t, const double* y, double* dydt) {
@@ -209,20 +220,21 @@ void Hgru::jacobian_vector(double, std::size_t, const double* y, const double* v
   pointwise_.forward(channel(kU1), v, n_, r1_.data(), n_, batch_, 0.0);
   for (std::size_t i = 0; i < N; ++i) r1_[i] = g1_[i] * (1.0 - g1_[i]) * r1_[i] * y[i] + g1_[i] * v[i];
   horizontal_.forward(kernel_.data(), r1_.data(), n_, r2_.data(), n_, batch_, 0.0);  // dC1
-  for (std::size_t i = 0; i < N; ++i) {                                              // dH1
-    const std::size_t c = (i / hw) % C;
-    r3_[i] = zeta_slope(z1_[i]) * (-alpha[c] * v[i] * c1_[i] - (alpha[c] * y[i] + mu[c]) * r2_[i]);
-  }
+  for_each_plane(N, hw, C, [&](std::size_t begin, std::size_t end, std::size_t c) {  // dH1
+    for (std::size_t i = begin; i < end; ++i)
+      r3_[i] = zeta_slope(h1_[i]) * (-alpha[c] * v[i] * c1_[i] - (alpha[c] * y[i] + mu[c]) * r2_[i]);
+  });
   pointwise_.forward(channel(kU2), r3_.data(), n_, r1_.data(), n_, batch_, 0.0);     // da2
   horizontal_.forward(kernel_.data(), r3_.data(), n_, r2_.data(), n_, batch_, 0.0);  // dC2
-  for (std::size_t i = 0; i < N; ++i) {
-    const std::size_t c = (i / hw) % C;
-    const double dg2 = g2_[i] * (1.0 - g2_[i]) * r1_[i];
-    const double dz2 =
-        kappa[c] * (r3_[i] + gamma[c] * r2_[i]) + omega[c] * gamma[c] * (r3_[i] * c2_[i] + h1_[i] * r2_[i]);
-    const double dh2t = zeta_slope(z2_[i]) * dz2;
-    out[i] = (-dg2 * (h2t_[i] - y[i]) + (1.0 - g2_[i]) * (dh2t - v[i])) * inv_tau;
-  }
+  for_each_plane(N, hw, C, [&](std::size_t begin, std::size_t end, std::size_t c) {
+    for (std::size_t i = begin; i < end; ++i) {
+      const double dg2 = g2_[i] * (1.0 - g2_[i]) * r1_[i];
+      const double dz2 =
+          kappa[c] * (r3_[i] + gamma[c] * r2_[i]) + omega[c] * gamma[c] * (r3_[i] * c2_[i] + h1_[i] * r2_[i]);
+      const double dh2t = zeta_slope(h2t_[i]) * dz2;
+      out[i] = (-dg2 * (h2t_[i] - y[i]) + (1.0 - g2_[i]) * (dh2t - v[i])) * inv_tau;
+    }
+  });
 }
 
 void Hgru::jacobian_transpose_vector(double, std::size_t, const double* y, const double* w, double* out) {
@@ -259,46 +271,52 @@ void Hgru::reverse(const double* y, const double* w, double* out, double* grad) 
   double* c2b = pair_w_.data() + N;
   std::vector<double> sums(kArrays * C, 0.0);  // per-channel sums, [array * C + c]
   double dtau = 0.0;
-  for (std::size_t i = 0; i < N; ++i) {
-    const std::size_t c = (i / hw) % C;
-    const double e = h2t_[i] - y[i], g = 1.0 - g2_[i];
-    z2b[i] = zeta_slope(z2_[i]) * g * w[i] * inv_tau;
-    a2b[i] = -g2_[i] * g * e * w[i] * inv_tau;
-    c2b[i] = z2b[i] * gamma[c] * (kappa[c] + omega[c] * h1_[i]);
-    h1b[i] = z2b[i] * (kappa[c] + omega[c] * gamma[c] * c2_[i]);
-    if (grad) {
+  for_each_plane(N, hw, C, [&](std::size_t begin, std::size_t end, std::size_t c) {
+    for (std::size_t i = begin; i < end; ++i) {
+      const double e = h2t_[i] - y[i], g = 1.0 - g2_[i];
+      z2b[i] = zeta_slope(h2t_[i]) * g * w[i] * inv_tau;
+      a2b[i] = -g2_[i] * g * e * w[i] * inv_tau;
+      c2b[i] = z2b[i] * gamma[c] * (kappa[c] + omega[c] * h1_[i]);
+      h1b[i] = z2b[i] * (kappa[c] + omega[c] * gamma[c] * c2_[i]);
+    }
+    if (!grad) return;
+    for (std::size_t i = begin; i < end; ++i) {
+      const double e = h2t_[i] - y[i], g = 1.0 - g2_[i];
       sums[kKappa * C + c] += z2b[i] * (h1_[i] + gamma[c] * c2_[i]);
       sums[kGamma * C + c] += z2b[i] * (kappa[c] * c2_[i] + omega[c] * h1_[i] * c2_[i]);
       sums[kOmega * C + c] += z2b[i] * h1_[i] * gamma[c] * c2_[i];
       sums[kB2 * C + c] += a2b[i];
       dtau -= w[i] * g * e * inv_tau * inv_tau;
     }
-  }
+  });
   horizontal_.transpose(kernel_.data(), c2b, n_, h1b, n_, batch_, 1.0, &c2b_spectra_);
   pointwise_.transpose(channel(kU2), a2b, n_, h1b, n_, batch_, 1.0);
   if (grad) pointwise_.kernel_gradient(h1_.data(), n_, a2b, n_, batch_, grad + offsets_[kU2]);
   double* z1b = h1b;
-  for (std::size_t i = 0; i < N; ++i) {
-    const std::size_t c = (i / hw) % C;
-    z1b[i] *= zeta_slope(z1_[i]);
-    c1b[i] = -(alpha[c] * y[i] + mu[c]) * z1b[i];
-    if (grad) {
+  for_each_plane(N, hw, C, [&](std::size_t begin, std::size_t end, std::size_t c) {
+    for (std::size_t i = begin; i < end; ++i) {
+      z1b[i] *= zeta_slope(h1_[i]);
+      c1b[i] = -(alpha[c] * y[i] + mu[c]) * z1b[i];
+    }
+    if (!grad) return;
+    for (std::size_t i = begin; i < end; ++i) {
       sums[kAlpha * C + c] -= y[i] * c1_[i] * z1b[i];
       sums[kMu * C + c] -= c1_[i] * z1b[i];
     }
-  }
+  });
   double* pb = r3_.data();
   horizontal_.transpose(kernel_.data(), c1b, n_, pb, n_, batch_, 0.0, &c1b_spectra_);
   double* a1b = r1_.data();  // z2b is no longer needed
-  for (std::size_t i = 0; i < N; ++i) {
-    a1b[i] = g1_[i] * (1.0 - g1_[i]) * y[i] * pb[i];
-    if (grad) sums[kB1 * C + (i / hw) % C] += a1b[i];
-  }
+  for_each_plane(N, hw, C, [&](std::size_t begin, std::size_t end, std::size_t c) {
+    for (std::size_t i = begin; i < end; ++i) a1b[i] = g1_[i] * (1.0 - g1_[i]) * y[i] * pb[i];
+    if (grad)
+      for (std::size_t i = begin; i < end; ++i) sums[kB1 * C + c] += a1b[i];
+  });
   if (out) {
-    for (std::size_t i = 0; i < N; ++i) {
-      const std::size_t c = (i / hw) % C;
-      out[i] = -(1.0 - g2_[i]) * w[i] * inv_tau - alpha[c] * c1_[i] * z1b[i] + g1_[i] * pb[i];
-    }
+    for_each_plane(N, hw, C, [&](std::size_t begin, std::size_t end, std::size_t c) {
+      for (std::size_t i = begin; i < end; ++i)
+        out[i] = -(1.0 - g2_[i]) * w[i] * inv_tau - alpha[c] * c1_[i] * z1b[i] + g1_[i] * pb[i];
+    });
     pointwise_.transpose(channel(kU1), a1b, n_, out, n_, batch_, 1.0);
   }
   if (!grad) return;
@@ -325,7 +343,9 @@ void Hgru::reverse(const double* y, const double* w, double* out, double* grad) 
   // dz1/dX = 1: z1b is the cotangent of X, which reaches F and f through X = F * image + f.
   front_->kernel_gradient(images_.data(), spec_.input_size(), z1b, n_, batch_, grad + offsets_[kFront]);
   double* fb = grad + offsets_[kFrontBias];
-  for (std::size_t i = 0; i < N; ++i) fb[(i / hw) % C] += z1b[i];
+  for_each_plane(N, hw, C, [&](std::size_t begin, std::size_t end, std::size_t c) {
+    for (std::size_t i = begin; i < end; ++i) fb[c] += z1b[i];
+  });
 }
 
 }  // namespace neurode::models

@@ -93,12 +93,12 @@ class Hgru final : public Model {
   const std::vector<double>& drive() const { return drive_; }
 
  private:
-  /// The intermediate arrays of F at y (G1, P = G1 . H2, C1, z1, H1, G2, C2, z2, H2~).
+  /// The intermediate arrays of F at y (G1, P = G1 . H2, C1, H1, G2, C2, H2~).
   void forward(const double* y);
   /// (dF/dy)^T w into out (unless null) and (dF/dp)^T w added to grad (unless null), after forward(y).
   void reverse(const double* y, const double* w, double* out, double* grad);
   double zeta(double z) const;
-  double zeta_slope(double z) const;  ///< zeta'(z), from z
+  double zeta_slope(double h) const;  ///< zeta'(z), from h = zeta(z)
   const double* channel(std::size_t array) const { return parameters_.data() + offsets_[array]; }
   double tau() const;
 
@@ -114,7 +114,7 @@ class Hgru final : public Model {
   kernels::Convolution pointwise_;
   std::unique_ptr<kernels::Convolution> front_;  ///< the front end's, when there is one
   // Work arrays, batch x n each.
-  std::vector<double> g1_, p_, c1_, z1_, h1_, g2_, c2_, z2_, h2t_;
+  std::vector<double> g1_, p_, c1_, h1_, g2_, c2_, h2t_;
   std::vector<double> r1_, r2_, r3_, r4_;  ///< reverse / tangent scratch
   std::vector<double> pair_w_;             ///< 2 x batch x n: C1b and C2b
   /// The spectra of W's inputs (P, H1; kept by forward) and of its cotangents (C1b, C2b; kept by
