@@ -222,6 +222,36 @@ TEST_P(HgruProducts, MatchFiniteDifferencesOfTheVectorField) {
     EXPECT_NEAR(grad[k], 2 * grad_alone[k], 1e-14 * std::abs(grad_alone[k]) + 1e-300) << k;
 }
 
+// The stage linearisation (the forward pass's arrays and spectra) gives F and the reverse products
+// bitwise as the evaluation at the state does, with another state evaluated in between.
+TEST_P(HgruProducts, TheRecordedLinearisationGivesTheSameProducts) {
+  const auto [zeta, symmetric, front_end] = GetParam();
+  const SmallNetwork s = small_network(zeta, symmetric, front_end);
+  Hgru model(s.spec, s.drive);
+  model.set_parameters(s.parameters);
+  const std::size_t n = model.state_size(), P = model.parameter_size();
+  ASSERT_GT(model.linearisation_size(), 6 * n);
+  const auto y = random_vector(n, 1, 0.5), w = random_vector(n, 3), other = random_vector(n, 4, 0.5);
+  std::vector<double> f(n), recorded_f(n), from_linearisation(n), lin(model.linearisation_size());
+  model.rhs(0, 0, y.data(), f.data());
+  model.rhs_recording(0, 0, y.data(), recorded_f.data(), lin.data());
+  EXPECT_EQ(recorded_f, f);
+  model.rhs(0, 0, other.data(), f.data());
+  model.rhs_from_linearisation(0, 0, y.data(), lin.data(), from_linearisation.data());
+  EXPECT_EQ(from_linearisation, recorded_f);
+  std::vector<double> out(n), grad(P, 0.0), out_lin(n), grad_lin(P, 0.0), out_only(n);
+  model.vector_jacobian_products(0, 0, y.data(), w.data(), out.data(), grad.data());
+  model.rhs(0, 0, other.data(), f.data());
+  model.vector_jacobian_products_from_linearisation(0, 0, y.data(), lin.data(), w.data(), out_lin.data(),
+                                                    grad_lin.data());
+  EXPECT_EQ(out_lin, out);
+  EXPECT_EQ(grad_lin, grad);
+  model.rhs(0, 0, other.data(), f.data());
+  model.vector_jacobian_products_from_linearisation(0, 0, y.data(), lin.data(), w.data(), out_only.data(),
+                                                    nullptr);
+  EXPECT_EQ(out_only, out);
+}
+
 INSTANTIATE_TEST_SUITE_P(Variants, HgruProducts,
                          ::testing::Combine(::testing::Values(models::Zeta::tanh, models::Zeta::relu),
                                             ::testing::Bool(), ::testing::Bool()));
@@ -261,6 +291,40 @@ void expect_gradient_matches_differences(const std::string& method, bool adaptiv
   const auto g = slice(result.summed_gradient(), 0, model.parameter_size());
   EXPECT_LT(testing::max_relative_error(g, expected), tolerance) << method << " " << result.method;
   EXPECT_TRUE(testing::all_close(g, expected, 100 * tolerance, tolerance * 1e-2)) << method;
+}
+
+// A discrete adjoint that keeps the forward pass's stage linearisations (the default) gives the
+// gradient of the one that evaluates every stage again: bitwise for RK4, to rounding for
+// Dormand-Prince (its first stage is PETSc's last of the previous step, docs/gradients.md).
+TEST(HgruGradients, KeptStageLinearisationsGiveTheRecomputedGradient) {
+  const SmallNetwork s = small_network(models::Zeta::tanh, true, true);
+  Hgru model(s.spec, s.drive);
+  model.set_parameters(s.parameters);
+  const auto readout = readout_for(model, 3, random_vector(3 * 3, 5), 1, {0, 2});
+  const std::vector<double> y0(model.state_size(), 0.0);
+  for (const bool adaptive : {false, true}) {
+    solvers::SolverSettings solver;
+    solver.method = adaptive ? "dopri5" : "rk4";
+    solver.adaptive = adaptive;
+    solver.dt = 0.25;
+    solver.rtol = solver.atol = 1e-6;
+    std::vector<solvers::GradientResult> results;
+    for (const bool keep : {false, true}) {
+      solvers::GradientSettings settings;
+      settings.keep_stage_linearisations = keep;
+      solvers::GradientSolver solve(model, solver, settings);
+      results.push_back(solve.compute(0.0, y0, {0.0, 3.0}, readout));
+      ASSERT_TRUE(results.back().forward.ok()) << results.back().forward.message;
+    }
+    EXPECT_EQ(results[0].backward_linearised_steps, 0) << solver.method;
+    EXPECT_EQ(results[1].backward_linearised_steps, results[1].backward_steps) << solver.method;
+    EXPECT_GT(results[1].backward_steps, 5) << solver.method;
+    EXPECT_LT(results[1].backward_rhs_evaluations, results[0].backward_rhs_evaluations) << solver.method;
+    if (!adaptive)
+      EXPECT_EQ(results[1].gradient, results[0].gradient);
+    else
+      EXPECT_TRUE(testing::all_close(results[1].gradient, results[0].gradient, 1e-12, 1e-15));
+  }
 }
 
 TEST(HgruGradients, BackpropagationThroughEulerStepsIsExact) {

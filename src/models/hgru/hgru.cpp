@@ -7,6 +7,9 @@
 namespace neurode::models {
 namespace {
 
+// The arrays of a recorded linearisation before its spectra: G1, C1, H1, G2, C2, H2~.
+constexpr std::size_t kRecordedArrays = 6;
+
 // Indices of the parameter arrays (hgru_parameter_arrays order).
 enum Array : std::size_t {
   kW,
@@ -201,8 +204,65 @@ void Hgru::forward(const double* y) {
 
 void Hgru::rhs(double, std::size_t, const double* y, double* dydt) {
   forward(y);
+  rhs_from(work_intermediates(), y, dydt);
+}
+
+void Hgru::rhs_from(const Intermediates& s, const double* y, double* dydt) const {
   const double inv_tau = 1.0 / tau();
-  for (std::size_t i = 0; i < batch_ * n_; ++i) dydt[i] = (1.0 - g2_[i]) * (h2t_[i] - y[i]) * inv_tau;
+  for (std::size_t i = 0; i < batch_ * n_; ++i) dydt[i] = (1.0 - s.g2[i]) * (s.h2t[i] - y[i]) * inv_tau;
+}
+
+Hgru::Intermediates Hgru::work_intermediates() const {
+  return {g1_.data(), c1_.data(), h1_.data(), g2_.data(), c2_.data(), h2t_.data()};
+}
+
+Hgru::Intermediates Hgru::recorded_intermediates(const double* linearisation) const {
+  const std::size_t N = batch_ * n_;
+  const double* a = linearisation;
+  return {a, a + N, a + 2 * N, a + 3 * N, a + 4 * N, a + 5 * N};
+}
+
+const double* Hgru::recorded_spectra(const double* linearisation) const {
+  return linearisation + kRecordedArrays * batch_ * n_;
+}
+
+std::size_t Hgru::linearisation_size() const {
+  // The spectra of P and H1, real and imaginary parts: 4 x B C F.
+  return kRecordedArrays * batch_ * n_ + 4 * batch_ * spec_.channels * horizontal_.frequencies();
+}
+
+void Hgru::rhs_recording(double t, std::size_t segment, const double* y, double* dydt,
+                         double* linearisation) {
+  rhs(t, segment, y, dydt);
+  const std::size_t N = batch_ * n_;
+  double* out = linearisation;
+  for (const auto* array : {&g1_, &c1_, &h1_, &g2_, &c2_, &h2t_}) out = std::copy_n(array->data(), N, out);
+  for (const auto* spectra : {&p_spectra_, &h1_spectra_}) {
+    out = std::copy(spectra->re.begin(), spectra->re.end(), out);
+    out = std::copy(spectra->im.begin(), spectra->im.end(), out);
+  }
+}
+
+void Hgru::rhs_from_linearisation(double, std::size_t, const double* y, const double* linearisation,
+                                  double* dydt) {
+  rhs_from(recorded_intermediates(linearisation), y, dydt);
+}
+
+void Hgru::vector_jacobian_products_from_linearisation(double, std::size_t, const double* y,
+                                                       const double* linearisation, const double* w,
+                                                       double* out, double* grad) {
+  if (grad) {  // W's gradient reads the spectra from p_spectra_ and h1_spectra_
+    const std::size_t size = batch_ * spec_.channels * horizontal_.frequencies();
+    const double* in = recorded_spectra(linearisation);
+    for (auto* spectra : {&p_spectra_, &h1_spectra_}) {
+      spectra->batch = batch_;
+      spectra->channels = spec_.channels;
+      spectra->re.assign(in, in + size);
+      spectra->im.assign(in + size, in + 2 * size);
+      in += 2 * size;
+    }
+  }
+  reverse(recorded_intermediates(linearisation), y, w, out, grad);
 }
 
 std::vector<double> Hgru::h1(const double* y) {
@@ -239,18 +299,18 @@ void Hgru::jacobian_vector(double, std::size_t, const double* y, const double* v
 
 void Hgru::jacobian_transpose_vector(double, std::size_t, const double* y, const double* w, double* out) {
   forward(y);
-  reverse(y, w, out, nullptr);
+  reverse(work_intermediates(), y, w, out, nullptr);
 }
 
 void Hgru::parameter_transpose_vector(double, std::size_t, const double* y, const double* w, double* grad) {
   forward(y);
-  reverse(y, w, nullptr, grad);
+  reverse(work_intermediates(), y, w, nullptr, grad);
 }
 
 void Hgru::vector_jacobian_products(double, std::size_t, const double* y, const double* w, double* out,
                                     double* grad) {
   forward(y);
-  reverse(y, w, out, grad);
+  reverse(work_intermediates(), y, w, out, grad);
 }
 
 // With F = (1 - G2)(H2~ - H2)/tau and the cotangent w, backwards through the forward pass:
@@ -259,7 +319,7 @@ void Hgru::vector_jacobian_products(double, std::size_t, const double* y, const 
 //   z1b = zeta'(z1) H1b,  C1b = -(alpha H2 + mu) z1b,  Pb = W^T C1b,  a1b = G1 (1 - G1) H2 Pb,
 //   (dF/dy)^T w = -(1 - G2) w / tau - alpha C1 z1b + G1 Pb + U1^T a1b,
 // and the parameters' shares of each (the kernels' through the convolutions' kernel gradients).
-void Hgru::reverse(const double* y, const double* w, double* out, double* grad) {
+void Hgru::reverse(const Intermediates& fw, const double* y, const double* w, double* out, double* grad) {
   const std::size_t N = batch_ * n_, hw = hw_, C = spec_.channels;
   const double *alpha = channel(kAlpha), *mu = channel(kMu), *gamma = channel(kGamma),
                *kappa = channel(kKappa), *omega = channel(kOmega);
@@ -273,49 +333,49 @@ void Hgru::reverse(const double* y, const double* w, double* out, double* grad) 
   double dtau = 0.0;
   for_each_plane(N, hw, C, [&](std::size_t begin, std::size_t end, std::size_t c) {
     for (std::size_t i = begin; i < end; ++i) {
-      const double e = h2t_[i] - y[i], g = 1.0 - g2_[i];
-      z2b[i] = zeta_slope(h2t_[i]) * g * w[i] * inv_tau;
-      a2b[i] = -g2_[i] * g * e * w[i] * inv_tau;
-      c2b[i] = z2b[i] * gamma[c] * (kappa[c] + omega[c] * h1_[i]);
-      h1b[i] = z2b[i] * (kappa[c] + omega[c] * gamma[c] * c2_[i]);
+      const double e = fw.h2t[i] - y[i], g = 1.0 - fw.g2[i];
+      z2b[i] = zeta_slope(fw.h2t[i]) * g * w[i] * inv_tau;
+      a2b[i] = -fw.g2[i] * g * e * w[i] * inv_tau;
+      c2b[i] = z2b[i] * gamma[c] * (kappa[c] + omega[c] * fw.h1[i]);
+      h1b[i] = z2b[i] * (kappa[c] + omega[c] * gamma[c] * fw.c2[i]);
     }
     if (!grad) return;
     for (std::size_t i = begin; i < end; ++i) {
-      const double e = h2t_[i] - y[i], g = 1.0 - g2_[i];
-      sums[kKappa * C + c] += z2b[i] * (h1_[i] + gamma[c] * c2_[i]);
-      sums[kGamma * C + c] += z2b[i] * (kappa[c] * c2_[i] + omega[c] * h1_[i] * c2_[i]);
-      sums[kOmega * C + c] += z2b[i] * h1_[i] * gamma[c] * c2_[i];
+      const double e = fw.h2t[i] - y[i], g = 1.0 - fw.g2[i];
+      sums[kKappa * C + c] += z2b[i] * (fw.h1[i] + gamma[c] * fw.c2[i]);
+      sums[kGamma * C + c] += z2b[i] * (kappa[c] * fw.c2[i] + omega[c] * fw.h1[i] * fw.c2[i]);
+      sums[kOmega * C + c] += z2b[i] * fw.h1[i] * gamma[c] * fw.c2[i];
       sums[kB2 * C + c] += a2b[i];
       dtau -= w[i] * g * e * inv_tau * inv_tau;
     }
   });
   horizontal_.transpose(kernel_.data(), c2b, n_, h1b, n_, batch_, 1.0, &c2b_spectra_);
   pointwise_.transpose(channel(kU2), a2b, n_, h1b, n_, batch_, 1.0);
-  if (grad) pointwise_.kernel_gradient(h1_.data(), n_, a2b, n_, batch_, grad + offsets_[kU2]);
+  if (grad) pointwise_.kernel_gradient(fw.h1, n_, a2b, n_, batch_, grad + offsets_[kU2]);
   double* z1b = h1b;
   for_each_plane(N, hw, C, [&](std::size_t begin, std::size_t end, std::size_t c) {
     for (std::size_t i = begin; i < end; ++i) {
-      z1b[i] *= zeta_slope(h1_[i]);
+      z1b[i] *= zeta_slope(fw.h1[i]);
       c1b[i] = -(alpha[c] * y[i] + mu[c]) * z1b[i];
     }
     if (!grad) return;
     for (std::size_t i = begin; i < end; ++i) {
-      sums[kAlpha * C + c] -= y[i] * c1_[i] * z1b[i];
-      sums[kMu * C + c] -= c1_[i] * z1b[i];
+      sums[kAlpha * C + c] -= y[i] * fw.c1[i] * z1b[i];
+      sums[kMu * C + c] -= fw.c1[i] * z1b[i];
     }
   });
   double* pb = r3_.data();
   horizontal_.transpose(kernel_.data(), c1b, n_, pb, n_, batch_, 0.0, &c1b_spectra_);
   double* a1b = r1_.data();  // z2b is no longer needed
   for_each_plane(N, hw, C, [&](std::size_t begin, std::size_t end, std::size_t c) {
-    for (std::size_t i = begin; i < end; ++i) a1b[i] = g1_[i] * (1.0 - g1_[i]) * y[i] * pb[i];
+    for (std::size_t i = begin; i < end; ++i) a1b[i] = fw.g1[i] * (1.0 - fw.g1[i]) * y[i] * pb[i];
     if (grad)
       for (std::size_t i = begin; i < end; ++i) sums[kB1 * C + c] += a1b[i];
   });
   if (out) {
     for_each_plane(N, hw, C, [&](std::size_t begin, std::size_t end, std::size_t c) {
       for (std::size_t i = begin; i < end; ++i)
-        out[i] = -(1.0 - g2_[i]) * w[i] * inv_tau - alpha[c] * c1_[i] * z1b[i] + g1_[i] * pb[i];
+        out[i] = -(1.0 - fw.g2[i]) * w[i] * inv_tau - alpha[c] * fw.c1[i] * z1b[i] + fw.g1[i] * pb[i];
     });
     pointwise_.transpose(channel(kU1), a1b, n_, out, n_, batch_, 1.0);
   }

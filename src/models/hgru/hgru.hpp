@@ -17,7 +17,8 @@
 /// parameter gradients are one row summed over the batch (gradient_rows() == 1) in a fixed order.
 /// Per evaluation: F and dF/dy v take 2 k x k and 2 1x1 convolutions each (dF/dy v after the
 /// forward pass), the reverse products the forward pass plus 2 transposed k x k, 2 transposed 1x1 and
-/// 3 kernel-gradient products (W's from the spectra its four products kept).
+/// 3 kernel-gradient products (W's from the spectra its four products kept); from a stage
+/// linearisation recorded in the forward solve, the reverse products skip the forward pass.
 #include <cstddef>
 #include <memory>
 #include <string>
@@ -82,6 +83,17 @@ class Hgru final : public Model {
                                   double* grad) override;
   void vector_jacobian_products(double t, std::size_t segment, const double* y, const double* w, double* out,
                                 double* grad) override;
+  /// The stage linearisation: what the reverse products read from the forward pass, G1, C1, H1,
+  /// G2, C2, H2~ and the spectra of P and H1 (about 9 B C H W doubles for B images), so that a
+  /// discrete adjoint runs no forward pass again (its 2 k x k and 2 1x1 convolutions and 4 gates).
+  std::size_t linearisation_size() const override;
+  void rhs_recording(double t, std::size_t segment, const double* y, double* dydt,
+                     double* linearisation) override;
+  void rhs_from_linearisation(double t, std::size_t segment, const double* y, const double* linearisation,
+                              double* dydt) override;
+  void vector_jacobian_products_from_linearisation(double t, std::size_t segment, const double* y,
+                                                   const double* linearisation, const double* w, double* out,
+                                                   double* grad) override;
 
   std::vector<double> parameters() const override { return parameters_; }
   void set_parameters(const std::vector<double>& values) override;
@@ -95,8 +107,19 @@ class Hgru final : public Model {
  private:
   /// The intermediate arrays of F at y (G1, P = G1 . H2, C1, H1, G2, C2, H2~).
   void forward(const double* y);
-  /// (dF/dy)^T w into out (unless null) and (dF/dp)^T w added to grad (unless null), after forward(y).
-  void reverse(const double* y, const double* w, double* out, double* grad);
+  /// The forward pass's arrays the products read: the work arrays, or a recorded linearisation's.
+  struct Intermediates {
+    const double *g1, *c1, *h1, *g2, *c2, *h2t;
+  };
+  Intermediates work_intermediates() const;
+  /// The arrays inside a linearisation (their order there), and the spectra after them.
+  Intermediates recorded_intermediates(const double* linearisation) const;
+  const double* recorded_spectra(const double* linearisation) const;
+  /// F at y from the intermediates at y.
+  void rhs_from(const Intermediates& s, const double* y, double* dydt) const;
+  /// (dF/dy)^T w into out (unless null) and (dF/dp)^T w added to grad (unless null), from the
+  /// intermediates at y and, for W's gradient, the spectra of P and H1 in p_spectra_, h1_spectra_.
+  void reverse(const Intermediates& fw, const double* y, const double* w, double* out, double* grad);
   double zeta(double z) const;
   double zeta_slope(double h) const;  ///< zeta'(z), from h = zeta(z)
   const double* channel(std::size_t array) const { return parameters_.data() + offsets_[array]; }

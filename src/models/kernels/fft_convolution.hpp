@@ -52,6 +52,9 @@ class FftConvolution {
   const ConvolutionShape& shape() const { return shape_; }
   std::size_t grid_height() const { return grid_h_; }
   std::size_t grid_width() const { return grid_w_; }
+  /// F, the complex values of one channel's spectrum: a Spectra of B images of C channels holds
+  /// B C F of each part.
+  std::size_t frequencies() const { return freqs_; }
 
   /// y_b = beta y_b + conv2d(x_b, K), as Convolution::forward; with `keep`, the spectra of the x_b
   /// are left there (at no extra cost: they are computed anyway).
