@@ -7,8 +7,9 @@
 #
 #   bench/compare.sh                       full run (about 25 minutes on 2 cores)
 #   NEURODE_BENCH_QUICK=1 bench/compare.sh shorter timings, for trying the script
-#   NEURODE_BENCH_PART=columns|vision      only the column-model part (steps 1-6) or only the
+#   NEURODE_BENCH_PART=columns|vision|hgru only the column-model part (steps 1-6), only the
 #                                          predictive-coding part (step 7, bench/compare_vision.sh)
+#                                          or only the hGRU part (step 8, bench/compare_hgru.sh)
 #
 # Environment: NEURODE_BENCH_BUILD_DIR (default build-bench/), NEURODE_REFERENCE_DIR (reference .h5),
 # NEURODE_BENCH_RESULTS (default bench/RESULTS.md). Run it on an otherwise idle machine: times are
@@ -16,15 +17,21 @@
 set -euo pipefail
 root=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
 part=${NEURODE_BENCH_PART:-all}
-case "$part" in all | columns | vision) ;; *)
-  echo "bench/compare.sh: NEURODE_BENCH_PART must be all, columns or vision, not '$part'" >&2
+case "$part" in all | columns | vision | hgru) ;; *)
+  echo "bench/compare.sh: NEURODE_BENCH_PART must be all, columns, vision or hgru, not '$part'" >&2
   exit 2
   ;;
 esac
-# 7. Predictive coding against PyTorch (its own section of RESULTS.md), after the column part.
+# 7. Predictive coding and 8. the hGRU against PyTorch (their own sections of RESULTS.md), after
+# the column part.
 run_vision() { bash "$root/bench/compare_vision.sh"; }
+run_hgru() { bash "$root/bench/compare_hgru.sh"; }
 if [ "$part" = vision ]; then
   run_vision
+  exit 0
+fi
+if [ "$part" = hgru ]; then
+  run_hgru
   exit 0
 fi
 build=${NEURODE_BENCH_BUILD_DIR:-$root/build-bench}
@@ -114,5 +121,8 @@ fi
 # 6. The table.
 "$python" "$root/bench/report.py" --work "$work" --output "$results"
 cat "$results"
-[ "$part" = all ] && run_vision
+if [ "$part" = all ]; then
+  run_vision
+  run_hgru
+fi
 exit 0

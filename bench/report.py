@@ -289,19 +289,21 @@ def main():
 
 
 VISION_SECTION = "## Predictive coding against PyTorch"  # bench/vision_report.py's heading
+HGRU_SECTION = "## hGRU against PyTorch"  # bench/hgru_report.py's heading
 
 
 def kept_sections(path):
     """The sections of an existing RESULTS.md that other scripts wrote ('run separately' in their
-    heading: MPI scaling, XOR training; and compare_vision.sh's, which compare.sh runs after this
-    report, or not at all with NEURODE_BENCH_PART=columns), so that a rerun does not drop them."""
+    heading: MPI scaling, XOR training; and compare_vision.sh's and compare_hgru.sh's, which compare.sh
+    runs after this report, or not at all with NEURODE_BENCH_PART=columns), so that a rerun does not
+    drop them."""
     if not os.path.exists(path):
         return []
     kept, keep = [], False
     with open(path) as f:
         for line in f.read().rstrip("\n").split("\n"):
             if line.startswith("## "):
-                keep = "run separately" in line or line == VISION_SECTION
+                keep = "run separately" in line or line in (VISION_SECTION, HGRU_SECTION)
             if keep:
                 kept.append(line)
     return kept + [""] if kept else []
