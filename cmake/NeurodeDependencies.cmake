@@ -8,6 +8,8 @@ pkg_check_modules(PETSC REQUIRED IMPORTED_TARGET PETSc>=3.18)
 pkg_check_modules(OPENBLAS REQUIRED IMPORTED_TARGET openblas)
 # The hGRU's large "same" kernels are convolved in the frequency domain (models/kernels/fft_convolution).
 pkg_check_modules(FFTW3 REQUIRED IMPORTED_TARGET fftw3)
+# The hGRU's tanh and sigmoid over whole arrays, vectorised and CPU-independent (models/kernels/elementwise).
+pkg_check_modules(SLEEF REQUIRED IMPORTED_TARGET sleef)
 # Prefer the MPI-parallel HDF5 even when the serial one is also installed.
 set(HDF5_PREFER_PARALLEL ON)
 find_package(HDF5 REQUIRED COMPONENTS C)

@@ -10,7 +10,7 @@ default_packages=(
   libhdf5-openmpi-dev hdf5-tools
   libyaml-cpp-dev libgtest-dev libbenchmark-dev
   python3-h5py python3-matplotlib python3-numpy
-  libopenblas-dev libfftw3-dev
+  libopenblas-dev libfftw3-dev libsleef-dev
   zlib1g-dev dataset-fashion-mnist
 )
 if [ $# -gt 0 ]; then packages=("$@"); else packages=("${default_packages[@]}"); fi

@@ -278,10 +278,10 @@ TEST(Trainer, ResumingFromAStateContinuesBitForBit) {
 
 TEST(TrainingConfig, ExamplesParseAndBadOnesAreRefused) {
   const std::string dir = io::build_info::source_dir;
-  for (const char* name :
-       {"train_xor.yaml", "train_wta.yaml", "quickstart_wta.yaml", "train_parity.yaml",
-        "train_fashion_hgru.yaml", "train_pathfinder_hgru.yaml", "paper/pathfinder6_hgru_euler8.yaml",
-        "paper/pathfinder14_hgru_euler8.yaml", "paper/pathfinder6_feedforward.yaml"})
+  for (const char* name : {"train_xor.yaml", "train_wta.yaml", "quickstart_wta.yaml", "train_parity.yaml",
+                           "train_fashion_hgru.yaml", "train_pathfinder_hgru.yaml",
+                           "paper/pathfinder6_hgru_euler8.yaml", "paper/pathfinder14_hgru_euler8.yaml",
+                           "paper/pathfinder6_feedforward.yaml", "paper/pathfinder14_feedforward.yaml"})
     EXPECT_NO_THROW(setup::load_training_config(dir + "/inputs/" + name)) << name;
   EXPECT_FALSE(
       setup::parse_training_config("task: {type: xor}\ngradient: {keep_stages: false}\n", "good.yaml")

@@ -4,6 +4,8 @@
 #include <cmath>
 #include <stdexcept>
 
+#include "models/kernels/elementwise.hpp"
+
 namespace neurode::models {
 namespace {
 
@@ -27,8 +29,6 @@ enum Array : std::size_t {
   kFrontBias,
   kArrays
 };
-
-double sigmoid(double a) { return 1.0 / (1.0 + std::exp(-a)); }
 
 // f(begin, end, c) for each image plane [begin, end) of the batch x C x hw arrays and its channel c:
 // the channel without a division per element, and inner loops the compiler can vectorise.
@@ -167,7 +167,10 @@ void Hgru::set_parameters(const std::vector<double>& values) {
 
 double Hgru::tau() const { return parameters_[offsets_[kTau]]; }
 
-double Hgru::zeta(double z) const { return spec_.zeta == Zeta::tanh ? std::tanh(z) : (z > 0 ? z : 0.0); }
+void Hgru::zeta_in_place(double* z, std::size_t n) const {
+  if (spec_.zeta == Zeta::tanh) return kernels::tanh_in_place(z, n);
+  for (std::size_t i = 0; i < n; ++i) z[i] = z[i] > 0 ? z[i] : 0.0;
+}
 
 // tanh' = 1 - tanh^2 and relu' = [relu > 0]: the same numbers as from z (tanh(z) is what the
 // forward pass stored), without evaluating tanh again in every tangent and reverse pass.
@@ -180,26 +183,29 @@ void Hgru::forward(const double* y) {
   const std::size_t N = batch_ * n_, hw = hw_, C = spec_.channels;
   const double *b1 = channel(kB1), *b2 = channel(kB2), *alpha = channel(kAlpha), *mu = channel(kMu),
                *gamma = channel(kGamma), *kappa = channel(kKappa), *omega = channel(kOmega);
+  // Each gate and nonlinearity over the whole batch at once (kernels/elementwise: vectorised).
   pointwise_.forward(channel(kU1), y, n_, g1_.data(), n_, batch_, 0.0);
   for_each_plane(N, hw, C, [&](std::size_t begin, std::size_t end, std::size_t c) {
-    for (std::size_t i = begin; i < end; ++i) {
-      g1_[i] = sigmoid(g1_[i] + b1[c]);
-      p_[i] = g1_[i] * y[i];
-    }
+    for (std::size_t i = begin; i < end; ++i) g1_[i] += b1[c];
   });
+  kernels::sigmoid_in_place(g1_.data(), N);
+  for (std::size_t i = 0; i < N; ++i) p_[i] = g1_[i] * y[i];
   horizontal_.forward(kernel_.data(), p_.data(), n_, c1_.data(), n_, batch_, 0.0, &p_spectra_);
   for_each_plane(N, hw, C, [&](std::size_t begin, std::size_t end, std::size_t c) {
-    for (std::size_t i = begin; i < end; ++i) h1_[i] = zeta(drive_[i] - (alpha[c] * y[i] + mu[c]) * c1_[i]);
+    for (std::size_t i = begin; i < end; ++i) h1_[i] = drive_[i] - (alpha[c] * y[i] + mu[c]) * c1_[i];
   });
+  zeta_in_place(h1_.data(), N);
   pointwise_.forward(channel(kU2), h1_.data(), n_, g2_.data(), n_, batch_, 0.0);
   horizontal_.forward(kernel_.data(), h1_.data(), n_, c2_.data(), n_, batch_, 0.0, &h1_spectra_);
   for_each_plane(N, hw, C, [&](std::size_t begin, std::size_t end, std::size_t c) {
     for (std::size_t i = begin; i < end; ++i) {
-      g2_[i] = sigmoid(g2_[i] + b2[c]);
+      g2_[i] += b2[c];
       const double gc2 = gamma[c] * c2_[i];
-      h2t_[i] = zeta(kappa[c] * (h1_[i] + gc2) + omega[c] * h1_[i] * gc2);
+      h2t_[i] = kappa[c] * (h1_[i] + gc2) + omega[c] * h1_[i] * gc2;
     }
   });
+  kernels::sigmoid_in_place(g2_.data(), N);
+  zeta_in_place(h2t_.data(), N);
 }
 
 void Hgru::rhs(double, std::size_t, const double* y, double* dydt) {

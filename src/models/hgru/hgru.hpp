@@ -120,8 +120,8 @@ class Hgru final : public Model {
   /// (dF/dy)^T w into out (unless null) and (dF/dp)^T w added to grad (unless null), from the
   /// intermediates at y and, for W's gradient, the spectra of P and H1 in p_spectra_, h1_spectra_.
   void reverse(const Intermediates& fw, const double* y, const double* w, double* out, double* grad);
-  double zeta(double z) const;
-  double zeta_slope(double h) const;  ///< zeta'(z), from h = zeta(z)
+  void zeta_in_place(double* z, std::size_t n) const;  ///< z[i] = zeta(z[i])
+  double zeta_slope(double h) const;                   ///< zeta'(z), from h = zeta(z)
   const double* channel(std::size_t array) const { return parameters_.data() + offsets_[array]; }
   double tau() const;
 
