@@ -16,10 +16,10 @@
 #include <memory>
 #include <string>
 
-#include "models/kernels/random_stream.hpp"
 #include "mpi/world.hpp"
 #include "mpi_benchmark_main.hpp"
 #include "petsc/session.hpp"
+#include "random_images.hpp"
 #include "train/image_classification_task.hpp"
 #include "train/predictive_coding_image_model.hpp"
 #include "train/trainer.hpp"
@@ -34,16 +34,7 @@ struct Variant {
 };
 
 std::unique_ptr<neurode::train::ImageClassificationTask> make_task(bool conv, std::size_t batch) {
-  neurode::io::ImageSet images;
-  images.count = batch + 1;  // + 1 validation image (unused)
-  images.channels = 1;
-  images.height = images.width = 28;
-  images.classes = 10;
-  images.source = std::string("random images");
-  const neurode::models::RandomStream stream(17, 1);
-  for (std::size_t k = 0; k < images.count * 784; ++k)
-    images.pixels.push_back(static_cast<std::uint8_t>(256.0 * stream.uniform(k)));
-  for (std::size_t n = 0; n < images.count; ++n) images.labels.push_back(static_cast<std::uint8_t>(n % 10));
+  auto images = neurode::bench::random_images(batch + 1, 28, 17);  // + 1 validation image (unused)
   neurode::train::ImageClassificationSettings s;
   s.data.training_images = batch;
   s.data.validation_images = 1;
