@@ -116,10 +116,10 @@ TEST(FftConvolution, KernelGradientFromKeptSpectraSumsItsTerms) {
   Convolution direct(s);
   direct.kernel_gradient(x1.data(), s.in_size(), w1.data(), s.out_size(), batch, expected.data());
   direct.kernel_gradient(x2.data(), s.in_size(), w2.data(), s.out_size(), batch, expected.data());
-  fft.kernel_gradient({{&sx1, &sw1}, {&sx2, &sw2}}, actual.data());
+  fft.kernel_gradient({{sx1.view(), sw1.view()}, {sx2.view(), sw2.view()}}, actual.data());
   EXPECT_TRUE(close(actual, expected));
   // Spectra of the wrong side (w's where x's belong) are refused.
-  EXPECT_THROW(fft.kernel_gradient({{&sw1, &sx1}}, actual.data()), std::invalid_argument);
+  EXPECT_THROW(fft.kernel_gradient({{sw1.view(), sx1.view()}}, actual.data()), std::invalid_argument);
 }
 
 TEST(FftConvolution, BetaAndStridedBatchesLeaveTheGapsAlone) {

@@ -219,17 +219,23 @@ void Hgru::rhs_from(const Intermediates& s, const double* y, double* dydt) const
 }
 
 Hgru::Intermediates Hgru::work_intermediates() const {
-  return {g1_.data(), c1_.data(), h1_.data(), g2_.data(), c2_.data(), h2t_.data()};
+  return {g1_.data(), c1_.data(),  h1_.data(),        g2_.data(),
+          c2_.data(), h2t_.data(), p_spectra_.view(), h1_spectra_.view()};
 }
 
 Hgru::Intermediates Hgru::recorded_intermediates(const double* linearisation) const {
   const std::size_t N = batch_ * n_;
+  const std::size_t C = spec_.channels, S = batch_ * C * horizontal_.frequencies();
   const double* a = linearisation;
-  return {a, a + N, a + 2 * N, a + 3 * N, a + 4 * N, a + 5 * N};
-}
-
-const double* Hgru::recorded_spectra(const double* linearisation) const {
-  return linearisation + kRecordedArrays * batch_ * n_;
+  const double* spectra = a + kRecordedArrays * N;  // P's re, im, then H1's
+  return {a,
+          a + N,
+          a + 2 * N,
+          a + 3 * N,
+          a + 4 * N,
+          a + 5 * N,
+          {batch_, C, S, spectra, spectra + S},
+          {batch_, C, S, spectra + 2 * S, spectra + 3 * S}};
 }
 
 std::size_t Hgru::linearisation_size() const {
@@ -257,17 +263,6 @@ void Hgru::rhs_from_linearisation(double, std::size_t, const double* y, const do
 void Hgru::vector_jacobian_products_from_linearisation(double, std::size_t, const double* y,
                                                        const double* linearisation, const double* w,
                                                        double* out, double* grad) {
-  if (grad) {  // W's gradient reads the spectra from p_spectra_ and h1_spectra_
-    const std::size_t size = batch_ * spec_.channels * horizontal_.frequencies();
-    const double* in = recorded_spectra(linearisation);
-    for (auto* spectra : {&p_spectra_, &h1_spectra_}) {
-      spectra->batch = batch_;
-      spectra->channels = spec_.channels;
-      spectra->re.assign(in, in + size);
-      spectra->im.assign(in + size, in + 2 * size);
-      in += 2 * size;
-    }
-  }
   reverse(recorded_intermediates(linearisation), y, w, out, grad);
 }
 
@@ -388,8 +383,8 @@ void Hgru::reverse(const Intermediates& fw, const double* y, const double* w, do
   if (!grad) return;
   pointwise_.kernel_gradient(y, n_, a1b, n_, batch_, grad + offsets_[kU1]);
   // W's two terms, <C1b, W * P> and <C2b, W * H1>, from the spectra the products above kept.
-  const std::vector<kernels::FftConvolution::Term> terms = {{&p_spectra_, &c1b_spectra_},
-                                                            {&h1_spectra_, &c2b_spectra_}};
+  const std::vector<kernels::FftConvolution::Term> terms = {{fw.p_spectra, c1b_spectra_.view()},
+                                                            {fw.h1_spectra, c2b_spectra_.view()}};
   if (!spec_.symmetric) {
     horizontal_.kernel_gradient(terms, grad + offsets_[kW]);
   } else {

@@ -110,15 +110,15 @@ class Hgru final : public Model {
   /// The forward pass's arrays the products read: the work arrays, or a recorded linearisation's.
   struct Intermediates {
     const double *g1, *c1, *h1, *g2, *c2, *h2t;
+    kernels::SpectraView p_spectra, h1_spectra;  ///< W's inputs P and H1, for W's gradient
   };
   Intermediates work_intermediates() const;
-  /// The arrays inside a linearisation (their order there), and the spectra after them.
+  /// The arrays and spectra inside a linearisation (in their order there).
   Intermediates recorded_intermediates(const double* linearisation) const;
-  const double* recorded_spectra(const double* linearisation) const;
   /// F at y from the intermediates at y.
   void rhs_from(const Intermediates& s, const double* y, double* dydt) const;
   /// (dF/dy)^T w into out (unless null) and (dF/dp)^T w added to grad (unless null), from the
-  /// intermediates at y and, for W's gradient, the spectra of P and H1 in p_spectra_, h1_spectra_.
+  /// intermediates at y.
   void reverse(const Intermediates& fw, const double* y, const double* w, double* out, double* grad);
   void zeta_in_place(double* z, std::size_t n) const;  ///< z[i] = zeta(z[i])
   double zeta_slope(double h) const;                   ///< zeta'(z), from h = zeta(z)

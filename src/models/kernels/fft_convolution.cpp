@@ -245,15 +245,15 @@ void FftConvolution::kernel_gradient(const double* x, std::size_t x_stride, cons
 void FftConvolution::kernel_gradient(const std::vector<Term>& terms, double* dK) {
   const std::size_t Ci = shape_.in_channels, Co = shape_.out_channels;
   for (const Term& t : terms)
-    if (t.x->channels != Ci || t.w->channels != Co || t.x->batch != t.w->batch ||
-        t.x->re.size() != t.x->batch * Ci * freqs_ || t.w->re.size() != t.w->batch * Co * freqs_)
+    if (t.x.channels != Ci || t.w.channels != Co || t.x.batch != t.w.batch ||
+        t.x.size != t.x.batch * Ci * freqs_ || t.w.size != t.w.batch * Co * freqs_)
       throw std::invalid_argument("FFT convolution: kept spectra that do not fit this convolution");
   std::fill(cross_re_.begin(), cross_re_.end(), 0.0);
   std::fill(cross_im_.begin(), cross_im_.end(), 0.0);
   for (const Term& t : terms)
-    for (std::size_t b = 0; b < t.x->batch; ++b)
-      add_cross_spectra(t.x->re.data() + b * Ci * freqs_, t.x->im.data() + b * Ci * freqs_,
-                        t.w->re.data() + b * Co * freqs_, t.w->im.data() + b * Co * freqs_);
+    for (std::size_t b = 0; b < t.x.batch; ++b)
+      add_cross_spectra(t.x.re + b * Ci * freqs_, t.x.im + b * Ci * freqs_, t.w.re + b * Co * freqs_,
+                        t.w.im + b * Co * freqs_);
   cross_into_kernel(dK);
 }
 

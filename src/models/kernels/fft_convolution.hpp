@@ -35,9 +35,17 @@ std::size_t fft_friendly_size(std::size_t minimum);
 
 /// The spectra of a batch of images (batch x channels x F complex values, split into real and
 /// imaginary parts), kept by forward or transpose for a later kernel gradient.
+/// Spectra to read (batch x channels x F of each part, `size` doubles each), held by a Spectra or
+/// elsewhere (a model's recorded stage linearisation).
+struct SpectraView {
+  std::size_t batch = 0, channels = 0, size = 0;
+  const double* re = nullptr;
+  const double* im = nullptr;
+};
 struct Spectra {
   std::size_t batch = 0, channels = 0;
   std::vector<double> re, im;
+  SpectraView view() const { return {batch, channels, re.size(), re.data(), im.data()}; }
 };
 
 class FftConvolution {
@@ -71,8 +79,8 @@ class FftConvolution {
   /// terms (x, w), in order, and over their images, in ascending b, of d<w_b, conv2d(x_b, K)>/dK.
   /// x from forward (in_channels), w from transpose (out_channels), of equal batches.
   struct Term {
-    const Spectra* x;
-    const Spectra* w;
+    SpectraView x;
+    SpectraView w;
   };
   void kernel_gradient(const std::vector<Term>& terms, double* kernel_gradient);
 
