@@ -72,7 +72,7 @@ void put_value(YAML::Node& config, const std::string& key_path, const YAML::Node
                                     (node.IsSequence() ? "it has " + std::to_string(node.size()) + " entries"
                                                        : std::string("it is not a list")) +
                                     ")");
-      done += "[" + std::to_string(i) + "]";
+      done.append("[").append(std::to_string(i)).append("]");  // (not "[" + ...: GCC 12's false -Wrestrict)
       if (k + 1 == step.indices.size() && s + 1 == steps.size()) {
         node[i] = YAML::Clone(value);
         return;

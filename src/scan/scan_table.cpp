@@ -153,7 +153,8 @@ ScanTable build_table(const ScanSpec& spec, const PointStore& store, std::size_t
 std::string csv_text(const ScanTable& table) {
   std::string text;
   for (std::size_t c = 0; c < table.columns.size(); ++c)
-    text += (c ? "," : "") + csv_field(table.columns[c].name);
+    text.append(c ? "," : "")
+        .append(csv_field(table.columns[c].name));  // (not "," + ...: GCC 12's false -Wrestrict)
   text += '\n';
   char buffer[40];
   for (std::size_t r = 0; r < table.rows; ++r) {

@@ -54,8 +54,9 @@ TEST(Provenance, BuildSlurmAndHostsAreWritten) {
   EXPECT_NE(compiler.front(), ' ') << compiler;
   EXPECT_NE(compiler.back(), ' ') << compiler;
   EXPECT_EQ(w.text("compiler_flags"), io::build_info::compiler_flags);
-  if (std::string(io::build_info::build_type) == "Release")
+  if (std::string(io::build_info::build_type) == "Release") {
     EXPECT_NE(w.text("compiler_flags").find("-O3"), std::string::npos) << w.text("compiler_flags");
+  }
   EXPECT_EQ(w.text("command_line"), "neurode train x.yaml");
   unsetenv("SLURM_JOB_ID");
   unsetenv("SLURM_ARRAY_TASK_ID");

@@ -56,7 +56,9 @@ std::size_t parameter_count(const PredictiveCodingSpec& spec) {
 }
 
 std::string weight_name(const PredictiveCodingSpec& spec, std::size_t l) {
-  return (spec.levels[l - 1].kind == LevelSpec::Kind::dense ? "U" : "K") + std::to_string(l);
+  // Appended rather than "U" + to_string: GCC 12 warns wrongly (-Wrestrict) about the latter.
+  std::string name = spec.levels[l - 1].kind == LevelSpec::Kind::dense ? "U" : "K";
+  return name.append(std::to_string(l));
 }
 
 std::vector<std::string> parameter_labels(const PredictiveCodingSpec& spec) {
