@@ -53,8 +53,10 @@ class MetadataJournal : public ::testing::Test {
     io::Hdf5File f(file_, io::Hdf5File::Mode::update);
     f.remove("/progress");
     f.create_group("/solver");
-    for (int k = 0; k < 40; ++k)
-      f.set_attribute("/solver", "a" + std::to_string(k), "value " + std::to_string(k));
+    for (int k = 0; k < 40; ++k) {  // (appended, not "a" + to_string: GCC 12's false -Wrestrict)
+      const std::string index = std::to_string(k);
+      f.set_attribute("/solver", std::string("a").append(index), std::string("value ").append(index));
+    }
     f.set_attribute("/solver", "steps", 1234.0);
     f.write_string("/config/text", std::string(5000, 'x'));
     f.close();
