@@ -11,7 +11,6 @@
 // training, where it must still join the sum with a zero gradient of the parameters' length.
 #include <benchmark/benchmark.h>
 #include <cblas.h>
-#include <mpi.h>
 
 #include <algorithm>
 #include <cstdio>
@@ -29,6 +28,7 @@
 #include "train/hgru_image_model.hpp"
 #include "train/image_classification_task.hpp"
 #include "train/trainer.hpp"
+#include "training_step_timer.hpp"
 
 namespace {
 
@@ -85,20 +85,7 @@ void BM_HgruGradient(benchmark::State& state, Variant variant) {
   const neurode::train::Trainer trainer(*task, training_settings(variant, batch));
   const auto parameters = task->initial_parameters();
   const auto samples = first_samples(batch);
-  for (auto _ : state) {
-    MPI_Barrier(MPI_COMM_WORLD);
-    const double start = MPI_Wtime();
-    try {
-      const auto result = trainer.loss_and_gradient(parameters, samples, 0);
-      benchmark::DoNotOptimize(result.second.data());
-    } catch (const std::exception& e) {  // the same on every rank: the sums are
-      state.SkipWithError(e.what());
-      break;
-    }
-    double seconds = MPI_Wtime() - start;
-    MPI_Allreduce(MPI_IN_PLACE, &seconds, 1, MPI_DOUBLE, MPI_MAX, MPI_COMM_WORLD);
-    state.SetIterationTime(seconds);
-  }
+  neurode::bench::time_training_steps(state, trainer, parameters, samples);
   state.counters["ranks"] = static_cast<double>(neurode::mpi::size());
   state.counters["batch"] = static_cast<double>(batch);
 }
@@ -158,16 +145,15 @@ BENCHMARK_CAPTURE(BM_HgruGradient, rk4_8, Variant{"rk4", 8})->Apply(configure);
 int main(int argc, char** argv) {
   neurode::petsc::Session session(&argc, &argv);
   if (std::getenv("OPENBLAS_NUM_THREADS") == nullptr) openblas_set_num_threads(1);
-  std::string export_path;
-  std::size_t block_size = 0;
+  std::string export_path, block_size = "0";
   for (int i = 1; i < argc; ++i) {
     const std::string arg = argv[i];
     if (arg.rfind("--export=", 0) == 0) export_path = arg.substr(9);
-    if (arg.rfind("--block-size=", 0) == 0) block_size = std::stoul(arg.substr(13));
+    if (arg.rfind("--block-size=", 0) == 0) block_size = arg.substr(13);
   }
   if (!export_path.empty()) {
     try {
-      export_problem(export_path, block_size);
+      export_problem(export_path, std::stoul(block_size));
     } catch (const std::exception& e) {
       std::fprintf(stderr, "neurode_hgru_bench: %s\n", e.what());
       return 1;

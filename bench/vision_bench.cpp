@@ -8,11 +8,9 @@
 //   bash tools/mpirun.sh -np 2 build/bench/neurode_vision_bench --benchmark_filter=conv
 #include <benchmark/benchmark.h>
 #include <cblas.h>
-#include <mpi.h>
 
 #include <algorithm>
 #include <cstdlib>
-#include <exception>
 #include <memory>
 #include <string>
 
@@ -23,6 +21,7 @@
 #include "train/image_classification_task.hpp"
 #include "train/predictive_coding_image_model.hpp"
 #include "train/trainer.hpp"
+#include "training_step_timer.hpp"
 
 namespace {
 
@@ -74,20 +73,7 @@ void BM_VisionGradient(benchmark::State& state, bool conv, Variant variant) {
   const auto parameters = task->initial_parameters();
   std::vector<std::size_t> samples(batch);
   for (std::size_t i = 0; i < batch; ++i) samples[i] = i;
-  for (auto _ : state) {
-    MPI_Barrier(MPI_COMM_WORLD);
-    const double start = MPI_Wtime();
-    try {
-      const auto result = trainer.loss_and_gradient(parameters, samples, 0);
-      benchmark::DoNotOptimize(result.second.data());
-    } catch (const std::exception& e) {  // the same on every rank: the sums are
-      state.SkipWithError(e.what());
-      break;
-    }
-    double seconds = MPI_Wtime() - start;
-    MPI_Allreduce(MPI_IN_PLACE, &seconds, 1, MPI_DOUBLE, MPI_MAX, MPI_COMM_WORLD);
-    state.SetIterationTime(seconds);
-  }
+  neurode::bench::time_training_steps(state, trainer, parameters, samples);
   state.counters["ranks"] = static_cast<double>(ranks);
   state.counters["batch"] = static_cast<double>(batch);
 }

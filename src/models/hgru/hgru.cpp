@@ -1,7 +1,6 @@
 #include "models/hgru/hgru.hpp"
 
 #include <algorithm>
-#include <cmath>
 #include <stdexcept>
 
 #include "models/kernels/elementwise.hpp"

@@ -3,8 +3,6 @@
 #include <emmintrin.h>
 #include <sleef.h>
 
-#include <algorithm>
-
 #include "models/kernels/elementwise_avx.hpp"
 
 namespace neurode::models::kernels {
