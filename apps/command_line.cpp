@@ -14,7 +14,7 @@ const char* usage() {
   return R"(usage:
   neurode simulate CONFIG.yaml [-o OUT.h5] [PETSc options]
   neurode simulate --network FILE.h5 -o OUT.h5 [PETSc options]
-  neurode gradient --network FILE.h5 -o OUT.h5 [--gradient discrete|continuous|backprop-euler]
+  neurode gradient --network FILE.h5 -o OUT.h5 [--gradient discrete|continuous|backprop-euler|tsadjoint]
                    [--checkpoint-every K] [PETSc options]
   neurode train CONFIG.yaml [-o OUT.h5] [--seed N] [PETSc options]
   neurode scan SCAN.yaml [-o OUT.h5] [--ranks-per-point K] [--share I/N] [PETSc options]

@@ -46,6 +46,12 @@ int run_gradient(const CommandLine& cl) {
   solver.method = "dopri5";
   solver.rtol = solver.atol = 1e-10;
   solver.dt = 1e-6;
+  if (cl.gradient == "tsadjoint") {
+    // PETSc's adjoint is exact for fixed steps only (docs/gradients.md): RK4 at 20 us by default.
+    solver.method = "rk4";
+    solver.adaptive = false;
+    solver.dt = 2e-5;
+  }
   solvers::GradientSettings settings;
   settings.method = solvers::parse_gradient_method(cl.gradient);
   settings.checkpoint_every = cl.checkpoint_every;

@@ -28,7 +28,7 @@ void read_gradient(const ConfigNode& node, solvers::GradientSettings& gradient) 
   node.check_keys({"method", "checkpoint_every", "keep_stages"});
   if (node.has("method"))
     gradient.method = solvers::parse_gradient_method(
-        node.child("method").choice({"discrete", "continuous", "backprop-euler"}));
+        node.child("method").choice({"discrete", "continuous", "backprop-euler", "tsadjoint"}));
   gradient.checkpoint_every =
       node.get_or<unsigned long>("checkpoint_every", gradient.checkpoint_every, Bounds::at_least(1));
   gradient.keep_stage_linearisations = node.get_or("keep_stages", gradient.keep_stage_linearisations);

@@ -9,6 +9,7 @@
 #include "solvers/observed_rows_cost.hpp"
 #include "solvers/rk_discrete_adjoint.hpp"
 #include "solvers/trajectory_store.hpp"
+#include "solvers/ts_adjoint.hpp"
 
 namespace neurode::solvers {
 
@@ -16,8 +17,9 @@ GradientMethod parse_gradient_method(const std::string& name) {
   if (name == "discrete") return GradientMethod::discrete;
   if (name == "continuous") return GradientMethod::continuous;
   if (name == "backprop-euler") return GradientMethod::backprop_euler;
+  if (name == "tsadjoint") return GradientMethod::tsadjoint;
   throw std::invalid_argument("unknown gradient method '" + name +
-                              "' (expected discrete, continuous or backprop-euler)");
+                              "' (expected discrete, continuous, backprop-euler or tsadjoint)");
 }
 
 const char* to_string(GradientMethod method) {
@@ -28,6 +30,8 @@ const char* to_string(GradientMethod method) {
       return "continuous";
     case GradientMethod::backprop_euler:
       return "backprop-euler";
+    case GradientMethod::tsadjoint:
+      return "tsadjoint";
   }
   return "?";
 }
@@ -54,6 +58,8 @@ void check_supported(const SolverSettings& solver, GradientMethod method) {
                                 "' (PETSc 3.18 has no exact adjoint for it); use gradient: continuous, or an "
                                 "explicit method (" +
                                 butcher_tableau_method_names() + ")");
+  // The model's part (assembled Jacobians for the theta methods) is checked with the model.
+  if (method == GradientMethod::tsadjoint) check_tsadjoint_method(solver);
 }
 
 struct GradientSolver::Impl {
@@ -64,6 +70,7 @@ struct GradientSolver::Impl {
   TrajectoryStore store;
   std::unique_ptr<RkDiscreteAdjoint> discrete;
   std::unique_ptr<ContinuousAdjoint> continuous;
+  std::unique_ptr<TsAdjoint> petsc_adjoint;
 
   Impl(models::Model& m, const SolverSettings& s, const GradientSettings& g)
       : model(m), solver(s), settings(g), store(g.checkpoint_every) {
@@ -73,6 +80,10 @@ struct GradientSolver::Impl {
       solver.adaptive = false;
     }
     check_supported(solver, settings.method);
+    if (settings.method == GradientMethod::tsadjoint) {
+      petsc_adjoint = std::make_unique<TsAdjoint>(model, solver);  // its own TS per segment and solve
+      return;
+    }
     integrator = std::make_unique<Integrator>(model, solver);
     if (settings.method == GradientMethod::continuous) {
       continuous = std::make_unique<ContinuousAdjoint>(model, settings.adjoint_solver);
@@ -103,33 +114,50 @@ GradientResult GradientSolver::compute(double t0, const std::vector<double>& y0,
   GradientResult result;
   // Without the forward states, the outputs keep what the loss reads (for a batch of WTA trials
   // observed every step, 2 of 48 components), and the loss sees them spread back into a state.
+  // PETSc's adjoint keeps whole states: it takes the cotangents from them after the forward pass.
   const std::vector<std::size_t>* observed = full_cost.observed_components();
-  const bool compact = !s.settings.keep_forward_states && observed != nullptr;
-  const std::vector<std::size_t> no_components;
-  result.forward = s.integrator->solve(t0, y0, output_times, &s.store, compact ? *observed : no_components);
-  result.trajectory_bytes = s.store.bytes();
-  if (!result.forward.ok()) return result;
+  const bool compact = !s.petsc_adjoint && !s.settings.keep_forward_states && observed != nullptr;
   std::unique_ptr<ObservedRowsCost> spread_cost;
   if (compact) spread_cost = std::make_unique<ObservedRowsCost>(full_cost, *observed, s.model.state_size());
   const ObservationCost& cost = compact ? *spread_cost : full_cost;
-  result.loss_per_trial.assign(s.model.trial_count(), 0.0);
-  for (std::size_t k = 0; k < output_times.size(); ++k)
-    cost.add_value(k, result.forward.state(k), result.loss_per_trial);
+  const auto add_loss = [&] {
+    result.loss_per_trial.assign(s.model.trial_count(), 0.0);
+    for (std::size_t k = 0; k < output_times.size(); ++k)
+      cost.add_value(k, result.forward.state(k), result.loss_per_trial);
+  };
 
   AdjointResult adjoint;
-  if (s.discrete) {
-    adjoint = s.discrete->run(s.store, result.forward, cost);
-    result.method =
-        std::string(s.settings.method == GradientMethod::backprop_euler
-                        ? "backprop-euler (back-propagation through forward Euler = discrete adjoint of "
-                        : "discrete adjoint of ") +
-        result.forward.method + (s.settings.method == GradientMethod::backprop_euler ? ")" : "");
-    result.backward_steps = static_cast<long>(s.store.steps());
+  if (s.petsc_adjoint) {
+    TsAdjointResult r = s.petsc_adjoint->compute(t0, y0, output_times, cost);
+    result.forward = std::move(r.forward);
+    if (!result.forward.ok()) return result;
+    add_loss();
+    adjoint.gradient = std::move(r.gradient);
+    adjoint.dl_dy0 = std::move(r.dl_dy0);
+    adjoint.transpose_products = r.transpose_products;
+    adjoint.wall_time_s = r.backward_wall_time_s;
+    result.method = r.method;
+    result.backward_steps = r.backward_steps;
   } else {
-    adjoint = s.continuous->run(s.store, result.forward, cost);
-    result.method = "continuous adjoint (backward " + s.continuous->method_description() + ") of " +
-                    result.forward.method;
-    result.backward_steps = adjoint.backward_steps;
+    const std::vector<std::size_t> no_components;
+    result.forward = s.integrator->solve(t0, y0, output_times, &s.store, compact ? *observed : no_components);
+    result.trajectory_bytes = s.store.bytes();
+    if (!result.forward.ok()) return result;
+    add_loss();
+    if (s.discrete) {
+      adjoint = s.discrete->run(s.store, result.forward, cost);
+      result.method =
+          std::string(s.settings.method == GradientMethod::backprop_euler
+                          ? "backprop-euler (back-propagation through forward Euler = discrete adjoint of "
+                          : "discrete adjoint of ") +
+          result.forward.method + (s.settings.method == GradientMethod::backprop_euler ? ")" : "");
+      result.backward_steps = static_cast<long>(s.store.steps());
+    } else {
+      adjoint = s.continuous->run(s.store, result.forward, cost);
+      result.method = "continuous adjoint (backward " + s.continuous->method_description() + ") of " +
+                      result.forward.method;
+      result.backward_steps = adjoint.backward_steps;
+    }
   }
   result.gradient = std::move(adjoint.gradient);
   if (const std::size_t Q = cost.parameter_size(); Q > 0) {

@@ -6,7 +6,9 @@
 ///    it converges to the true gradient as the tolerances tighten, but is not the exact gradient
 ///    of the discrete solution;
 ///  - backprop-euler: the deep-learning baseline, fixed-step forward Euler with back-propagation
-///    through the steps, which is identical to the discrete adjoint of Euler.
+///    through the steps, which is identical to the discrete adjoint of Euler;
+///  - tsadjoint: PETSc's own TSAdjoint, where PETSc 3.18 is exact (fixed-step explicit Runge-Kutta,
+///    theta methods with assembled Jacobians; ts_adjoint.hpp), a cross-check of neurode's adjoints.
 #include <memory>
 #include <string>
 #include <vector>
@@ -18,7 +20,7 @@
 
 namespace neurode::solvers {
 
-enum class GradientMethod { discrete, continuous, backprop_euler };
+enum class GradientMethod { discrete, continuous, backprop_euler, tsadjoint };
 GradientMethod parse_gradient_method(const std::string& name);  ///< throws std::invalid_argument
 const char* to_string(GradientMethod method);
 

@@ -32,7 +32,8 @@ check "simulate stiff_60hz with bdf" bash -c "'$neurode' simulate --network '$re
 check "euler at 2 ms diverges with exit 3" bash -c "
   '$neurode' simulate --network '$ref/wta_two_columns.h5' -o '$tmp/div.h5' -ts_type rk -ts_rk_type 1fe -ts_adapt_type none -ts_dt 2e-3 2>'$tmp/err'
   rc=\$?; cat '$tmp/err'; [ \$rc -eq 3 ] && [ ! -e '$tmp/div.h5' ] && ! ls '$tmp'/div.h5.tmp* 2>/dev/null && grep -q 'integration stopped at t = ' '$tmp/err' && [ \$(wc -l <'$tmp/err') -eq 1 ]"
-for method in discrete continuous; do
+# tsadjoint: PETSc's TSAdjoint, RK4 at 20 us by default and Crank-Nicolson at 2 us through options.
+for method in discrete continuous tsadjoint "tsadjoint -ts_type cn -ts_dt 2e-6"; do
   check "gradient $method" bash -c "'$neurode' gradient --network '$ref/gradient_wta.h5' -o '$tmp/g.h5' --gradient $method && /usr/bin/python3 - '$tmp/g.h5' '$ref/gradient_wta.h5' <<'PY'
 import sys, h5py, numpy as np
 out, ref = h5py.File(sys.argv[1]), h5py.File(sys.argv[2])
@@ -42,6 +43,9 @@ assert np.max(np.abs(g - r) / np.abs(r)) < 1e-5
 assert abs(out['/gradient/loss'][()] - ref['loss'][()]) < 1e-7 * ref['loss'][()]
 PY"
 done
+check "tsadjoint refuses dopri5 with exit 2" bash -c "
+  '$neurode' gradient --network '$ref/gradient_wta.h5' -o '$tmp/t.h5' --gradient tsadjoint -ts_rk_type 5dp 2>'$tmp/err'
+  rc=\$?; cat '$tmp/err'; [ \$rc -eq 2 ] && [ ! -e '$tmp/t.h5' ] && grep -q 'use gradient: discrete' '$tmp/err'"
 check "missing network file gives exit 2" bash -c "'$neurode' simulate --network '$tmp/none.h5' -o '$tmp/x.h5'; [ \$? -eq 2 ] && [ ! -e '$tmp/x.h5' ]"
 echo "$passed passed, $failed failed"
 [ "$failed" -eq 0 ]
