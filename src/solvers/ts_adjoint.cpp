@@ -168,35 +168,30 @@ struct SegmentSolve {
   // --- Jacobians: shells over the model's products (explicit RK), or assembled (theta methods).
 
   static PetscErrorCode rhs_jacobian(TS, PetscReal t, Vec y, Mat a, Mat, void* context) {
-    NEURODE_PETSC_CALLBACK({
-      auto& self = *static_cast<SegmentSolve*>(context);
-      const PetscScalar* yv;
-      PetscCall(VecGetArrayRead(y, &yv));
-      if (self.assembled) {
-        self.entries.clear();
-        self.model->jacobian_entries(t, self.segment, yv, self.entries);
-        ++*self.transpose_products;
-        PetscCall(self.assemble(a));
-      } else {
-        std::copy(yv, yv + self.n, self.point.begin());
-        self.point_t = t;
-      }
-      PetscCall(VecRestoreArrayRead(y, &yv));
-    });
+    auto& self = *static_cast<SegmentSolve*>(context);
+    return self.linearise(t, y, a, self.point, self.point_t, &models::Model::jacobian_entries);
   }
-
   static PetscErrorCode rhs_jacobian_p(TS, PetscReal t, Vec y, Mat a, void* context) {
+    auto& self = *static_cast<SegmentSolve*>(context);
+    return self.linearise(t, y, a, self.parameter_point, self.parameter_point_t,
+                          &models::Model::parameter_jacobian_entries);
+  }
+  // Assembled: the entries at (t, y) into a. Shell: (t, y) kept for the products.
+  using EntriesOf = void (models::Model::*)(double, std::size_t, const double*,
+                                            std::vector<models::MatrixEntry>&);
+  PetscErrorCode linearise(double t, Vec y, Mat a, std::vector<double>& at, double& at_t,
+                           EntriesOf entries_of) {
     NEURODE_PETSC_CALLBACK({
-      auto& self = *static_cast<SegmentSolve*>(context);
       const PetscScalar* yv;
       PetscCall(VecGetArrayRead(y, &yv));
-      if (self.assembled) {
-        self.entries.clear();
-        self.model->parameter_jacobian_entries(t, self.segment, yv, self.entries);
-        PetscCall(self.assemble(a));
+      if (assembled) {
+        entries.clear();
+        (model->*entries_of)(t, segment, yv, entries);
+        ++*transpose_products;
+        PetscCall(assemble(a));
       } else {
-        std::copy(yv, yv + self.n, self.parameter_point.begin());
-        self.parameter_point_t = t;
+        std::copy(yv, yv + n, at.begin());
+        at_t = t;
       }
       PetscCall(VecRestoreArrayRead(y, &yv));
     });

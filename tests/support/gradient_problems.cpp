@@ -1,7 +1,10 @@
 #include "support/gradient_problems.hpp"
 
+#include <gtest/gtest.h>
+
 #include <random>
 
+#include "solvers/integrator.hpp"
 #include "support/reference.hpp"
 
 namespace neurode::testing {
@@ -20,6 +23,28 @@ GradientProblem reference_wta_problem() {
     for (double rate : net.loss_target_rates) spec.targets.push_back(rate);
   p.loss = std::make_unique<train::TrajectoryLoss>(spec);
   return p;
+}
+
+solvers::GradientResult gradient_of(GradientProblem& p, const solvers::SolverSettings& solver,
+                                    solvers::GradientMethod method, std::size_t checkpoint_every) {
+  solvers::GradientSettings g;
+  g.method = method;
+  g.checkpoint_every = checkpoint_every;
+  g.adjoint_solver = solver;
+  solvers::GradientSolver gs(*p.model, solver, g);
+  auto r = gs.compute(p.times.front(), p.y0, p.times, *p.loss);
+  EXPECT_TRUE(r.forward.ok()) << r.forward.message;
+  return r;
+}
+
+double loss_of(GradientProblem& p, const solvers::SolverSettings& solver) {
+  solvers::Integrator integrator(*p.model, solver);
+  const auto s = integrator.solve(p.times.front(), p.y0, p.times);
+  std::vector<double> per_trial(p.model->trial_count(), 0.0);
+  for (std::size_t k = 0; k < p.times.size(); ++k) p.loss->add_value(k, s.state(k), per_trial);
+  double total = 0;
+  for (double v : per_trial) total += v;
+  return total;
 }
 
 solvers::SolverSettings method(const std::string& name, bool adaptive, double dt, double tol) {

@@ -6,6 +6,7 @@
 
 #include "models/column/column_network.hpp"
 #include "models/column/network_file.hpp"
+#include "solvers/gradient.hpp"
 #include "solvers/solver_settings.hpp"
 #include "train/trajectory_loss.hpp"
 
@@ -29,6 +30,13 @@ models::NetworkSpec small_three_column_spec(const models::ColumnParameters& para
 /// With `scalars`, the membrane and adaptation time constants and the adaptation strengths are
 /// trainable too.
 GradientProblem random_network_problem(unsigned seed, std::size_t trials = 1, bool scalars = false);
+
+/// The gradient of the problem's loss by `method` (the backward solver, for the continuous adjoint,
+/// is `solver` too); a failed forward solve is a test failure.
+solvers::GradientResult gradient_of(GradientProblem& p, const solvers::SolverSettings& solver,
+                                    solvers::GradientMethod method, std::size_t checkpoint_every = 1);
+/// The problem's loss from a plain forward solve (for finite differences).
+double loss_of(GradientProblem& p, const solvers::SolverSettings& solver);
 
 /// Solver settings: method `name`, fixed step dt or adaptive from dt with rtol = atol = tol.
 solvers::SolverSettings method(const std::string& name, bool adaptive, double dt, double tol = 1e-10);

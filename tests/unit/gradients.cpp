@@ -34,25 +34,9 @@ double largest(const std::vector<double>& v) {
 
 solvers::GradientResult gradient(testing::GradientProblem& p, const solvers::SolverSettings& solver,
                                  GradientMethod m, std::size_t checkpoint_every = 1) {
-  solvers::GradientSettings g;
-  g.method = m;
-  g.checkpoint_every = checkpoint_every;
-  g.adjoint_solver = solver;
-  solvers::GradientSolver gs(*p.model, solver, g);
-  auto r = gs.compute(p.times.front(), p.y0, p.times, *p.loss);
-  EXPECT_TRUE(r.forward.ok()) << r.forward.message;
-  return r;
+  return testing::gradient_of(p, solver, m, checkpoint_every);
 }
-
-double loss_of(testing::GradientProblem& p, const solvers::SolverSettings& solver) {
-  solvers::Integrator integrator(*p.model, solver);
-  const auto s = integrator.solve(p.times.front(), p.y0, p.times);
-  std::vector<double> per_trial(p.model->trial_count(), 0.0);
-  for (std::size_t k = 0; k < p.times.size(); ++k) p.loss->add_value(k, s.state(k), per_trial);
-  double total = 0;
-  for (double v : per_trial) total += v;
-  return total;
-}
+using testing::loss_of;
 
 // Central differences, Richardson-extrapolated over h and h/2.
 std::vector<double> finite_differences(testing::GradientProblem& p, const solvers::SolverSettings& solver,
