@@ -12,6 +12,7 @@
 #include "mpi/interruption.hpp"
 #include "petsc/error.hpp"
 #include "petsc/handle.hpp"
+#include "solvers/divergence_guard.hpp"
 #include "solvers/method_table.hpp"
 #include "solvers/output_schedule.hpp"
 #include "solvers/ts_setup.hpp"
@@ -31,7 +32,7 @@ constexpr double kSliver = 1e-6;
 // solves): steps on the fixed grid of each forcing segment, restarted at every breakpoint, and the
 // forcing segment of every step, so that the backward pass evaluates each step on its own segment
 // (at a breakpoint the time alone would name the next one).
-struct SegmentSolve {
+struct TrajectorySolve {
   models::Model* model = nullptr;
   std::size_t segment = 0;                 // the model's forcing segment of the step being taken or reversed
   std::vector<double> cuts;                // t0, the breakpoints inside, the end time
@@ -47,7 +48,7 @@ struct SegmentSolve {
   std::vector<models::MatrixEntry> entries;
   long* rhs_evaluations = nullptr;
   long* transpose_products = nullptr;
-  // Observations: output k is the state after `observation_steps` steps of this segment.
+  // Observations: the outputs, each taken at the end of a step.
   const std::vector<double>* output_times = nullptr;
   std::size_t* next_output = nullptr;
   Solution* solution = nullptr;
@@ -61,25 +62,25 @@ struct SegmentSolve {
   static PetscErrorCode adjoint_monitor(TS, PetscInt step, PetscReal, Vec, PetscInt, Vec*, Vec*,
                                         void* context) {
     NEURODE_PETSC_CALLBACK({
-      auto& self = *static_cast<SegmentSolve*>(context);
+      auto& self = *static_cast<TrajectorySolve*>(context);
       if (step > 0) self.segment = self.step_segments[static_cast<std::size_t>(step - 1)];
     });
   }
 
-  static SegmentSolve& of(TS ts) {
+  static TrajectorySolve& of(TS ts) {
     void* context = nullptr;
     TSGetApplicationContext(ts, &context);
-    return *static_cast<SegmentSolve*>(context);
+    return *static_cast<TrajectorySolve*>(context);
   }
-  static SegmentSolve& of(Mat shell) {
+  static TrajectorySolve& of(Mat shell) {
     void* context = nullptr;
     MatShellGetContext(shell, &context);
-    return *static_cast<SegmentSolve*>(context);
+    return *static_cast<TrajectorySolve*>(context);
   }
 
   static PetscErrorCode rhs(TS, PetscReal t, Vec y, Vec f, void* context) {
     NEURODE_PETSC_CALLBACK({
-      auto& self = *static_cast<SegmentSolve*>(context);
+      auto& self = *static_cast<TrajectorySolve*>(context);
       const PetscScalar* yv;
       PetscScalar* fv;
       PetscCall(VecGetArrayRead(y, &yv));
@@ -120,9 +121,7 @@ struct SegmentSolve {
       PetscCall(TSGetStepNumber(ts, &step));
       PetscCall(TSGetSolution(ts, &y));
       PetscCall(VecGetArrayRead(y, &yv));
-      bool finite = true;
-      for (std::size_t i = 0; i < self.n && finite; ++i)
-        finite = std::isfinite(yv[i]) && std::abs(yv[i]) <= self.divergence_bound;
+      const bool finite = within_bound(yv, self.n, self.divergence_bound);
       if (finite) self.record(t, step, yv);
       PetscCall(VecRestoreArrayRead(y, &yv));
       self.stop_time = t;
@@ -168,11 +167,11 @@ struct SegmentSolve {
   // --- Jacobians: shells over the model's products (explicit RK), or assembled (theta methods).
 
   static PetscErrorCode rhs_jacobian(TS, PetscReal t, Vec y, Mat a, Mat, void* context) {
-    auto& self = *static_cast<SegmentSolve*>(context);
+    auto& self = *static_cast<TrajectorySolve*>(context);
     return self.linearise(t, y, a, self.point, self.point_t, &models::Model::jacobian_entries);
   }
   static PetscErrorCode rhs_jacobian_p(TS, PetscReal t, Vec y, Mat a, void* context) {
-    auto& self = *static_cast<SegmentSolve*>(context);
+    auto& self = *static_cast<TrajectorySolve*>(context);
     return self.linearise(t, y, a, self.parameter_point, self.parameter_point_t,
                           &models::Model::parameter_jacobian_entries);
   }
@@ -209,18 +208,18 @@ struct SegmentSolve {
   }
 
   static PetscErrorCode jacobian_mult(Mat shell, Vec x, Vec out) {
-    return shell_product(shell, x, out, [](SegmentSolve& s, const double* xv, double* ov) {
+    return shell_product(shell, x, out, [](TrajectorySolve& s, const double* xv, double* ov) {
       s.model->jacobian_vector(s.point_t, s.segment, s.point.data(), xv, ov);
     });
   }
   static PetscErrorCode jacobian_mult_transpose(Mat shell, Vec x, Vec out) {
-    return shell_product(shell, x, out, [](SegmentSolve& s, const double* xv, double* ov) {
+    return shell_product(shell, x, out, [](TrajectorySolve& s, const double* xv, double* ov) {
       s.model->jacobian_transpose_vector(s.point_t, s.segment, s.point.data(), xv, ov);
       ++*s.transpose_products;
     });
   }
   static PetscErrorCode parameter_mult_transpose(Mat shell, Vec x, Vec out) {
-    return shell_product(shell, x, out, [](SegmentSolve& s, const double* xv, double* ov) {
+    return shell_product(shell, x, out, [](TrajectorySolve& s, const double* xv, double* ov) {
       std::fill(ov, ov + s.parameters, 0.0);  // the model's product adds
       s.model->parameter_transpose_vector(s.parameter_point_t, s.segment, s.parameter_point.data(), xv, ov);
     });
@@ -257,7 +256,7 @@ petsc::MatHandle assembled_matrix(std::size_t rows, std::size_t cols,
   return a;
 }
 
-petsc::MatHandle shell_matrix(std::size_t rows, std::size_t cols, SegmentSolve* context) {
+petsc::MatHandle shell_matrix(std::size_t rows, std::size_t cols, TrajectorySolve* context) {
   petsc::MatHandle a;
   NEURODE_PETSC_CHECK(MatCreateShell(PETSC_COMM_SELF, static_cast<PetscInt>(rows),
                                      static_cast<PetscInt>(cols), static_cast<PetscInt>(rows),
@@ -280,10 +279,8 @@ void check_tsadjoint_method(const SolverSettings& solver) {
     if (solver.adaptive)
       throw std::invalid_argument(
           prefix +
-          " runs fixed steps only (PETSc 3.18's adjoint of adaptive Dormand-Prince and Fehlberg steps gives "
-          "wrong parameter gradients); set solver.adaptive: false, or use gradient: discrete, neurode's "
-          "exact "
-          "adjoint of adaptive steps");
+          " runs fixed steps only (the loss is taken at the ends of steps on a fixed grid); set "
+          "solver.adaptive: false, or use gradient: discrete, neurode's exact adjoint of adaptive steps");
     return;
   }
   if (!is_theta_family(solver.method))
@@ -292,15 +289,19 @@ void check_tsadjoint_method(const SolverSettings& solver) {
                                 "tsadjoint with cn, beuler, theta or a fixed-step explicit method");
 }
 
+namespace {
+// PETSc's theta adjoint is wrong with matrix-free Jacobians: `method` needs assembled ones.
+void require_assembled_jacobians(const models::Model& model, const std::string& method) {
+  if (!model.has_assembled_jacobian() || !model.has_assembled_parameter_jacobian())
+    throw std::invalid_argument("gradient: tsadjoint with " + method +
+                                " needs the assembled Jacobians dF/dy and dF/dp, which the " + model.name() +
+                                " does not have; use an explicit method or gradient: continuous");
+}
+}  // namespace
+
 void check_tsadjoint_supported(const SolverSettings& solver, const models::Model& model) {
   check_tsadjoint_method(solver);
-  const std::string prefix = "gradient: tsadjoint with method '" + solver.method + "'";
-  if (is_theta_family(solver.method) &&
-      (!model.has_assembled_jacobian() || !model.has_assembled_parameter_jacobian()))
-    throw std::invalid_argument(prefix +
-                                " needs the assembled Jacobians dF/dy and dF/dp (PETSc's theta adjoint " +
-                                "is wrong with matrix-free ones), which the " + model.name() +
-                                " does not have; use an explicit method or gradient: continuous");
+  if (is_theta_family(solver.method)) require_assembled_jacobians(model, "method '" + solver.method + "'");
 }
 
 TsAdjoint::TsAdjoint(models::Model& model, const SolverSettings& solver) : model_(model), solver_(solver) {
@@ -325,20 +326,22 @@ TsAdjointResult TsAdjoint::compute(double t0, const std::vector<double>& y0,
   const double t_end = output_times.back();
   const auto wall_start = std::chrono::steady_clock::now();
 
+  TrajectorySolve g;
   // The forcing segments between t0 and the end, as the integrator restarts at them.
-  std::vector<double> cuts{t0};
+  std::vector<double>& cuts = g.cuts;
+  cuts.push_back(t0);
   for (double b : model_.breakpoints())
     if (b > t0 && b < t_end && !same_time(b, t_end)) cuts.push_back(b);
   cuts.push_back(t_end);
 
   std::size_t next_output = 0;
+  g.observations.reserve(output_times.size());  // no allocation in the post-step callback
   if (same_time(output_times.front(), t0)) {
     std::copy(y0.begin(), y0.end(), forward.states.begin());
     forward.valid_rows = 1;
     next_output = 1;
+    g.observations.emplace_back(0, 0);
   }
-  std::vector<std::pair<std::size_t, PetscInt>> initial_observations;
-  if (next_output == 1) initial_observations.emplace_back(0, 0);
 
   long rhs_evaluations = 0;
   petsc::VecHandle state;
@@ -349,10 +352,8 @@ TsAdjointResult TsAdjoint::compute(double t0, const std::vector<double>& y0,
     std::copy(y0.begin(), y0.end(), v);
     NEURODE_PETSC_CHECK(VecRestoreArrayWrite(state, &v));
   }
-  SegmentSolve g;
   ActiveMethod method;
   g.model = &model_;
-  g.cuts = cuts;
   g.start = cuts[0];
   g.end = cuts[1];
   g.segment = models::segment_at(model_.breakpoints(), g.start);
@@ -371,7 +372,7 @@ TsAdjointResult TsAdjoint::compute(double t0, const std::vector<double>& y0,
   NEURODE_PETSC_CHECK(TSCreate(PETSC_COMM_SELF, g.ts.out()));
   TS ts = g.ts;
   NEURODE_PETSC_CHECK(TSSetApplicationContext(ts, &g));
-  NEURODE_PETSC_CHECK(TSSetRHSFunction(ts, nullptr, &SegmentSolve::rhs, &g));
+  NEURODE_PETSC_CHECK(TSSetRHSFunction(ts, nullptr, &TrajectorySolve::rhs, &g));
   // Before the options, so that -ts_trajectory_type and its checkpointing options apply.
   NEURODE_PETSC_CHECK(TSSetSaveTrajectory(ts));
   TSTrajectory trajectory;
@@ -394,10 +395,7 @@ TsAdjointResult TsAdjoint::compute(double t0, const std::vector<double>& y0,
         "gradient: tsadjoint is exact only for fixed steps of euler, rk4, bs3, cn, beuler "
         "and theta; PETSc options made it " +
         method.description() + "; use gradient: discrete or continuous");
-  if (g.assembled && (!model_.has_assembled_jacobian() || !model_.has_assembled_parameter_jacobian()))
-    throw std::invalid_argument("gradient: tsadjoint with " + method.description() +
-                                " needs the assembled Jacobians dF/dy and dF/dp, which the " + model_.name() +
-                                " does not have; use an explicit method or gradient: continuous");
+  if (g.assembled) require_assembled_jacobians(model_, method.description());
   if (g.assembled) {
     // Preallocated for the pattern at the start (the column model's does not change).
     g.entries.clear();
@@ -409,16 +407,16 @@ TsAdjointResult TsAdjoint::compute(double t0, const std::vector<double>& y0,
   } else {
     g.jacobian = shell_matrix(n, n, &g);
     NEURODE_PETSC_CHECK(
-        MatShellSetOperation(g.jacobian, MATOP_MULT, (void (*)(void)) & SegmentSolve::jacobian_mult));
+        MatShellSetOperation(g.jacobian, MATOP_MULT, (void (*)(void)) & TrajectorySolve::jacobian_mult));
     NEURODE_PETSC_CHECK(MatShellSetOperation(g.jacobian, MATOP_MULT_TRANSPOSE,
-                                             (void (*)(void)) & SegmentSolve::jacobian_mult_transpose));
+                                             (void (*)(void)) & TrajectorySolve::jacobian_mult_transpose));
     g.parameter_jacobian = shell_matrix(n, std::max<std::size_t>(P, 1), &g);
     NEURODE_PETSC_CHECK(MatShellSetOperation(g.parameter_jacobian, MATOP_MULT_TRANSPOSE,
-                                             (void (*)(void)) & SegmentSolve::parameter_mult_transpose));
+                                             (void (*)(void)) & TrajectorySolve::parameter_mult_transpose));
   }
-  NEURODE_PETSC_CHECK(TSSetRHSJacobian(ts, g.jacobian, g.jacobian, &SegmentSolve::rhs_jacobian, &g));
+  NEURODE_PETSC_CHECK(TSSetRHSJacobian(ts, g.jacobian, g.jacobian, &TrajectorySolve::rhs_jacobian, &g));
   if (P > 0)
-    NEURODE_PETSC_CHECK(TSSetRHSJacobianP(ts, g.parameter_jacobian, &SegmentSolve::rhs_jacobian_p, &g));
+    NEURODE_PETSC_CHECK(TSSetRHSJacobianP(ts, g.parameter_jacobian, &TrajectorySolve::rhs_jacobian_p, &g));
   g.dt = method.dt;
   // The memory trajectory reserves a slot per allowed step: allow what the grid needs.
   double steps = 2;
@@ -429,13 +427,13 @@ TsAdjointResult TsAdjoint::compute(double t0, const std::vector<double>& y0,
                                 " steps, above solver.max_steps");
   g.step_segments.reserve(static_cast<std::size_t>(steps));
   NEURODE_PETSC_CHECK(TSSetMaxSteps(ts, static_cast<PetscInt>(steps)));
-  NEURODE_PETSC_CHECK(TSSetPreStep(ts, &SegmentSolve::pre_step));
-  NEURODE_PETSC_CHECK(TSSetPostStep(ts, &SegmentSolve::post_step));
-  NEURODE_PETSC_CHECK(TSAdjointMonitorSet(ts, &SegmentSolve::adjoint_monitor, &g, nullptr));
+  NEURODE_PETSC_CHECK(TSSetPreStep(ts, &TrajectorySolve::pre_step));
+  NEURODE_PETSC_CHECK(TSSetPostStep(ts, &TrajectorySolve::post_step));
+  NEURODE_PETSC_CHECK(TSAdjointMonitorSet(ts, &TrajectorySolve::adjoint_monitor, &g, nullptr));
   NEURODE_PETSC_CHECK(TSSetTime(ts, t0));
   NEURODE_PETSC_CHECK(TSSetTimeStep(ts, g.dt));
   NEURODE_PETSC_CHECK(TSSetMaxTime(ts, t_end));
-  NEURODE_PETSC_CHECK(TSSolve(ts, state));
+  const bool solved = solve_until_non_finite(ts, state);
   PetscInt taken;
   NEURODE_PETSC_CHECK(TSGetStepNumber(ts, &taken));
   forward.statistics.steps = taken;
@@ -447,24 +445,23 @@ TsAdjointResult TsAdjoint::compute(double t0, const std::vector<double>& y0,
             << " s; choose output times on the grid, or use gradient: discrete";
     throw std::invalid_argument(message.str());
   }
-  if (g.diverged || g.interrupted) {
-    forward.status = g.diverged ? SolveStatus::diverged : SolveStatus::interrupted;
-    std::ostringstream message;
-    message << (g.diverged ? "the state left the divergence bound (|y| <= " : "stopped by a signal (bound ")
-            << solver_.divergence_bound << ") at t = " << g.stop_time << " s";
-    forward.message = message.str();
-  }
   forward.statistics.rhs_evaluations = rhs_evaluations;
   forward.method = method.description();
+  SolveEnd end;
+  end.diverged = g.diverged || !solved;
+  end.interrupted = g.interrupted;
+  NEURODE_PETSC_CHECK(TSGetConvergedReason(ts, &end.reason));
+  end.reached_end = same_time(g.stop_time, t_end);
+  end.all_outputs = forward.valid_rows == output_times.size();
+  end.steps = taken;
+  explain_end(forward, end, solver_);
   forward.statistics.wall_time_s =
       std::chrono::duration<double>(std::chrono::steady_clock::now() - wall_start).count();
   result.method = "PETSc TSAdjoint of " + forward.method;
   if (!forward.ok()) return result;
-  if (forward.valid_rows != output_times.size())
-    throw std::logic_error("tsadjoint: an output time was not reached");
 
-  // Backward: lambda = dL/dy, mu = dL/dp, segment by segment from the end, in pieces between the
-  // observations, each adding its cotangent to lambda.
+  // Backward: lambda = dL/dy, mu = dL/dp, from the end in pieces between the observations, each
+  // adding its cotangent to lambda.
   const auto backward_start = std::chrono::steady_clock::now();
   petsc::VecHandle lambda, mu;
   NEURODE_PETSC_CHECK(VecCreateSeq(PETSC_COMM_SELF, static_cast<PetscInt>(n), lambda.out()));
@@ -480,8 +477,7 @@ TsAdjointResult TsAdjoint::compute(double t0, const std::vector<double>& y0,
   };
   Vec lambdas[1] = {lambda}, mus[1] = {mu};
   NEURODE_PETSC_CHECK(TSSetCostGradients(ts, 1, lambdas, P > 0 ? mus : nullptr));
-  auto& observations = g.observations;
-  observations.insert(observations.begin(), initial_observations.begin(), initial_observations.end());
+  const auto& observations = g.observations;
   PetscInt position = taken;
   for (std::size_t i = observations.size(); i-- > 0;) {
     const auto [k, step] = observations[i];
