@@ -81,7 +81,7 @@ struct GradientSolver::Impl {
     }
     check_supported(solver, settings.method);
     if (settings.method == GradientMethod::tsadjoint) {
-      petsc_adjoint = std::make_unique<TsAdjoint>(model, solver);  // its own TS per segment and solve
+      petsc_adjoint = std::make_unique<TsAdjoint>(model, solver);  // its own TS, made per solve
       return;
     }
     integrator = std::make_unique<Integrator>(model, solver);

@@ -20,8 +20,8 @@ using solvers::GradientMethod;
 using testing::method;
 
 solvers::GradientResult gradient(testing::GradientProblem& p, const solvers::SolverSettings& solver,
-                                 GradientMethod m, std::size_t checkpoint_every = 1) {
-  return testing::gradient_of(p, solver, m, checkpoint_every);
+                                 GradientMethod m) {
+  return testing::gradient_of(p, solver, m);
 }
 using testing::loss_of;
 
