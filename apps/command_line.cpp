@@ -13,9 +13,9 @@ namespace neurode::app {
 const char* usage() {
   return R"(usage:
   neurode simulate CONFIG.yaml [-o OUT.h5] [PETSc options]
-  neurode simulate --network FILE.h5 -o OUT.h5 [PETSc options]
+  neurode simulate --network FILE.h5 -o OUT.h5 [--dense-output] [PETSc options]
   neurode gradient --network FILE.h5 -o OUT.h5 [--gradient discrete|continuous|backprop-euler|tsadjoint]
-                   [--checkpoint-every K] [PETSc options]
+                   [--checkpoint-every K] [--dense-output] [PETSc options]
   neurode train CONFIG.yaml [-o OUT.h5] [--seed N] [PETSc options]
   neurode scan SCAN.yaml [-o OUT.h5] [--ranks-per-point K] [--share I/N] [PETSc options]
   neurode pathfinder -o FILE.h5 --images N [--size S] [--length L] [--seed K] [--preset original|pathfinder32]
@@ -37,6 +37,8 @@ void warn_about_unused_options() {
                                             "-network",
                                             "gradient",
                                             "-gradient",
+                                            "dense-output",
+                                            "-dense-output",
                                             "checkpoint-every",
                                             "-checkpoint-every",
                                             "seed",
@@ -84,6 +86,8 @@ CommandLine parse_command_line(int argc, char** argv) {
       cl.network = value("--network");
     } else if (arg == "--gradient") {
       cl.gradient = value("--gradient");
+    } else if (arg == "--dense-output") {
+      cl.dense_output = true;
     } else if (arg == "--checkpoint-every") {
       const std::string v = value("--checkpoint-every");
       try {

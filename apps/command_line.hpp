@@ -22,6 +22,7 @@ struct CommandLine {
   std::size_t size = 0;               // --size S (pathfinder); 0: the preset's
   std::size_t length = 0;             // --length L (pathfinder): paddles per path; 0: 14
   std::string preset;                 // --preset original|pathfinder32 (pathfinder); "": by --size
+  bool dense_output = false;          // --dense-output (--network): outputs from the interpolant
   bool help = false;
   std::string text;  // the whole command line, for provenance
 };

@@ -52,10 +52,12 @@ int run_gradient(const CommandLine& cl) {
     solver.adaptive = false;
     solver.dt = 2e-5;
   }
+  solver.dense_output = cl.dense_output;
   solvers::GradientSettings settings;
   settings.method = solvers::parse_gradient_method(cl.gradient);
   settings.checkpoint_every = cl.checkpoint_every;
   settings.adjoint_solver = solver;
+  settings.adjoint_solver.dense_output = false;
   // One network, one solve: rank 0 computes and writes, the others learn how it ended.
   on_root_for_all([&] {
     solvers::GradientSolver gradient(model, solver, settings);

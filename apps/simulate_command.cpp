@@ -24,7 +24,7 @@ int run_simulate(const CommandLine& cl) {
       on_root_for_all([&] { io::require_writable_directory(cl.output); });
       return simulate_hgru_file(cl, cl.output);
     }
-    run_network_file_simulation(cl.network, cl.output, MPI_COMM_WORLD, cl.text, false);
+    run_network_file_simulation(cl.network, cl.dense_output, cl.output, MPI_COMM_WORLD, cl.text, false);
     return 0;
   }
   const setup::SimulationConfig config = setup::load_simulation_config(cl.inputs.front());

@@ -11,7 +11,7 @@
 namespace neurode::app {
 namespace {
 
-EnsembleSpec from_network_file(const std::string& path) {
+EnsembleSpec from_network_file(const std::string& path, bool dense_output) {
   const models::NetworkFile net = models::load_network_file(path);
   EnsembleSpec e;
   e.layout = models::column_state_layout(net.weights.populations);
@@ -24,6 +24,7 @@ EnsembleSpec from_network_file(const std::string& path) {
   e.solver.adaptive = true;
   e.solver.rtol = e.solver.atol = 1e-10;
   e.solver.dt = 1e-6;
+  e.solver.dense_output = dense_output;
   e.block_model = [net](std::size_t, std::size_t) -> std::unique_ptr<models::Model> {
     return std::make_unique<models::ColumnNetwork>(net.weights, net.constants, std::vector{net.drive});
   };
@@ -94,9 +95,10 @@ void run_simulation_config(const setup::SimulationConfig& config, const std::str
   run(from_config(config), output, comm, command_line, quiet);
 }
 
-void run_network_file_simulation(const std::string& network_file, const std::string& output, MPI_Comm comm,
-                                 const std::string& command_line, bool quiet) {
-  run(from_network_file(network_file), output, comm, command_line, quiet);
+void run_network_file_simulation(const std::string& network_file, bool dense_output,
+                                 const std::string& output, MPI_Comm comm, const std::string& command_line,
+                                 bool quiet) {
+  run(from_network_file(network_file, dense_output), output, comm, command_line, quiet);
 }
 
 }  // namespace neurode::app

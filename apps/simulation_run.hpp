@@ -21,7 +21,8 @@ void run_simulation_config(const setup::SimulationConfig& config, const std::str
                            const std::string& command_line, bool quiet);
 
 /// The same for a column network given as arrays (`neurode simulate --network FILE.h5`).
-void run_network_file_simulation(const std::string& network_file, const std::string& output, MPI_Comm comm,
-                                 const std::string& command_line, bool quiet);
+void run_network_file_simulation(const std::string& network_file, bool dense_output,
+                                 const std::string& output, MPI_Comm comm, const std::string& command_line,
+                                 bool quiet);
 
 }  // namespace neurode::app

@@ -226,7 +226,7 @@ void read_trials(const ConfigNode& stimulus, const ConfigNode& trials, Simulatio
 
 solvers::SolverSettings read_solver(const ConfigNode& node) {
   node.check_keys({"method", "adaptive", "dt", "rtol", "atol", "theta", "bdf_order", "dt_min", "max_steps",
-                   "divergence_bound"});
+                   "divergence_bound", "dense_output"});
   solvers::SolverSettings s;
   if (node.has("method")) s.method = node.child("method").choice(solvers::known_methods());
   s.adaptive = node.get_or("adaptive", solvers::default_adaptive(s.method));
@@ -241,6 +241,11 @@ solvers::SolverSettings read_solver(const ConfigNode& node) {
   s.dt_min = node.get_or("dt_min", s.dt_min, Bounds::positive());
   s.max_steps = node.get_or("max_steps", s.max_steps, Bounds::at_least(1));
   s.divergence_bound = node.get_or("divergence_bound", s.divergence_bound, Bounds::positive());
+  s.dense_output = node.get_or("dense_output", s.dense_output);
+  if (s.dense_output && !solvers::has_dense_output(s.method))
+    node.child("dense_output")
+        .fail("expected false for method '" + s.method + "': dense output needs one of " +
+              solvers::dense_output_method_names() + " (their interpolants)");
   return s;
 }
 

@@ -27,13 +27,15 @@ ButcherTableau rk_tableau_of(TS ts, const std::string& name) {
   t.b.assign(b, b + s);
   t.c.assign(c, c + s);
   t.fsal = fsal == PETSC_TRUE;
+  t.interpolant = dense_output_of(t);
   return t;
 }
 
 std::vector<bool> ButcherTableau::stages_needed() const {
   std::vector<bool> needed(static_cast<std::size_t>(stages), false);
   for (int i = stages - 1; i >= 0; --i) {
-    bool used = b[static_cast<std::size_t>(i)] != 0.0;
+    bool used = b[static_cast<std::size_t>(i)] != 0.0 ||
+                (interpolate && interpolant.uses_stage(static_cast<std::size_t>(i)));
     for (int j = i + 1; j < stages; ++j)
       used = used || (needed[static_cast<std::size_t>(j)] && a(j, i) != 0.0);
     needed[static_cast<std::size_t>(i)] = used;

@@ -28,13 +28,26 @@ struct Integrator::Impl {
   ActiveMethod method;
   std::unique_ptr<OutputSchedule> schedule;
   std::unique_ptr<StageRecorder> stages;
+  // With an interpolant: the slopes of each step's stages, handed to the output schedule.
+  struct SlopeSink final : StepObserver {
+    Impl* self = nullptr;
+    const double* step_end_state = nullptr;
+    bool handed = false;
+    void on_start(double, const double*, std::size_t) override {}
+    void on_step(double, double, std::size_t, const double*) override {}
+    void on_step_stages(const double* const* slopes, std::size_t, std::size_t) override {
+      self->schedule->record_outputs(self->step_start, self->step_end, step_end_state, slopes);
+      handed = true;
+    }
+  } slope_sink;
+  std::unique_ptr<StageRecorder> slopes;
   std::unique_ptr<ImplicitSystem> implicit;  // implicit methods only
 
   // The solve in progress.
   Solution* out = nullptr;
   StepObserver* observer = nullptr;
   std::size_t segment = 0;  // of the step being taken
-  double step_start = 0;
+  double step_start = 0, step_end = 0;
   bool diverged = false;
   bool interrupted = false;  // by a signal (mpi/interruption.hpp), after a step
   long rhs_evaluations = 0, jacobian_evaluations = 0;
@@ -45,8 +58,11 @@ struct Integrator::Impl {
     NEURODE_PETSC_CHECK(TSCreate(PETSC_COMM_SELF, ts.out()));
     NEURODE_PETSC_CHECK(VecCreateSeq(PETSC_COMM_SELF, static_cast<PetscInt>(n), state.out()));
     method = set_up_ts(ts, settings, prefix, model.has_assembled_jacobian());
-    schedule = std::make_unique<OutputSchedule>(n, method.fixed_step, method.dt);
+    schedule = std::make_unique<OutputSchedule>(n, method.fixed_step, method.dt,
+                                                method.tableau.interpolate ? &method.tableau : nullptr);
     stages = std::make_unique<StageRecorder>(method.tableau);
+    slopes = std::make_unique<StageRecorder>(method.tableau);
+    slope_sink.self = this;
     NEURODE_PETSC_CHECK(TSSetApplicationContext(ts, this));
     NEURODE_PETSC_CHECK(TSSetPreStep(ts, &Impl::pre_step));
     NEURODE_PETSC_CHECK(TSSetPostStep(ts, &Impl::post_step));
@@ -104,6 +120,7 @@ struct Integrator::Impl {
     NEURODE_PETSC_CHECK(VecRestoreArrayWrite(state, &yv));
     if (observer) observer->on_start(t0, y0.data(), n);
     stages->start(model, observer);
+    slopes->start_recording(method.tableau.interpolate ? n : 0, &slope_sink);
 
     NEURODE_PETSC_CHECK(TSSetTime(ts, t0));
     NEURODE_PETSC_CHECK(TSSetStepNumber(ts, 0));
@@ -153,6 +170,7 @@ struct Integrator::Impl {
     explain_end(solution, end, settings);
     schedule->finish();
     stages->finish();
+    slopes->finish();
     out = nullptr;
     observer = nullptr;
   }
@@ -176,6 +194,10 @@ struct Integrator::Impl {
         self.model.rhs_recording(t, self.segment, yv, fv, self.stages->destination(t, self.segment));
       else
         self.model.rhs(t, self.segment, yv, fv);
+      if (self.slopes->recording() && self.schedule->wants_slopes()) {
+        double* slope = self.slopes->destination(t, self.segment);
+        std::copy(fv, fv + self.n, slope);
+      }
       ++self.rhs_evaluations;
       PetscCall(VecRestoreArrayWrite(f, &fv));
       PetscCall(VecRestoreArrayRead(y, &yv));
@@ -210,12 +232,15 @@ struct Integrator::Impl {
       const OutputSchedule::Landing landing = self.schedule->land(t, finite);
       t = landing.t;
       if (landing.moved) PetscCall(TSSetTime(ts, t));
-      if (finite) self.schedule->record_outputs(self.step_start, t, yv);
+      if (finite) self.record_step_outputs(t, yv);
       if (self.observer && finite) {
         self.observer->on_step(self.step_start, t, self.segment, yv);
         if (self.stages->recording()) self.stages->hand_over(self.step_start, t, self.segment);
       }
-      if (!finite) self.stages->discard();
+      if (!finite) {
+        self.stages->discard();
+        self.slopes->discard();
+      }
       PetscCall(VecRestoreArrayRead(y, &yv));
       if (!finite) {
         self.diverged = true;
@@ -230,6 +255,27 @@ struct Integrator::Impl {
       }
       if (self.settings.progress_every_s > 0) self.report_progress(t);
     });
+  }
+
+  // The outputs of the accepted step [step_start, t]: from its stage slopes when the method
+  // interpolates (all of them recorded while outputs are due: an FSAL step's first slope is the
+  // previous step's last), linearly or at its end otherwise.
+  void record_step_outputs(double t, const double* y) {
+    if (!slopes->recording()) {
+      schedule->record_outputs(step_start, t, y);
+      return;
+    }
+    if (!schedule->wants_slopes()) {
+      slopes->discard();
+      return;
+    }
+    step_end = t;
+    slope_sink.step_end_state = y;
+    slope_sink.handed = false;
+    slopes->hand_over(step_start, t, segment);
+    if (!slope_sink.handed)
+      throw std::logic_error("integrator: the stages of the step to t = " + std::to_string(t) +
+                             " could not be identified for its interpolant");
   }
 
   void report_progress(double t) {

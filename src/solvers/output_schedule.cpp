@@ -6,8 +6,15 @@
 
 namespace neurode::solvers {
 
-OutputSchedule::OutputSchedule(std::size_t state_size, bool fixed_step, double nominal_dt)
-    : n_(state_size), fixed_step_(fixed_step), nominal_dt_(nominal_dt) {}
+OutputSchedule::OutputSchedule(std::size_t state_size, bool fixed_step, double nominal_dt,
+                               const ButcherTableau* interpolant)
+    : n_(state_size), fixed_step_(fixed_step), nominal_dt_(nominal_dt), tableau_(interpolant) {
+  if (tableau_ == nullptr) return;
+  const std::vector<bool> needed = tableau_->stages_needed();
+  for (std::size_t i = 0; i < needed.size(); ++i)
+    if (needed[i]) needed_stages_.push_back(i);
+  weights_.resize(needed.size());
+}
 
 void OutputSchedule::start(double t0, const double* y0, const std::vector<double>& breakpoints,
                            Solution& out) {
@@ -23,7 +30,7 @@ void OutputSchedule::start(double t0, const double* y0, const std::vector<double
   }
   previous_state_.assign(y0, y0 + n_);
   previous_state_kept_ = true;
-  if (fixed_step_)
+  if (fixed_step_ || tableau_ != nullptr)
     stops_.push_back({t_end, false});
   else
     for (std::size_t k = next_output_; k < times.size(); ++k) stops_.push_back({times[k], false});
@@ -93,12 +100,34 @@ void OutputSchedule::write_row(const double* y, double* row) const {
     for (std::size_t j = 0; j < c.size(); ++j) row[j] = y[c[j]];
 }
 
-void OutputSchedule::record_outputs(double step_start, double t, const double* y) {
+// y(theta) = y_n + h sum_i b_i(theta) k_i, summed in stage order.
+void OutputSchedule::interpolate_row(double theta, double h, const double* const* slopes, double* row) {
+  if (!previous_state_kept_)
+    throw std::logic_error("integrator: an output inside a step whose start was not kept");
+  tableau_->interpolant.weights(theta, weights_.data());
+  const auto& c = out_->components;
+  const std::size_t width = c.empty() ? n_ : c.size();
+  for (std::size_t j = 0; j < width; ++j) row[j] = previous_state_[c.empty() ? j : c[j]];
+  for (std::size_t s = 0; s < needed_stages_.size(); ++s) {
+    const double w = h * weights_[needed_stages_[s]];
+    if (w == 0.0) continue;
+    const double* k = slopes[s];
+    if (c.empty())
+      for (std::size_t j = 0; j < width; ++j) row[j] += w * k[j];
+    else
+      for (std::size_t j = 0; j < width; ++j) row[j] += w * k[c[j]];
+  }
+}
+
+void OutputSchedule::record_outputs(double step_start, double t, const double* y,
+                                    const double* const* slopes) {
   const auto& times = out_->times;
   while (next_output_ < times.size() && (times[next_output_] < t || same_time(times[next_output_], t))) {
     double* row = &out_->states[next_output_ * out_->state_size];
     if (same_time(times[next_output_], t)) {
       write_row(y, row);
+    } else if (slopes != nullptr) {
+      interpolate_row((times[next_output_] - step_start) / (t - step_start), t - step_start, slopes, row);
     } else {
       if (!previous_state_kept_)
         throw std::logic_error("integrator: an output inside a step whose start was not kept");
@@ -115,10 +144,15 @@ void OutputSchedule::record_outputs(double step_start, double t, const double* y
   // y starts the next step. Adaptive steps land on every output, and a fixed step ends at most a
   // sliver after its grid point, so only an output before that can fall inside the next step and
   // need y: with sparse outputs, no copy of the whole state per step.
-  previous_state_kept_ = fixed_step_ && next_output_ < times.size() &&
-                         times[next_output_] < grid_origin_ +
-                                                   static_cast<double>(grid_index_ + 1) * nominal_dt_ +
-                                                   2e-6 * nominal_dt_;
+  // An adaptive step's length is not known in advance: with an interpolant, y is kept while
+  // outputs remain.
+  if (fixed_step_)
+    previous_state_kept_ = next_output_ < times.size() &&
+                           times[next_output_] < grid_origin_ +
+                                                     static_cast<double>(grid_index_ + 1) * nominal_dt_ +
+                                                     2e-6 * nominal_dt_;
+  else
+    previous_state_kept_ = tableau_ != nullptr && next_output_ < times.size();
   if (previous_state_kept_) std::copy(y, y + n_, previous_state_.begin());
 }
 

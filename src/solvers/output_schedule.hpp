@@ -3,19 +3,25 @@
 /// exactly: a forcing breakpoint (where the method is restarted), the end time, and with adaptive
 /// steps every output time. Fixed steps keep the grid t0 + j dt, restarted at every breakpoint so
 /// that times never accumulate rounding, and write the outputs that fall between grid points by
-/// linear interpolation, as fixed-grid deep-learning solvers do.
+/// linear interpolation, as fixed-grid deep-learning solvers do. With an interpolant (dense output),
+/// outputs are no stops for adaptive steps either, and those inside a step come from the step's
+/// stage slopes.
 #include <algorithm>
 #include <cmath>
 #include <cstddef>
 #include <vector>
 
+#include "solvers/butcher_tableau.hpp"
 #include "solvers/solution.hpp"
 
 namespace neurode::solvers {
 
 class OutputSchedule {
  public:
-  OutputSchedule(std::size_t state_size, bool fixed_step, double nominal_dt);
+  /// `interpolant`: the tableau whose interpolant writes the outputs inside steps (its
+  /// `interpolate` set), or nullptr for stops (adaptive) and linear interpolation (fixed steps).
+  OutputSchedule(std::size_t state_size, bool fixed_step, double nominal_dt,
+                 const ButcherTableau* interpolant = nullptr);
 
   /// Starts a solve from (t0, y0) writing into `out` (times, components and rows already set; the
   /// last time is the end time): writes an output at t0, and merges the breakpoints in (t0, t_end)
@@ -36,9 +42,12 @@ class OutputSchedule {
   Landing land(double t, bool finite);
 
   /// Writes the outputs reached by the step [step_start, t] that ended in state y: exact at its
-  /// end, interpolated inside it (fixed steps); and keeps y when an output may fall inside the
-  /// next step.
-  void record_outputs(double step_start, double t, const double* y);
+  /// end, interpolated inside it; and keeps y when an output may fall inside the next step. With an
+  /// interpolant, `slopes` holds the step's slopes of the stages it needs
+  /// (ButcherTableau::stages_needed(), in stage order); otherwise nullptr.
+  void record_outputs(double step_start, double t, const double* y, const double* const* slopes = nullptr);
+  /// Whether outputs inside steps need the steps' slopes (an interpolant) and some are still due.
+  bool wants_slopes() const { return tableau_ != nullptr && out_ != nullptr && !all_outputs_written(); }
 
   bool all_outputs_written() const { return out_ == nullptr || next_output_ == out_->times.size(); }
   void finish() { out_ = nullptr; }
@@ -49,10 +58,14 @@ class OutputSchedule {
     bool breakpoint = false;
   };
   void write_row(const double* y, double* row) const;
+  void interpolate_row(double theta, double h, const double* const* slopes, double* row);
 
   std::size_t n_;
   bool fixed_step_;
   double nominal_dt_;
+  const ButcherTableau* tableau_;
+  std::vector<std::size_t> needed_stages_;  ///< the interpolant's stages, in the order of `slopes`
+  std::vector<double> weights_;             ///< b_i(theta) of every stage
   Solution* out_ = nullptr;
   std::vector<Stop> stops_;
   std::size_t next_stop_ = 0;

@@ -60,6 +60,10 @@ RkDiscreteAdjoint::RkDiscreteAdjoint(models::Model& model, ButcherTableau tablea
   lambda_.resize(n_);
   pending_.resize(n_);
   cotangent_.resize(n_);
+  if (tableau_.interpolate) {
+    interpolated_.assign(stage_storage, 0.0);
+    weights_.resize(static_cast<std::size_t>(s));
+  }
 }
 
 // Like the sweep's loops below: vector code for AVX2 as well, without FMA (the same bits).
@@ -149,6 +153,8 @@ AdjointResult RkDiscreteAdjoint::run(const TrajectoryStore& store, const Solutio
   const auto wall_start = std::chrono::steady_clock::now();
   rhs_evaluations_ = 0;
   std::fill(lambda_.begin(), lambda_.end(), 0.0);
+  std::fill(interpolated_.begin(), interpolated_.end(), 0.0);
+  interpolated_used_ = false;
   std::fill(pending_.begin(), pending_.end(), 0.0);
   Sweep sweep(*this, store, solution, cost);
   for (std::size_t m = store.steps(); m-- > 0;) {
@@ -193,12 +199,33 @@ void RkDiscreteAdjoint::add_observations_in(Sweep& sweep, const StepRecord& step
     const double tk = sweep.solution.times[k];
     if (!(tk > step.t_start) || same_time(tk, step.t_start)) break;
     const double theta = same_time(tk, step.t_end) ? 1.0 : (tk - step.t_start) / h;
+    if (theta != 1.0 && tableau_.interpolate) {
+      add_interpolated_cotangent(sweep, k, theta);
+      continue;
+    }
     add_cotangent(sweep, k, theta, lambda_);
     if (theta != 1.0) {
       add_cotangent(sweep, k, 1.0 - theta, pending_);
       sweep.pending_used = true;
     }
   }
+}
+
+// y(t_k) = y_n + h sum_i b_i(theta) K_i: dL/dy(t_k) enters at the step's start (pending) and, with
+// weight b_i(theta) (h is applied with the stage's other terms), into slope K_i's cotangent.
+void RkDiscreteAdjoint::add_interpolated_cotangent(Sweep& sweep, std::size_t k, double theta) {
+  std::fill(cotangent_.begin(), cotangent_.end(), 0.0);
+  sweep.cost.add_cotangent(k, sweep.solution.state(k), cotangent_.data());
+  for (std::size_t q = 0; q < n_; ++q) pending_[q] += cotangent_[q];
+  sweep.pending_used = true;
+  tableau_.interpolant.weights(theta, weights_.data());
+  for (int i = 0; i < tableau_.stages; ++i) {
+    const double w = weights_[static_cast<std::size_t>(i)];
+    if (w == 0.0 || !needed_[static_cast<std::size_t>(i)]) continue;
+    double* target = &interpolated_[static_cast<std::size_t>(i) * n_];
+    for (std::size_t q = 0; q < n_; ++q) target[q] += w * cotangent_[q];
+  }
+  interpolated_used_ = true;
 }
 
 // The sweep walks the stored steps backwards, each step's block of linearisations once (megabytes
@@ -256,6 +283,15 @@ __attribute__((target_clones("avx2", "default"))) void RkDiscreteAdjoint::differ
       if (coefficient == 0.0 || !needed_[static_cast<std::size_t>(j)]) continue;
       sweep.terms[term_count++] = {coefficient, &W_[static_cast<std::size_t>(j) * n_]};
     }
+    const double* interpolated =
+        interpolated_used_ ? &interpolated_[static_cast<std::size_t>(i) * n_] : nullptr;
+    double* Wi = &W_[static_cast<std::size_t>(i) * n_];
+    if (bi == 0.0 && term_count == 0 && interpolated == nullptr) {
+      // The interpolant's extra stage (Dormand-Prince's FSAL slope) in a step without an
+      // interpolated observation: no cotangent.
+      std::fill(Wi, Wi + n_, 0.0);
+      continue;
+    }
     for (std::size_t q0 = 0; q0 < n_; q0 += kPieceSize) {
       const std::size_t q1 = std::min(n_, q0 + kPieceSize);
       for (std::size_t q = q0; q < q1; ++q) u_[q] = bi * lambda_[q];
@@ -263,10 +299,11 @@ __attribute__((target_clones("avx2", "default"))) void RkDiscreteAdjoint::differ
         const auto [coefficient, Wj] = sweep.terms[t];
         for (std::size_t q = q0; q < q1; ++q) u_[q] += coefficient * Wj[q];
       }
+      if (interpolated != nullptr)
+        for (std::size_t q = q0; q < q1; ++q) u_[q] += h * interpolated[q];
       sweep.prefetcher.piece();
     }
     const double ti = step.t_start + tableau_.c[static_cast<std::size_t>(i)] * h;
-    double* Wi = &W_[static_cast<std::size_t>(i) * n_];
     if (stages == nullptr) {
       model_.vector_jacobian_products(ti, step.segment, &Y_[static_cast<std::size_t>(i) * n_], u_.data(), Wi,
                                       sweep.result.gradient.data());
@@ -277,6 +314,10 @@ __attribute__((target_clones("avx2", "default"))) void RkDiscreteAdjoint::differ
                                                          u_.data(), Wi, sweep.result.gradient.data());
     }
     ++sweep.result.transpose_products;
+  }
+  if (interpolated_used_) {
+    std::fill(interpolated_.begin(), interpolated_.end(), 0.0);
+    interpolated_used_ = false;
   }
 }
 

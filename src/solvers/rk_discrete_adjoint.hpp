@@ -28,8 +28,10 @@ class RkDiscreteAdjoint {
   RkDiscreteAdjoint(models::Model& model, ButcherTableau tableau);
 
   /// Backward sweep over the steps in `store` of the forward solve that produced `solution`.
-  /// Observation k's cotangent enters at its step's end, or, for a fixed-step output between grid
-  /// points, split between the step's ends with the weights of the linear interpolation.
+  /// Observation k's cotangent enters at its step's end, or, for an output inside a step, as the
+  /// interpolation made it: split between the step's ends with the weights of the linear
+  /// interpolation, or, with the method's interpolant (ButcherTableau::interpolate), at the step's
+  /// start and into each stage slope's cotangent with weight h b_i(theta).
   /// Steps stored with their stage linearisations (TrajectoryStore::stage_linearisations) are
   /// differentiated with them: the model's expensive part is not evaluated again, and the stage
   /// states are recomputed only if the model's products read them. Other steps recompute their
@@ -50,6 +52,9 @@ class RkDiscreteAdjoint {
   /// Adds the cotangents of the observations inside the step (t_start, t_end] to lambda (at its
   /// end) and, for an output between fixed-step grid points, the rest to pending (its start).
   void add_observations_in(Sweep& sweep, const StepRecord& step);
+  /// Adds the cotangent of observation k, interpolated at theta of its step by the method's
+  /// interpolant.
+  void add_interpolated_cotangent(Sweep& sweep, std::size_t k, double theta);
   /// Adds weight x dL/dy at observation k to target.
   void add_cotangent(Sweep& sweep, std::size_t k, double weight, std::vector<double>& target);
   /// Asks for the stage linearisations of the step kPrefetchSteps before step m, to arrive while
@@ -75,6 +80,10 @@ class RkDiscreteAdjoint {
   std::vector<bool> slope_feeds_a_stage_;  ///< a later needed stage's state uses this slope
   std::vector<double> Y_, K_, W_;          ///< stages x n: stage states, slopes, stage cotangents
   std::vector<double> u_, lambda_, pending_, cotangent_;
+  /// Interpolated observations inside the current step: sum_k b_i(theta_k) dL/dy(t_k) per stage
+  /// (stages x n), and whether there are any.
+  std::vector<double> interpolated_, weights_;
+  bool interpolated_used_ = false;
   long rhs_evaluations_ = 0;
 };
 

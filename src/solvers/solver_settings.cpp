@@ -19,4 +19,11 @@ bool default_adaptive(const std::string& method) { return method_info(method).ad
 
 bool is_implicit_method(const std::string& method) { return method_info(method).implicit; }
 
+bool has_dense_output(const std::string& method) {
+  // The methods whose TSRK tableaus dense_output_of() knows (checked again on the TS's own).
+  return method == "euler" || method == "rk4" || method == "bs3" || method == "dopri5";
+}
+
+std::string dense_output_method_names() { return "euler, rk4, bs3, dopri5"; }
+
 }  // namespace neurode::solvers

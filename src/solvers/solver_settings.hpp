@@ -21,6 +21,10 @@ struct SolverSettings {
   double dt_min = 1e-12;          ///< below this, an adaptive run stops with a step-size underflow, s
   long max_steps = 10'000'000;    ///< step limit of one solve
   double divergence_bound = 1e6;  ///< |state| above this counts as divergence (mV, Hz)
+  /// Outputs inside a step come from the method's interpolant (dense_output.hpp: euler, rk4, bs3,
+  /// dopri5), and adaptive steps no longer stop at every output; off: adaptive steps land on each
+  /// output and fixed steps interpolate linearly between their ends.
+  bool dense_output = false;
   /// > 0: a solve that runs longer prints its simulated time on stdout every so many wall-clock
   /// seconds, so that a long run is seen to progress (neurode simulate sets it on rank 0).
   double progress_every_s = 0;
@@ -34,5 +38,8 @@ bool is_known_method(const std::string& method);
 /// for an unknown method (as is_implicit_method).
 bool default_adaptive(const std::string& method);
 bool is_implicit_method(const std::string& method);
+/// Whether a method has an interpolant for solver.dense_output (dense_output.hpp).
+bool has_dense_output(const std::string& method);
+std::string dense_output_method_names();
 
 }  // namespace neurode::solvers

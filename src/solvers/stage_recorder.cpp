@@ -12,10 +12,14 @@ StageRecorder::StageRecorder(ButcherTableau tableau) : tableau_(std::move(tablea
 }
 
 void StageRecorder::start(const models::Model& model, StepObserver* observer) {
-  observer_ = observer;
-  linearisation_size_ = model.linearisation_size();
-  recording_ =
-      observer && tableau_.stages > 0 && linearisation_size_ > 0 && observer->wants_stage_linearisations();
+  const bool wanted = observer && model.linearisation_size() > 0 && observer->wants_stage_linearisations();
+  start_recording(wanted ? model.linearisation_size() : 0, wanted ? observer : nullptr);
+}
+
+void StageRecorder::start_recording(std::size_t record_size, StepObserver* sink) {
+  observer_ = sink;
+  linearisation_size_ = record_size;
+  recording_ = sink && tableau_.stages > 0 && record_size > 0;
   evaluations_.clear();
   carry_valid_ = false;
   stage_slot_ = nullptr;

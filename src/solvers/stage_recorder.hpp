@@ -22,6 +22,9 @@ class StageRecorder {
   /// Starts a solve (after observer->on_start): records when the observer wants the
   /// linearisations and the model has them.
   void start(const models::Model& model, StepObserver* observer);
+  /// Starts a solve that records `record_size` doubles per evaluation for `sink` (for instance the
+  /// slopes F themselves, for an interpolant).
+  void start_recording(std::size_t record_size, StepObserver* sink);
   bool recording() const { return recording_; }
   /// Where the evaluation of F at (t, segment) about to be made is to record its linearisation;
   /// the evaluation is logged.

@@ -269,6 +269,10 @@ petsc::MatHandle shell_matrix(std::size_t rows, std::size_t cols, TrajectorySolv
 void check_tsadjoint_method(const SolverSettings& solver) {
   const MethodInfo& m = method_info(solver.method);
   const std::string prefix = "gradient: tsadjoint with method '" + solver.method + "'";
+  if (solver.dense_output)
+    throw std::invalid_argument(
+        "gradient: tsadjoint takes the loss at the ends of steps, not from an interpolant; set "
+        "solver.dense_output: false, or use gradient: discrete, which differentiates the interpolant");
   if (m.butcher_tableau) {
     if (solver.method == "dopri5" || solver.method == "rk8")
       throw std::invalid_argument(

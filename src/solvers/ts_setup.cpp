@@ -90,6 +90,13 @@ ActiveMethod read_back(TS ts, const SolverSettings& settings) {
   m.rtol = rtol;
   m.implicit = !is_explicit_ts_type(m.ts_type);
   if (m.ts_type == TSRK) m.tableau = rk_tableau_of(ts, m.subtype);
+  if (settings.dense_output) {
+    if (!m.tableau.interpolant.available())
+      throw std::invalid_argument("solver.dense_output: the method " + m.description() +
+                                  " has no interpolant (expected one of " + dense_output_method_names() +
+                                  ", or dense_output: false to stop at every output)");
+    m.tableau.interpolate = true;
+  }
   return m;
 }
 
@@ -118,6 +125,7 @@ std::string ActiveMethod::description() const {
     s << ", fixed step " << dt << " s";
   else
     s << ", adaptive (" << adapt_type << ", rtol " << rtol << ", atol " << atol << ")";
+  if (tableau.interpolate) s << ", dense output of order " << tableau.interpolant.order;
   return s.str();
 }
 

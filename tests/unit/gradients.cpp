@@ -50,6 +50,12 @@ std::vector<double> reference_gradient() {
   return file.read("dL_dW").values;
 }
 
+// The same settings with outputs from the method's interpolant (solver.dense_output).
+solvers::SolverSettings interpolated(solvers::SolverSettings s) {
+  s.dense_output = true;
+  return s;
+}
+
 struct Pair {
   const char* name;
   solvers::SolverSettings solver;
@@ -75,6 +81,10 @@ INSTANTIATE_TEST_SUITE_P(
     ::testing::Values(Pair{"discrete_dopri5", method("dopri5", true, 1e-6), GradientMethod::discrete},
                       Pair{"discrete_bs3", method("bs3", true, 1e-6, 1e-11), GradientMethod::discrete},
                       Pair{"discrete_rk4", method("rk4", false, 2e-5), GradientMethod::discrete},
+                      Pair{"discrete_dopri5_interpolated", interpolated(method("dopri5", true, 1e-6)),
+                           GradientMethod::discrete},
+                      Pair{"continuous_dopri5_interpolated", interpolated(method("dopri5", true, 1e-6)),
+                           GradientMethod::continuous},
                       Pair{"continuous_dopri5", method("dopri5", true, 1e-6), GradientMethod::continuous},
                       Pair{"continuous_bdf", method("bdf", true, 1e-6, 1e-11), GradientMethod::continuous},
                       Pair{"continuous_cn", method("cn", false, 2e-6), GradientMethod::continuous},
@@ -117,6 +127,35 @@ INSTANTIATE_TEST_SUITE_P(
                       Pair{"discrete_dopri5_fixed", method("dopri5", false, 2e-4), GradientMethod::discrete},
                       Pair{"continuous_dopri5", method("dopri5", true, 1e-6, 1e-11),
                            GradientMethod::continuous}),
+    [](const auto& test) { return std::string(test.param.name); });
+
+// Observations inside steps, written by the methods' interpolants (solver.dense_output): the
+// discrete adjoint differentiates the interpolant exactly at fixed steps; with adaptive steps (and
+// for the continuous adjoint) the gradient agrees with the differences at the tolerance.
+class InterpolatedObservations : public ::testing::TestWithParam<Pair> {};
+
+TEST_P(InterpolatedObservations, MatchFiniteDifferences) {
+  for (unsigned seed : {1u, 2u}) {
+    auto p = testing::random_network_problem(seed);
+    // Every 1 ms as before, but half-way through a step of 2e-4 s (the last one the end time).
+    for (std::size_t k = 1; k + 1 < p.times.size(); ++k) p.times[k] += 1e-4;
+    const auto r = gradient(p, GetParam().solver, GetParam().method);
+    ASSERT_GT(r.loss(), 1.0);  // the loss's window (20 to 40 ms) sees the shifted times
+    const auto fd = finite_differences(p, GetParam().solver, 1e-4);
+    EXPECT_TRUE(matches_differences(r.summed_gradient(), fd)) << r.method << ", seed " << seed;
+  }
+}
+
+INSTANTIATE_TEST_SUITE_P(
+    Methods, InterpolatedObservations,
+    ::testing::Values(
+        Pair{"discrete_rk4", interpolated(method("rk4", false, 2e-4)), GradientMethod::discrete},
+        Pair{"discrete_bs3_fixed", interpolated(method("bs3", false, 2e-4)), GradientMethod::discrete},
+        Pair{"discrete_dopri5_fixed", interpolated(method("dopri5", false, 2e-4)), GradientMethod::discrete},
+        Pair{"discrete_dopri5", interpolated(method("dopri5", true, 1e-6, 1e-11)), GradientMethod::discrete},
+        Pair{"discrete_bs3", interpolated(method("bs3", true, 1e-6, 1e-10)), GradientMethod::discrete},
+        Pair{"continuous_dopri5", interpolated(method("dopri5", true, 1e-6, 1e-11)),
+             GradientMethod::continuous}),
     [](const auto& test) { return std::string(test.param.name); });
 
 // The activity bound of the loss (max(0, r - limit)^2 over every population and observation) is
