@@ -11,22 +11,25 @@ namespace neurode::solvers {
 namespace {
 
 // The forward trajectory between stored steps: cubic Hermite from the states and slopes at each
-// step's ends (slopes evaluated on the step's own forcing segment, so jumps stay sharp).
+// step's ends (slopes evaluated on the step's own forcing segment, so jumps stay sharp). With every
+// state stored, all slopes are computed once; with a state every k steps, the states and slopes of
+// a block of k steps are recomputed from its checkpoint when the backward pass first needs them,
+// and the two blocks last used are kept (a backward step can straddle a block boundary), so that
+// memory is (steps / k + 2 (3k + 1)) states.
 class HermiteTrajectory {
  public:
-  HermiteTrajectory(models::Model& model, const TrajectoryStore& store)
-      : store_(store), n_(store.state_size()) {
-    if (store.checkpoint_every() != 1)
+  HermiteTrajectory(models::Model& model, const TrajectoryStore& store, const StepRecompute& recompute)
+      : model_(model),
+        store_(store),
+        recompute_(recompute),
+        n_(store.state_size()),
+        stride_(store.checkpoint_every()) {
+    if (stride_ != 1 && !recompute_)
       throw std::invalid_argument(
-          "gradient: the continuous adjoint needs every step stored (checkpoint_every: 1)");
-    const std::size_t N = store.steps();
-    slope_start_.resize(N * n_);
-    slope_end_.resize(N * n_);
-    for (std::size_t m = 0; m < N; ++m) {
-      const StepRecord& r = store.step(m);
-      model.rhs(r.t_start, r.segment, store.checkpoint(m), &slope_start_[m * n_]);
-      model.rhs(r.t_end, r.segment, store.checkpoint(m + 1), &slope_end_[m * n_]);
-    }
+          "gradient: the continuous adjoint with checkpoint_every > 1 recomputes steps with an explicit "
+          "Runge-Kutta forward method; use checkpoint_every: 1 with an implicit one");
+    // With every state stored, one block of all steps whose states are the store's own.
+    if (stride_ == 1) load(blocks_[0], 0, store.steps());
   }
 
   /// Step containing t (searching from the end, where the backward pass starts).
@@ -38,25 +41,89 @@ class HermiteTrajectory {
     return cursor_;
   }
 
-  void evaluate(std::size_t m, double t, double* y) const {
+  void evaluate(std::size_t m, double t, double* y) {
+    const Block& b = block_of(m);
+    const std::size_t j = m - b.first;
     const StepRecord& r = store_.step(m);
     const double h = r.t_end - r.t_start;
     const double s = std::clamp((t - r.t_start) / h, 0.0, 1.0);
     const double h00 = (1 + 2 * s) * (1 - s) * (1 - s), h10 = s * (1 - s) * (1 - s);
     const double h01 = s * s * (3 - 2 * s), h11 = s * s * (s - 1);
-    const double* ya = store_.checkpoint(m);
-    const double* yb = store_.checkpoint(m + 1);
-    const double* fa = &slope_start_[m * n_];
-    const double* fb = &slope_end_[m * n_];
+    const double* ya = state(b, j);
+    const double* yb = state(b, j + 1);
+    const double* fa = &b.slope_start[j * n_];
+    const double* fb = &b.slope_end[j * n_];
     for (std::size_t q = 0; q < n_; ++q) y[q] = h00 * ya[q] + h10 * h * fa[q] + h01 * yb[q] + h11 * h * fb[q];
   }
 
-  const StepRecord& step(std::size_t m) const { return store_.step(m); }
+  /// Bytes of the recomputed states and slopes held (on top of the store's own).
+  std::size_t bytes() const {
+    std::size_t total = 0;
+    for (const Block& b : blocks_)
+      total += (b.states.size() + b.slope_start.size() + b.slope_end.size()) * sizeof(double);
+    return total;
+  }
+  long recomputed_steps() const { return recomputed_steps_; }
 
  private:
+  struct Block {
+    std::size_t first = static_cast<std::size_t>(-1);  ///< its first step; -1: empty
+    std::size_t count = 0;
+    std::vector<double> states, slope_start, slope_end;
+    long last_use = 0;
+  };
+
+  const double* state(const Block& b, std::size_t j) const {
+    return stride_ == 1 ? store_.checkpoint(b.first + j) : &b.states[j * n_];
+  }
+
+  const Block& block_of(std::size_t m) {
+    ++clock_;
+    for (Block& b : blocks_)
+      if (b.first != static_cast<std::size_t>(-1) && m >= b.first && m < b.first + b.count) {
+        b.last_use = clock_;
+        return b;
+      }
+    Block& victim = blocks_[0].last_use <= blocks_[1].last_use ? blocks_[0] : blocks_[1];
+    const std::size_t first = (m / stride_) * stride_;
+    load(victim, first, std::min(stride_, store_.steps() - first));
+    victim.last_use = clock_;
+    return victim;
+  }
+
+  // States of steps [first, first + count) from the checkpoint (stored, or recomputed), and the
+  // slopes at each step's ends.
+  void load(Block& b, std::size_t first, std::size_t count) {
+    b.first = first;
+    b.count = count;
+    b.slope_start.resize(count * n_);
+    b.slope_end.resize(count * n_);
+    if (stride_ > 1) b.states.resize((count + 1) * n_);
+    for (std::size_t j = 0; j <= count && stride_ > 1; ++j) {
+      double* y = &b.states[j * n_];
+      if (j == 0 || first + j == store_.steps()) {
+        const double* stored = store_.checkpoint(first + j);
+        std::copy(stored, stored + n_, y);
+      } else {
+        const StepRecord& r = store_.step(first + j - 1);
+        recompute_(r.t_start, r.t_end - r.t_start, r.segment, y - n_, y);
+        ++recomputed_steps_;
+      }
+    }
+    for (std::size_t j = 0; j < count; ++j) {
+      const StepRecord& r = store_.step(first + j);
+      model_.rhs(r.t_start, r.segment, state(b, j), &b.slope_start[j * n_]);
+      model_.rhs(r.t_end, r.segment, state(b, j + 1), &b.slope_end[j * n_]);
+    }
+  }
+
+  models::Model& model_;
   const TrajectoryStore& store_;
-  std::size_t n_;
-  std::vector<double> slope_start_, slope_end_;
+  const StepRecompute& recompute_;
+  std::size_t n_, stride_;
+  Block blocks_[2];
+  long clock_ = 0;
+  long recomputed_steps_ = 0;
   std::size_t cursor_ = static_cast<std::size_t>(-1);
 };
 
@@ -159,11 +226,13 @@ class AdjointModel final : public models::Model {
 struct ContinuousAdjoint::Impl {
   models::Model& model;
   SolverSettings backward;
+  StepRecompute recompute;
   std::string description;
 };
 
-ContinuousAdjoint::ContinuousAdjoint(models::Model& model, const SolverSettings& backward)
-    : impl_(std::make_unique<Impl>(Impl{model, backward, ""})) {}
+ContinuousAdjoint::ContinuousAdjoint(models::Model& model, const SolverSettings& backward,
+                                     StepRecompute recompute)
+    : impl_(std::make_unique<Impl>(Impl{model, backward, std::move(recompute), ""})) {}
 
 ContinuousAdjoint::~ContinuousAdjoint() = default;
 
@@ -175,7 +244,7 @@ AdjointResult ContinuousAdjoint::run(const TrajectoryStore& store, const Solutio
   models::Model& model = impl_->model;
   const std::size_t n = model.state_size();
   const std::size_t P = model.gradient_rows() * model.parameter_size();
-  HermiteTrajectory trajectory(model, store);
+  HermiteTrajectory trajectory(model, store, impl_->recompute);
   const double t0 = store.t0();
   const double T = solution.times.back();
   AdjointModel adjoint(model, trajectory, T);
@@ -213,6 +282,8 @@ AdjointResult ContinuousAdjoint::run(const TrajectoryStore& store, const Solutio
   result.gradient.assign(z.begin() + static_cast<std::ptrdiff_t>(n), z.end());
   result.transpose_products = adjoint.transpose_products;
   result.backward_steps = steps;
+  result.recomputed_steps = trajectory.recomputed_steps();
+  result.interpolation_bytes = trajectory.bytes();
   result.wall_time_s = std::chrono::duration<double>(std::chrono::steady_clock::now() - wall_start).count();
   return result;
 }

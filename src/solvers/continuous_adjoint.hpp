@@ -3,7 +3,11 @@
 /// mu' = -(dF/dp)^T lambda, solved backwards from the final time by a PETSc TS, with the forward
 /// state taken from the stored steps by cubic Hermite interpolation and lambda jumping by
 /// dL/dy(t_k) at each observation. Works for every forward method, implicit ones included; its
-/// result approaches the true gradient as both solves' tolerances tighten.
+/// result approaches the true gradient as both solves' tolerances tighten. With a state stored
+/// every k steps (checkpoint_every), the states in between are recomputed a block at a time by
+/// the forward method's step (explicit Runge-Kutta methods), so memory is bounded by the
+/// checkpoints.
+#include <functional>
 #include <memory>
 #include <string>
 
@@ -16,9 +20,16 @@
 
 namespace neurode::solvers {
 
+/// One forward step from (t, y) of size h on forcing segment `segment`, into y_next: the method the
+/// forward solve used (RkDiscreteAdjoint::step).
+using StepRecompute =
+    std::function<void(double t, double h, std::size_t segment, const double* y, double* y_next)>;
+
 class ContinuousAdjoint {
  public:
-  ContinuousAdjoint(models::Model& model, const SolverSettings& backward);
+  /// `recompute`: the forward method's step, needed when the store keeps a state every k > 1 steps
+  /// (empty: such a store is refused).
+  ContinuousAdjoint(models::Model& model, const SolverSettings& backward, StepRecompute recompute = {});
   ~ContinuousAdjoint();
   AdjointResult run(const TrajectoryStore& store, const Solution& solution, const ObservationCost& cost);
   std::string method_description() const;

@@ -70,6 +70,7 @@ struct GradientSolver::Impl {
   TrajectoryStore store;
   std::unique_ptr<RkDiscreteAdjoint> discrete;
   std::unique_ptr<ContinuousAdjoint> continuous;
+  std::unique_ptr<RkDiscreteAdjoint> stepper;  // the forward method's step, for the continuous adjoint
   std::unique_ptr<TsAdjoint> petsc_adjoint;
 
   Impl(models::Model& m, const SolverSettings& s, const GradientSettings& g)
@@ -86,7 +87,20 @@ struct GradientSolver::Impl {
     }
     integrator = std::make_unique<Integrator>(model, solver);
     if (settings.method == GradientMethod::continuous) {
-      continuous = std::make_unique<ContinuousAdjoint>(model, settings.adjoint_solver);
+      // Between checkpoints the forward states are recomputed by the forward method's own steps.
+      StepRecompute recompute;
+      if (settings.checkpoint_every > 1 && integrator->butcher_tableau() == nullptr)
+        throw std::invalid_argument(
+            "gradient: checkpoint_every > 1 with the continuous adjoint recomputes "
+            "the forward steps, which needs an explicit Runge-Kutta method, got " +
+            integrator->method_description() + "; use checkpoint_every: 1");
+      if (settings.checkpoint_every > 1) {
+        stepper = std::make_unique<RkDiscreteAdjoint>(model, *integrator->butcher_tableau());
+        recompute = [this](double t, double h, std::size_t segment, const double* y, double* y_next) {
+          stepper->step(t, h, segment, y, y_next);
+        };
+      }
+      continuous = std::make_unique<ContinuousAdjoint>(model, settings.adjoint_solver, std::move(recompute));
     } else {
       // PETSc options may have replaced the config's method: what the TS runs decides.
       const ButcherTableau* tableau = integrator->butcher_tableau();
@@ -154,6 +168,7 @@ GradientResult GradientSolver::compute(double t0, const std::vector<double>& y0,
       result.backward_steps = static_cast<long>(s.store.steps());
     } else {
       adjoint = s.continuous->run(s.store, result.forward, cost);
+      result.trajectory_bytes += adjoint.interpolation_bytes;
       result.method = "continuous adjoint (backward " + s.continuous->method_description() + ") of " +
                       result.forward.method;
       result.backward_steps = adjoint.backward_steps;

@@ -19,7 +19,9 @@ struct AdjointResult {
   long rhs_evaluations = 0;
   long transpose_products = 0;  ///< (dF/dy)^T w products
   long backward_steps = 0;
-  long linearised_steps = 0;  ///< steps whose stage linearisations came from the forward pass
+  long linearised_steps = 0;            ///< steps whose stage linearisations came from the forward pass
+  long recomputed_steps = 0;            ///< forward steps recomputed from checkpoints (continuous adjoint)
+  std::size_t interpolation_bytes = 0;  ///< the continuous adjoint's recomputed states and slopes
   double wall_time_s = 0;
 };
 

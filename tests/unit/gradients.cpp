@@ -212,6 +212,33 @@ TEST(GradientIdentities, CheckpointingEqualsFullStorage) {
   EXPECT_LT(checkpointed.trajectory_bytes * 4, full.trajectory_bytes);
 }
 
+// The continuous adjoint with a state every 16 steps recomputes each block of steps from its
+// checkpoint with the forward method (two blocks held at a time): the same gradient to rounding,
+// in a fraction of the memory, for a forward solve that stops at every output and for one that
+// interpolates them.
+TEST(GradientIdentities, ContinuousAdjointCheckpointingEqualsFullStorage) {
+  auto p = testing::random_network_problem(4);
+  for (bool dense : {false, true}) {
+    auto solver = method("dopri5", true, 1e-6, 1e-8);
+    solver.dense_output = dense;
+    const auto full = gradient(p, solver, GradientMethod::continuous, 1);
+    const auto checkpointed = gradient(p, solver, GradientMethod::continuous, 16);
+    ASSERT_GT(full.forward.statistics.steps, 100);
+    EXPECT_TRUE(
+        testing::all_close(checkpointed.gradient, full.gradient, 1e-10, 1e-14 * largest(full.gradient)))
+        << "dense output " << dense;
+    EXPECT_LT(checkpointed.trajectory_bytes * 3, full.trajectory_bytes) << "dense output " << dense;
+  }
+}
+
+TEST(GradientSupport, ContinuousCheckpointingNeedsAnExplicitForwardMethod) {
+  auto p = testing::random_network_problem(4);
+  solvers::GradientSettings g;
+  g.method = GradientMethod::continuous;
+  g.checkpoint_every = 4;
+  EXPECT_THROW(solvers::GradientSolver(*p.model, method("bdf", true, 1e-6), g), std::invalid_argument);
+}
+
 TEST(GradientIdentities, BatchGivesPerTrialGradientsOfEachTrial) {
   auto batch = testing::random_network_problem(5, 3);
   const auto solver = method("rk4", false, 2e-4);
