@@ -163,6 +163,28 @@ BatchProblem ColumnTask::make_problem(Split split, const std::vector<std::size_t
   } else {
     problem.model = std::move(model);
   }
+  problem.loss = make_loss(split, indices, parameters);
+  return problem;
+}
+
+bool ColumnTask::refresh_problem(BatchProblem& problem, Split split, const std::vector<std::size_t>& indices,
+                                 const std::vector<double>& parameters, std::uint64_t) const {
+  // A noisy model's Wiener paths are its own: it is made anew.
+  auto* model = dynamic_cast<models::ColumnNetwork*>(problem.model.get());
+  if (settings_.noise.enabled() || model == nullptr || model->trial_count() != indices.size()) return false;
+  std::vector<models::PiecewiseDrive> drives;
+  for (std::size_t index : indices) drives.push_back(drive(split, index));
+  model->set_drives(std::move(drives));
+  const std::size_t P = weights_.parameters.size();
+  model->set_parameters(
+      std::vector<double>(parameters.begin(), parameters.begin() + static_cast<std::ptrdiff_t>(P)));
+  problem.loss = make_loss(split, indices, parameters);
+  return true;
+}
+
+std::unique_ptr<TrajectoryLoss> ColumnTask::make_loss(Split split, const std::vector<std::size_t>& indices,
+                                                      const std::vector<double>& parameters) const {
+  const std::size_t P = weights_.parameters.size();
   TrajectoryLossSpec spec;
   spec.populations = populations();
   spec.trials = indices.size();
@@ -186,8 +208,7 @@ BatchProblem ColumnTask::make_problem(Split split, const std::vector<std::size_t
     const auto t = targets(split, index);
     spec.targets.insert(spec.targets.end(), t.begin(), t.end());
   }
-  problem.loss = std::make_unique<TrajectoryLoss>(std::move(spec));
-  return problem;
+  return std::make_unique<TrajectoryLoss>(std::move(spec));
 }
 
 double ColumnTask::readout_output(const solvers::Solution& solution, std::size_t k, std::size_t b,

@@ -51,6 +51,8 @@ class ColumnTask : public Task {
   void project(std::vector<double>& parameters) const override;
   BatchProblem make_problem(Split split, const std::vector<std::size_t>& indices,
                             const std::vector<double>& parameters, std::uint64_t epoch) const override;
+  bool refresh_problem(BatchProblem& problem, Split split, const std::vector<std::size_t>& indices,
+                       const std::vector<double>& parameters, std::uint64_t epoch) const override;
 
   /// The loss targets, which the column tasks record as their output trajectories.
   std::vector<double> recorded_targets(Split split, std::size_t index) const override {
@@ -90,6 +92,9 @@ class ColumnTask : public Task {
                                                  std::uint64_t epoch) const;
   /// The last column's read-out populations (output_mask), in population order.
   std::vector<std::size_t> readout_populations() const;
+  /// The loss of samples `indices` (their targets, task weights and, if any, the read-out).
+  std::unique_ptr<TrajectoryLoss> make_loss(Split split, const std::vector<std::size_t>& indices,
+                                            const std::vector<double>& parameters) const;
 
   ColumnTaskSettings settings_;
   models::NetworkWeights weights_;

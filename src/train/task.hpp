@@ -52,6 +52,20 @@ class Task {
   /// one realisation whatever the epoch; both are keyed by sample, never by rank.
   virtual BatchProblem make_problem(Split split, const std::vector<std::size_t>& indices,
                                     const std::vector<double>& parameters, std::uint64_t epoch) const = 0;
+  /// The same for `problem`, made by make_problem for as many samples, in place: its model gets the
+  /// new samples' inputs and `parameters`, its loss is made anew. Returns false (and leaves it as
+  /// it was) when the task cannot, and the caller makes a new problem. Reusing the model lets the
+  /// trainer keep its solver (a PETSc TS, the trajectory store) across groups and steps; the
+  /// results are the same bits either way.
+  virtual bool refresh_problem(BatchProblem& problem, Split split, const std::vector<std::size_t>& indices,
+                               const std::vector<double>& parameters, std::uint64_t epoch) const {
+    (void)problem;
+    (void)split;
+    (void)indices;
+    (void)parameters;
+    (void)epoch;
+    return false;
+  }
   /// Names of the task's metrics, in the order score() returns them (e.g. "accuracy").
   virtual std::vector<std::string> metric_names() const = 0;
   /// Metric values of each solved sample: samples x metrics, row-major; the trainer averages them

@@ -74,6 +74,22 @@ std::vector<std::vector<std::size_t>> Trainer::epoch_batches(int epoch) const {
   return batches;
 }
 
+solvers::GradientSolver& Trainer::group_solver(const std::vector<std::size_t>& group,
+                                               const std::vector<double>& parameters, int epoch) const {
+  const auto draw = static_cast<std::uint64_t>(epoch);
+  if (last_group_.solver &&
+      task_.refresh_problem(last_group_.problem, Split::training, group, parameters, draw))
+    return *last_group_.solver;
+  last_group_.solver.reset();  // it refers to the model replaced next
+  last_group_.problem = task_.make_problem(Split::training, group, parameters, draw);
+  // A training step needs the loss and its gradient, not the forward states.
+  solvers::GradientSettings gradient_settings = settings_.gradient;
+  gradient_settings.keep_forward_states = false;
+  last_group_.solver = std::make_unique<solvers::GradientSolver>(*last_group_.problem.model, settings_.solver,
+                                                                 gradient_settings);
+  return *last_group_.solver;
+}
+
 std::pair<double, std::vector<double>> Trainer::loss_and_gradient(const std::vector<double>& parameters,
                                                                   const std::vector<std::size_t>& samples,
                                                                   int epoch, double* cost) const {
@@ -83,12 +99,8 @@ std::pair<double, std::vector<double>> Trainer::loss_and_gradient(const std::vec
   std::vector<double> rows;
   groups.run<TrainingFailure>([&](std::size_t g) -> std::string {
     const auto group = samples_of(groups, g, samples);
-    BatchProblem problem =
-        task_.make_problem(Split::training, group, parameters, static_cast<std::uint64_t>(epoch));
-    // A training step needs the loss and its gradient, not the forward states.
-    solvers::GradientSettings gradient_settings = settings_.gradient;
-    gradient_settings.keep_forward_states = false;
-    solvers::GradientSolver solver(*problem.model, settings_.solver, gradient_settings);
+    solvers::GradientSolver& solver = group_solver(group, parameters, epoch);
+    const BatchProblem& problem = last_group_.problem;
     const auto result =
         solver.compute(problem.t0, problem.initial_state, problem.observation_times, *problem.loss);
     if (!result.forward.ok())

@@ -10,6 +10,7 @@
 
 #include <cstdint>
 #include <functional>
+#include <memory>
 #include <string>
 #include <vector>
 
@@ -101,9 +102,21 @@ class Trainer {
   const TrainingSettings& settings() const { return settings_; }
 
  private:
+  /// The problem and gradient solver of this rank's last training group, kept for the next group
+  /// of as many samples when the task can refresh the problem in place (Task::refresh_problem):
+  /// the model, its PETSc TS and trajectory store are then made once, not per group.
+  struct GroupSolver {
+    BatchProblem problem;
+    std::unique_ptr<solvers::GradientSolver> solver;
+  };
+  /// The group solver for samples `group`, reused or made anew.
+  solvers::GradientSolver& group_solver(const std::vector<std::size_t>& group,
+                                        const std::vector<double>& parameters, int epoch) const;
+
   const Task& task_;
   TrainingSettings settings_;
   MPI_Comm comm_;
+  mutable GroupSolver last_group_;
 };
 
 }  // namespace neurode::train

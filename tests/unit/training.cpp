@@ -222,6 +222,66 @@ TEST(Trainer, GradientIsTheFiniteDifferenceOfTheMeanLoss) {
   }
 }
 
+// A task that counts how its problems are made: new, or refreshed in place.
+class CountingTask final : public train::Task {
+ public:
+  explicit CountingTask(const train::Task& inner) : inner_(inner) {}
+  std::string name() const override { return inner_.name(); }
+  std::size_t samples(train::Split split) const override { return inner_.samples(split); }
+  std::vector<double> initial_parameters() const override { return inner_.initial_parameters(); }
+  std::vector<std::string> parameter_labels() const override { return inner_.parameter_labels(); }
+  void project(std::vector<double>& p) const override { inner_.project(p); }
+  train::BatchProblem make_problem(train::Split split, const std::vector<std::size_t>& indices,
+                                   const std::vector<double>& parameters,
+                                   std::uint64_t epoch) const override {
+    ++made;
+    return inner_.make_problem(split, indices, parameters, epoch);
+  }
+  bool refresh_problem(train::BatchProblem& problem, train::Split split,
+                       const std::vector<std::size_t>& indices, const std::vector<double>& parameters,
+                       std::uint64_t epoch) const override {
+    const bool done = inner_.refresh_problem(problem, split, indices, parameters, epoch);
+    refreshed += done ? 1 : 0;
+    return done;
+  }
+  std::vector<std::string> metric_names() const override { return inner_.metric_names(); }
+  std::vector<double> score(train::Split split, const std::vector<std::size_t>& indices,
+                            const solvers::Solution& solution,
+                            const std::vector<double>& parameters) const override {
+    return inner_.score(split, indices, solution, parameters);
+  }
+  std::vector<std::string> recorded_names() const override { return inner_.recorded_names(); }
+  void record(const solvers::Solution& solution, std::size_t k, std::size_t b,
+              const std::vector<double>& parameters, double* out) const override {
+    inner_.record(solution, k, b, parameters, out);
+  }
+  mutable int made = 0, refreshed = 0;
+
+ private:
+  const train::Task& inner_;
+};
+
+// The trainer makes one model and gradient solver per rank and refreshes it for every later group
+// of as many samples: the same bits as a solver made for the group alone.
+TEST(Trainer, ReusedGroupSolversGiveTheSameBitsAsNewOnes) {
+  const auto task = make_task(xor_config());
+  CountingTask counting(*task);
+  auto s = settings(1);
+  s.block_size = 2;
+  train::Trainer reusing(counting, s);
+  const auto p = task->initial_parameters();
+  auto q = p;
+  for (double& x : q) x *= 1.01;
+  reusing.loss_and_gradient(p, {0, 1, 2, 3}, 0);
+  const auto [loss, gradient] = reusing.loss_and_gradient(q, {3, 1, 2, 0}, 1);
+  EXPECT_EQ(counting.made, 1);
+  EXPECT_EQ(counting.refreshed, 3);
+  train::Trainer fresh(*task, s);
+  const auto [fresh_loss, fresh_gradient] = fresh.loss_and_gradient(q, {3, 1, 2, 0}, 1);
+  EXPECT_EQ(loss, fresh_loss);
+  EXPECT_EQ(gradient, fresh_gradient);
+}
+
 TEST(Trainer, ATinyXorRunLowersTheLoss) {
   const auto task = make_task(xor_config());
   train::Trainer trainer(*task, settings(25));

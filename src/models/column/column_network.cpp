@@ -39,23 +39,7 @@ ColumnNetwork::ColumnNetwork(NetworkWeights weights, ColumnConstants constants,
   if (trials_ == 0) throw std::invalid_argument("column network: at least one trial is needed");
   if (!(constants_.tau_synapse_s > 0 && constants_.tau_membrane_s > 0 && constants_.tau_adaptation_s > 0))
     throw std::invalid_argument("column network: time constants must be positive");
-  for (const auto& d : drives_) d.validate(n_, channels_);
-  // Global breakpoints: every jump of any trial after the first segment's start.
-  for (const auto& d : drives_)
-    for (std::size_t k = 1; k < d.times.size(); ++k) breakpoints_.push_back(d.times[k]);
-  std::sort(breakpoints_.begin(), breakpoints_.end());
-  breakpoints_.erase(std::unique(breakpoints_.begin(), breakpoints_.end()), breakpoints_.end());
-  const std::size_t segments = breakpoints_.size() + 1;
-  trial_segment_.resize(trials_ * segments);
-  for (std::size_t trial = 0; trial < trials_; ++trial) {
-    const auto& times = drives_[trial].times;
-    for (std::size_t g = 0; g < segments; ++g) {
-      const double start = g == 0 ? times.front() : breakpoints_[g - 1];
-      const auto k =
-          static_cast<std::size_t>(std::upper_bound(times.begin(), times.end(), start) - times.begin());
-      trial_segment_[trial * segments + g] = k == 0 ? 0 : k - 1;
-    }
-  }
+  index_drives();
   update_time_constants();
   x_.resize(n_ * trials_);
   rates_and_slopes_.resize(2 * n_ * trials_);
@@ -114,6 +98,36 @@ void ColumnNetwork::update_time_constants() {
   input_gain_ = constants_.resistance * constants_.tau_synapse_s / constants_.tau_membrane_s;
   inverse_tau_ = {1.0 / constants_.tau_membrane_s, 1.0 / constants_.tau_adaptation_s,
                   1.0 / constants_.tau_synapse_s};
+}
+
+void ColumnNetwork::index_drives() {
+  for (const auto& d : drives_) d.validate(n_, channels_);
+  // Global breakpoints: every jump of any trial after the first segment's start.
+  breakpoints_.clear();
+  for (const auto& d : drives_)
+    for (std::size_t k = 1; k < d.times.size(); ++k) breakpoints_.push_back(d.times[k]);
+  std::sort(breakpoints_.begin(), breakpoints_.end());
+  breakpoints_.erase(std::unique(breakpoints_.begin(), breakpoints_.end()), breakpoints_.end());
+  const std::size_t segments = breakpoints_.size() + 1;
+  trial_segment_.assign(trials_ * segments, 0);
+  for (std::size_t trial = 0; trial < trials_; ++trial) {
+    const auto& times = drives_[trial].times;
+    for (std::size_t g = 0; g < segments; ++g) {
+      const double start = g == 0 ? times.front() : breakpoints_[g - 1];
+      const auto k =
+          static_cast<std::size_t>(std::upper_bound(times.begin(), times.end(), start) - times.begin());
+      trial_segment_[trial * segments + g] = k == 0 ? 0 : k - 1;
+    }
+  }
+}
+
+void ColumnNetwork::set_drives(std::vector<PiecewiseDrive> drives) {
+  if (drives.size() != trials_)
+    throw std::invalid_argument("column network: " + std::to_string(drives.size()) + " drives for " +
+                                std::to_string(trials_) + " trials");
+  drives_ = std::move(drives);
+  index_drives();
+  update_drive();
 }
 
 void ColumnNetwork::update_drive() {

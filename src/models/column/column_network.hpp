@@ -35,6 +35,9 @@ class ColumnNetwork final : public Model {
  public:
   /// One drive per trial; all trials share the weights.
   ColumnNetwork(NetworkWeights weights, ColumnConstants constants, std::vector<PiecewiseDrive> drives);
+  /// Replaces the trials' drives (as many as before), so that a training's next group of samples
+  /// reuses the network, its transposes and its solver instead of building them again.
+  void set_drives(std::vector<PiecewiseDrive> drives);
 
   std::size_t state_size() const override { return 3 * n_ * trials_; }
   std::size_t trial_count() const override { return trials_; }
@@ -123,6 +126,8 @@ class ColumnNetwork final : public Model {
   /// adaptation strength is trainable).
   void parameter_product_of_trial(std::size_t trial, std::size_t segment, const double* rate, const double* w,
                                   double* g);
+  /// The breakpoints of all drives and each trial's segment in every global segment.
+  void index_drives();
   void update_drive();
   void update_time_constants();
   const double* drive(std::size_t trial, std::size_t segment) const {
