@@ -112,6 +112,12 @@ class Model {
   virtual void parameter_jacobian_entries(double t, std::size_t segment, const double* y,
                                           std::vector<MatrixEntry>& entries);
 
+  /// A linear decay split (optional): F(t, y) = D y + N(t, y) with D diagonal and constant in t and
+  /// y, for IMEX methods that take D y implicitly (solver.method: imex). A model that has one says
+  /// so and writes the diagonal of D (state_size() values) for its current parameters.
+  virtual bool has_linear_decay() const { return false; }
+  virtual void linear_decay(double* diagonal) const { (void)diagonal; }
+
   virtual std::vector<double> parameters() const = 0;
   virtual void set_parameters(const std::vector<double>& values) = 0;
 };

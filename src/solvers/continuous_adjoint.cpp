@@ -195,6 +195,13 @@ class AdjointModel final : public models::Model {
                                   std::vector<models::MatrixEntry>&) override {}
   std::vector<double> parameters() const override { return {}; }
   void set_parameters(const std::vector<double>&) override {}
+  /// d lambda/ds = D lambda + (dN/dy)^T lambda: the forward decay D (diagonal) is lambda's own, so
+  /// an IMEX backward method splits the same way; mu has none.
+  bool has_linear_decay() const override { return forward_.has_linear_decay(); }
+  void linear_decay(double* diagonal) const override {
+    forward_.linear_decay(diagonal);
+    std::fill(diagonal + n_, diagonal + n_ + p_, 0.0);
+  }
 
   long transpose_products = 0;
 

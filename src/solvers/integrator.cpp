@@ -12,6 +12,7 @@
 #include "petsc/error.hpp"
 #include "petsc/handle.hpp"
 #include "solvers/divergence_guard.hpp"
+#include "solvers/imex_system.hpp"
 #include "solvers/implicit_system.hpp"
 #include "solvers/output_schedule.hpp"
 #include "solvers/stage_recorder.hpp"
@@ -42,6 +43,7 @@ struct Integrator::Impl {
   } slope_sink;
   std::unique_ptr<StageRecorder> slopes;
   std::unique_ptr<ImplicitSystem> implicit;  // implicit methods only
+  std::unique_ptr<ImexSystem> imex;          // the IMEX split only
 
   // The solve in progress.
   Solution* out = nullptr;
@@ -66,7 +68,10 @@ struct Integrator::Impl {
     NEURODE_PETSC_CHECK(TSSetApplicationContext(ts, this));
     NEURODE_PETSC_CHECK(TSSetPreStep(ts, &Impl::pre_step));
     NEURODE_PETSC_CHECK(TSSetPostStep(ts, &Impl::post_step));
-    if (method.implicit) {
+    if (method.linear_decay_split) {
+      imex = std::make_unique<ImexSystem>(model, segment, rhs_evaluations, jacobian_evaluations);
+      imex->attach(ts);
+    } else if (method.implicit) {
       implicit = std::make_unique<ImplicitSystem>(model, segment, rhs_evaluations, jacobian_evaluations);
       implicit->attach(ts);
     } else {
@@ -129,6 +134,7 @@ struct Integrator::Impl {
     NEURODE_PETSC_CHECK(TSSetConvergedReason(ts, TS_CONVERGED_ITERATING));
     NEURODE_PETSC_CHECK(TSRestartStep(ts));
     if (method.runge_kutta()) use_fast_stage_sums(ts, state);
+    if (imex) imex->start_solve();
   }
 
   void run(double t0, Solution& solution) {

@@ -33,6 +33,9 @@ const std::vector<MethodInfo>& method_table() {
       // Only an implicit function is given to the TS: the additive scheme runs fully implicit.
       {"arkimex", TSARKIMEX, TSARKIMEX3, "additive Runge-Kutta 3(2), fully implicit", true, true, 3, 2,
        false},
+      // The model's linear decay implicit, the rest of F explicit (Model::has_linear_decay).
+      {"imex", TSARKIMEX, TSARKIMEX3, "additive Runge-Kutta 3(2), linear decay implicit, coupling explicit",
+       true, true, 3, 2, false, true},
   };
   return table;
 }

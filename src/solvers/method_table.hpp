@@ -25,6 +25,9 @@ struct MethodInfo {
   /// An explicit Runge-Kutta method whose Butcher tableau PETSc exposes (TSRKGetTableau): the
   /// discrete adjoint (rk_discrete_adjoint.hpp) and the recorded stage linearisations apply.
   bool butcher_tableau = false;
+  /// An IMEX method on the model's linear decay split (imex_system.hpp): the decay implicit, the
+  /// rest explicit.
+  bool linear_decay_split = false;
 };
 
 /// Every method, in the order the docs list them.

@@ -90,6 +90,7 @@ ActiveMethod read_back(TS ts, const SolverSettings& settings) {
   m.rtol = rtol;
   m.implicit = !is_explicit_ts_type(m.ts_type);
   if (m.ts_type == TSRK) m.tableau = rk_tableau_of(ts, m.subtype);
+  m.linear_decay_split = method_info(settings.method).linear_decay_split && m.ts_type == TSARKIMEX;
   if (settings.dense_output) {
     if (!m.tableau.interpolant.available())
       throw std::invalid_argument("solver.dense_output: the method " + m.description() +
@@ -126,6 +127,7 @@ std::string ActiveMethod::description() const {
   else
     s << ", adaptive (" << adapt_type << ", rtol " << rtol << ", atol " << atol << ")";
   if (tableau.interpolate) s << ", dense output of order " << tableau.interpolant.order;
+  if (linear_decay_split) s << ", linear decay implicit, coupling explicit";
   return s.str();
 }
 

@@ -17,6 +17,8 @@ struct ActiveMethod {
   std::string subtype;     ///< the TSRK type ("5dp"), "order k" for bdf, "" otherwise
   std::string adapt_type;  ///< the step controller, e.g. "basic"; "none" for fixed steps
   bool implicit = false;
+  /// The IMEX split of the model's linear decay (method imex, while the TS runs ARKIMEX).
+  bool linear_decay_split = false;
   bool fixed_step = false;
   double dt = 0;  ///< the fixed step, or the first step of an adaptive run, s
   double rtol = 0, atol = 0;

@@ -92,7 +92,7 @@ TEST(MethodTable, NamesAreTheConfigsMethodsAndTheSettingsQueriesAgree) {
     EXPECT_TRUE(m.butcher_tableau == !m.implicit) << m.name << ": the explicit methods are Runge-Kutta";
     EXPECT_LT(m.embedded_order, std::max(m.order, 1)) << m.name;
   }
-  EXPECT_EQ(solvers::method_names(), "euler, rk4, bs3, dopri5, rk8, theta, cn, beuler, bdf, arkimex");
+  EXPECT_EQ(solvers::method_names(), "euler, rk4, bs3, dopri5, rk8, theta, cn, beuler, bdf, arkimex, imex");
   EXPECT_EQ(solvers::butcher_tableau_method_names(), "euler, rk4, bs3, dopri5, rk8");
   EXPECT_FALSE(solvers::is_known_method("rk45"));
   EXPECT_EQ(solvers::find_method("rk45"), nullptr);

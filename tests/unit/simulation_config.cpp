@@ -307,7 +307,7 @@ const BadCase kBadCases[] = {
      "solver.atol", 3, "expected a number >= 1e-15, got '-1'"},
     {"unknown_method", "model: {areas: [{name: mt}]}\nsimulation: {t_end: 1}\nsolver: {method: rk45}\n",
      "solver.method", 3,
-     "expected one of euler, rk4, bs3, dopri5, rk8, theta, cn, beuler, bdf, arkimex, got 'rk45'"},
+     "expected one of euler, rk4, bs3, dopri5, rk8, theta, cn, beuler, bdf, arkimex, imex, got 'rk45'"},
     {"theta_above_one", "model: {areas: [{name: mt}]}\nsimulation: {t_end: 1}\nsolver: {theta: 1.5}\n",
      "solver.theta", 3, "expected a number in (0, 1], got '1.5'"},
     {"theta_zero",

@@ -94,6 +94,15 @@ std::vector<std::size_t> ColumnNetwork::membrane_offsets() const {
   return offsets;
 }
 
+void ColumnNetwork::linear_decay(double* diagonal) const {
+  for (std::size_t trial = 0; trial < trials_; ++trial) {
+    double* d = diagonal + 3 * n_ * trial;
+    std::fill(d, d + n_, -inverse_tau_.membrane);
+    std::fill(d + n_, d + 2 * n_, -inverse_tau_.adaptation);
+    std::fill(d + 2 * n_, d + 3 * n_, -inverse_tau_.synapse);
+  }
+}
+
 void ColumnNetwork::update_time_constants() {
   input_gain_ = constants_.resistance * constants_.tau_synapse_s / constants_.tau_membrane_s;
   inverse_tau_ = {1.0 / constants_.tau_membrane_s, 1.0 / constants_.tau_adaptation_s,

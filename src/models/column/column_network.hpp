@@ -71,6 +71,9 @@ class ColumnNetwork final : public Model {
                                                    double* grad) override;
   std::string name() const override { return "column network"; }
   bool has_assembled_jacobian() const override { return true; }
+  /// -V / tau_m, -a / tau_a and -r / tau_s: the decay of every state (docs/model.md).
+  bool has_linear_decay() const override { return true; }
+  void linear_decay(double* diagonal) const override;
   bool has_assembled_parameter_jacobian() const override { return true; }
   void jacobian_entries(double t, std::size_t segment, const double* y,
                         std::vector<MatrixEntry>& entries) override;
