@@ -46,10 +46,12 @@ GradientProblem wta_problem(std::size_t trials) {
   GradientProblem p;
   for (std::size_t b = 0; b < trials; ++b) {
     models::PiecewiseDrive d = net.drive;
-    if (trials > 1)  // segment 1 carries the stimulus on L4e/L4i: 20 Hz on column A, 35 Hz on B
+    // Segment 1 carries the stimulus on L4e/L4i: 20 + b Hz on column A, 35 - b Hz on B for trial
+    // b of 16; a larger batch repeats those 16 drives.
+    if (trials > 1)
       for (std::size_t pop : {2, 3}) {
-        d.population_rates[1][pop] = 20.0 + static_cast<double>(b);
-        d.population_rates[1][8 + pop] = 35.0 - static_cast<double>(b);
+        d.population_rates[1][pop] = 20.0 + static_cast<double>(b % 16);
+        d.population_rates[1][8 + pop] = 35.0 - static_cast<double>(b % 16);
       }
     p.drives.push_back(d);
   }

@@ -131,6 +131,13 @@ NEURODE_BENCHMARK_CAPTURE(BM_Gradient, wta_b16_discrete_rk4,
 NEURODE_BENCHMARK_CAPTURE(BM_Gradient, wta_b16_backprop_euler,
                           GradientCase{Task::wta, 16, solver("euler", false), GradientMethod::backprop_euler})
     ->Unit(benchmark::kMillisecond);
+// Larger blocks, for the batch in which neurode runs best (bench/pytorch_batches.sh).
+NEURODE_BENCHMARK_CAPTURE(BM_Gradient, wta_b64_discrete_rk4,
+                          GradientCase{Task::wta, 64, solver("rk4", false), GradientMethod::discrete})
+    ->Unit(benchmark::kMillisecond);
+NEURODE_BENCHMARK_CAPTURE(BM_Gradient, wta_b64_backprop_euler,
+                          GradientCase{Task::wta, 64, solver("euler", false), GradientMethod::backprop_euler})
+    ->Unit(benchmark::kMillisecond);
 NEURODE_BENCHMARK_CAPTURE(BM_Gradient, xor_discrete_rk4,
                           GradientCase{Task::xor_net, 1, solver("rk4", false), GradientMethod::discrete})
     ->Unit(benchmark::kMillisecond);

@@ -20,6 +20,12 @@ Model (shared/spec/column-model.md): state [V, a, r] per trial;
   dV/dt = -V / tau_m + (R tau_s / tau_m) (W_ff nu_ff + W_bg nu_bg + W_in u + W f)
   da/dt = (-a + kappa f) / tau_a,   dr/dt = (-r + f) / tau_s
 Loss: sum over trials and observations k of w_k sum_p (r_p(t_k) - target)^2 (neurode's MSE).
+
+Modes (--modes): `eager`, the step loop in Python; `script`, the same loop compiled by TorchScript
+(torch.jit.script: the loop and the vector field run in TorchScript's interpreter, no Python per
+operation), the strongest PyTorch form of fixed-step back-propagation on CPU here. Cases wta_b256
+and wta_b1024 are the WTA batch at 256 and 1024 trials (trial b driven as trial b mod 16 of
+wta_b16).
 """
 import argparse
 import json
@@ -27,6 +33,7 @@ import os
 import resource
 import sys
 import time
+from typing import List
 
 import h5py
 import numpy as np
@@ -55,8 +62,8 @@ def wta_reference_arrays(path, trials):
         population_rates = np.repeat(rates[None], trials, axis=0)
         if trials > 1:
             for b in range(trials):
-                population_rates[b, 1, [2, 3]] = 20.0 + b
-                population_rates[b, 1, [10, 11]] = 35.0 - b
+                population_rates[b, 1, [2, 3]] = 20.0 + b % 16
+                population_rates[b, 1, [10, 11]] = 35.0 - b % 16
         times = np.asarray(f["t"])
         target_rates = np.asarray(f["loss_target_rates"])
         entries = np.asarray(f["grad_entries"]).astype(int)
@@ -80,6 +87,49 @@ def same_problem(a, b):
     diff += [k for k in arrays_a if k not in arrays_b]
     diff += [k for k in attrs_a if k in attrs_b and float(attrs_a[k]) != float(attrs_b[k])]
     return diff
+
+
+@torch.jit.script
+def scripted_rate(x, g: float, theta: float, d: float, c: float):
+    z = g * x - theta
+    return z / (-torch.expm1(c * torch.tanh(-d * z / c)))
+
+
+@torch.jit.script
+def scripted_rhs(y, drive, W, kappa, n: int, tau_m: float, tau_a: float, tau_s: float, gain_in: float,
+                 g: float, theta: float, d: float, c: float):
+    V, a, r = y[:, :n], y[:, n:2 * n], y[:, 2 * n:]
+    f = scripted_rate(V - a, g, theta, d, c)
+    dV = -V / tau_m + gain_in * (drive + f @ W.t())
+    da = (-a + kappa * f) / tau_a
+    dr = (-r + f) / tau_s
+    return torch.cat([dV, da, dr], dim=1)
+
+
+@torch.jit.script
+def scripted_loss(y0, drives, step_segment: List[int], observation: List[int], weights: List[float], W, kappa,
+                  loss_columns, targets, h: float, rk4: bool, n: int, tau_m: float, tau_a: float, tau_s: float,
+                  gain_in: float, g: float, theta: float, d: float, c: float):
+    """The whole forward pass and loss, compiled: observation[s] is the observation index at step s, or -1."""
+    y = y0
+    loss = torch.zeros((), dtype=y0.dtype)
+    if observation[0] >= 0:
+        k = observation[0]
+        loss = loss + weights[k] * ((y[:, loss_columns] - targets[:, k, :]) ** 2).sum()
+    for step in range(len(step_segment)):
+        D = drives[:, step_segment[step], :]
+        if rk4:
+            k1 = scripted_rhs(y, D, W, kappa, n, tau_m, tau_a, tau_s, gain_in, g, theta, d, c)
+            k2 = scripted_rhs(y + (0.5 * h) * k1, D, W, kappa, n, tau_m, tau_a, tau_s, gain_in, g, theta, d, c)
+            k3 = scripted_rhs(y + (0.5 * h) * k2, D, W, kappa, n, tau_m, tau_a, tau_s, gain_in, g, theta, d, c)
+            k4 = scripted_rhs(y + h * k3, D, W, kappa, n, tau_m, tau_a, tau_s, gain_in, g, theta, d, c)
+            y = y + (h / 6.0) * (k1 + 2.0 * k2 + 2.0 * k3 + k4)
+        else:
+            y = y + h * scripted_rhs(y, D, W, kappa, n, tau_m, tau_a, tau_s, gain_in, g, theta, d, c)
+        k = observation[step + 1]
+        if k >= 0:
+            loss = loss + weights[k] * ((y[:, loss_columns] - targets[:, k, :]) ** 2).sum()
+    return loss
 
 
 class ColumnProblem:
@@ -129,7 +179,9 @@ class ColumnProblem:
         dr = (-r + f) / self.tau_s
         return torch.cat([dV, da, dr], dim=1)
 
-    def loss_and_gradient(self, method):
+    def loss_and_gradient(self, method, mode="eager"):
+        if mode == "script":
+            return self.scripted_loss_and_gradient(method)
         W = self.W0.clone().requires_grad_(True)
         W_in = self.W_in0.clone().requires_grad_(True) if self.W_in0 is not None else None
         # Drive of every segment (B x S x N): W_ff nu_ff + W_bg nu_bg + W_in u.
@@ -156,6 +208,22 @@ class ColumnProblem:
                          for kind, row, col in zip(self.param_matrix, self.param_row, self.param_col)])
         return loss.item(), grad
 
+    def scripted_loss_and_gradient(self, method):
+        W = self.W0.clone().requires_grad_(True)
+        W_in = self.W_in0.clone().requires_grad_(True) if self.W_in0 is not None else None
+        drives = self.W_ff * self.population_rates + self.W_bg * self.nu_bg
+        if W_in is not None:
+            drives = drives + self.channel_values @ W_in.T
+        observation = [self.observation_at_step.get(s, -1) for s in range(self.steps + 1)]
+        loss = scripted_loss(self.y0, drives, [int(x) for x in self.step_segment], observation,
+                             [float(w) for w in self.weights], W, self.kappa, 2 * self.n + self.loss_pops,
+                             self.targets, self.dt, method == "rk4", self.n, self.tau_m, self.tau_a, self.tau_s,
+                             self.gain_in, self.g, self.theta, self.d, self.c)
+        loss.backward()
+        grad = np.array([(W.grad if kind == 0 else W_in.grad)[row, col].item()
+                         for kind, row, col in zip(self.param_matrix, self.param_row, self.param_col)])
+        return loss.item(), grad
+
     def observation_loss(self, step, y):
         k = self.observation_at_step[step]
         r = y[:, 2 * self.n + self.loss_pops]
@@ -167,6 +235,7 @@ def main():
     parser.add_argument("problems", help="HDF5 file written by neurode_bench --export=FILE")
     parser.add_argument("--cases", default="wta_b1,wta_b16,xor_b1,xor_b16")
     parser.add_argument("--methods", default="euler,rk4")
+    parser.add_argument("--modes", default="eager", help="eager, script (TorchScript) or both: eager,script")
     parser.add_argument("--repeat", type=int, default=0, help="timed runs per case (0: 3 for WTA, 2 for XOR)")
     parser.add_argument("--threads", type=int, default=1, help="torch threads (neurode runs on one core)")
     parser.add_argument("--tolerance", type=float, default=1e-8, help="gradient check, relative to neurode")
@@ -193,12 +262,14 @@ def main():
             else:
                 arrays = exported
             problem = ColumnProblem(*arrays, reference=reference)
-            for method in args.methods.split(","):
+            for method, mode in [(m, md) for md in args.modes.split(",") for m in args.methods.split(",")]:
                 repeat = args.repeat or (3 if case.startswith("wta") else 2)
+                if mode == "script":
+                    problem.loss_and_gradient(method, mode)  # TorchScript compiles and optimises on the first runs
                 times = []
                 for _ in range(repeat):
                     start = time.process_time()
-                    loss, grad = problem.loss_and_gradient(method)
+                    loss, grad = problem.loss_and_gradient(method, mode)
                     times.append(time.process_time() - start)
                 ref_loss, ref_grad = problem.reference[method]
                 loss_error = abs(loss - ref_loss) / abs(ref_loss)
@@ -206,12 +277,12 @@ def main():
                 ok = grad_error <= args.tolerance and loss_error <= args.tolerance
                 failures += not ok
                 seconds = min(times)
-                record = dict(case=case, method=method, trials=problem.trials, states=3 * problem.n * problem.trials,
+                record = dict(case=case, method=method, mode=mode, trials=problem.trials, states=3 * problem.n * problem.trials,
                               steps=problem.steps, seconds=seconds, seconds_per_sample=seconds / problem.trials,
                               repeats=repeat, loss=loss, loss_rel_error=loss_error, gradient_rel_error=grad_error,
                               check="ok" if ok else "FAILED", threads=torch.get_num_threads(),
                               peak_rss_kB=resource.getrusage(resource.RUSAGE_SELF).ru_maxrss)
-                print(f"{case:8s} {method:5s} B={problem.trials:2d} {seconds:9.4f} s/call "
+                print(f"{case:9s} {method:5s} {mode:6s} B={problem.trials:4d} {seconds:9.4f} s/call "
                       f"{seconds / problem.trials:9.4f} s/sample  grad rel err {grad_error:.2e} "
                       f"loss rel err {loss_error:.2e} {record['check']}", flush=True)
                 if args.json:

@@ -1,6 +1,7 @@
 #include "train/wta_task.hpp"
 
 #include "io/config_limits.hpp"
+#include "train/wta_metrics.hpp"
 
 #include <algorithm>
 #include <stdexcept>
@@ -76,11 +77,24 @@ std::vector<double> WtaTask::targets(Split split, std::size_t index) const {
 std::vector<double> WtaTask::score(Split split, const std::vector<std::size_t>& indices,
                                    const solvers::Solution& solution, const std::vector<double>&) const {
   std::vector<double> out;
+  WtaWindows windows;
+  windows.stimulus_start_s = wta_.stimulus_start_s;
+  windows.stimulus_end_s = wta_.stimulus_end_s;
+  std::vector<double> rates(2 * times_.size());
   for (std::size_t b = 0; b < indices.size(); ++b) {
     const auto mu = pair(split, indices[b]);
     const double a = rate_state(solution, stimulus_end_index_, b, 0);
     const double c = rate_state(solution, stimulus_end_index_, b, 8);
     out.push_back((mu.mu_A_Hz > mu.mu_B_Hz) == (a > c) ? 1.0 : 0.0);
+    for (std::size_t k = 0; k < times_.size(); ++k) {
+      rates[2 * k] = rate_state(solution, k, b, 0);
+      rates[2 * k + 1] = rate_state(solution, k, b, 8);
+    }
+    const std::size_t winner = mu.mu_A_Hz >= mu.mu_B_Hz ? 0 : 1;
+    const WtaMetrics m =
+        wta_metrics(times_, rates, targets(split, indices[b]), weights_over_time_, winner, windows);
+    out.insert(out.end(), {m.r2, m.loser_rate_Hz, m.winner_persistent_Hz, m.target_loser_rate_Hz,
+                           m.target_winner_persistent_Hz});
   }
   return out;
 }

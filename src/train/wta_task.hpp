@@ -33,7 +33,12 @@ class WtaTask final : public ColumnTask {
   std::size_t samples(Split split) const override {
     return split == Split::training ? wta_.training_samples : wta_.evaluation_samples;
   }
-  std::vector<std::string> metric_names() const override { return {"winner_accuracy"}; }
+  /// winner_accuracy, then how Wong-Wang-like the trajectory is (wta_metrics.hpp): the fit r2, the
+  /// loser's rate late in the stimulus and the winner's persistent rate after it, and the targets'
+  /// own two values.
+  std::vector<std::string> metric_names() const override {
+    return {"winner_accuracy", "r2", "loser_Hz", "persistent_Hz", "target_loser_Hz", "target_persistent_Hz"};
+  }
   std::vector<double> score(Split split, const std::vector<std::size_t>& indices,
                             const solvers::Solution& solution,
                             const std::vector<double>& parameters) const override;
