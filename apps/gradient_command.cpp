@@ -57,7 +57,6 @@ int run_gradient(const CommandLine& cl) {
   settings.method = solvers::parse_gradient_method(cl.gradient);
   settings.checkpoint_every = cl.checkpoint_every;
   settings.adjoint_solver = solver;
-  settings.adjoint_solver.dense_output = false;
   // One network, one solve: rank 0 computes and writes, the others learn how it ended.
   on_root_for_all([&] {
     solvers::GradientSolver gradient(model, solver, settings);

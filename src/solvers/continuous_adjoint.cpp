@@ -239,7 +239,11 @@ struct ContinuousAdjoint::Impl {
 
 ContinuousAdjoint::ContinuousAdjoint(models::Model& model, const SolverSettings& backward,
                                      StepRecompute recompute)
-    : impl_(std::make_unique<Impl>(Impl{model, backward, std::move(recompute), ""})) {}
+    : impl_(std::make_unique<Impl>(Impl{model, backward, std::move(recompute), ""})) {
+  // The backward solve has no outputs inside its pieces, and its method (-adjoint_ts_type) may
+  // have no interpolant: the forward solve's dense_output is not its business.
+  impl_->backward.dense_output = false;
+}
 
 ContinuousAdjoint::~ContinuousAdjoint() = default;
 
