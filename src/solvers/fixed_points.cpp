@@ -11,6 +11,7 @@
 
 #include "petsc/error.hpp"
 #include "petsc/handle.hpp"
+#include "solvers/implicit_system.hpp"
 
 namespace neurode::solvers {
 namespace {
@@ -92,20 +93,9 @@ FixedPoint find_fixed_point(models::Model& model, std::size_t segment, const std
   const std::size_t n = model.state_size();
   if (guess.size() != n) throw std::invalid_argument("fixed points: the guess has the wrong size");
   Problem problem{model, segment, t, {}};
-  // Preallocation from the sparsity at the guess (the diagonal always).
-  model.jacobian_entries(t, segment, guess.data(), problem.entries);
-  std::vector<std::vector<std::size_t>> columns(n);
-  for (std::size_t i = 0; i < n; ++i) columns[i].push_back(i);
-  for (const auto& e : problem.entries) columns[e.row].push_back(e.col);
-  std::vector<PetscInt> nnz(n);
-  for (std::size_t i = 0; i < n; ++i) {
-    std::sort(columns[i].begin(), columns[i].end());
-    nnz[i] = static_cast<PetscInt>(std::unique(columns[i].begin(), columns[i].end()) - columns[i].begin());
-  }
-  const auto N = static_cast<PetscInt>(n);
   petsc::MatHandle J;
-  NEURODE_PETSC_CHECK(MatCreateSeqAIJ(PETSC_COMM_SELF, N, N, 0, nnz.data(), J.out()));
-  NEURODE_PETSC_CHECK(MatSetOption(J, MAT_NEW_NONZERO_ALLOCATION_ERR, PETSC_FALSE));
+  create_jacobian_matrix(model, t, segment, guess.data(), J.out());
+  const auto N = static_cast<PetscInt>(n);
   petsc::VecHandle y, f;
   NEURODE_PETSC_CHECK(VecCreateSeq(PETSC_COMM_SELF, N, y.out()));
   NEURODE_PETSC_CHECK(VecDuplicate(y, f.out()));

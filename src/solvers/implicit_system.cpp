@@ -64,22 +64,27 @@ void ImplicitSystem::check_preconditioner(TS ts) const {
                               "for this model) or an explicit method (dopri5, rk4)");
 }
 
-// The assembled copy is preallocated from the model's sparsity (values at the zero state).
-void ImplicitSystem::preallocate_assembled() {
-  std::vector<double> y(n_, 0.0);
-  entries_.clear();
-  model_.jacobian_entries(0.0, 0, y.data(), entries_);
-  std::vector<std::vector<std::size_t>> columns(n_);
-  for (std::size_t i = 0; i < n_; ++i) columns[i].push_back(i);
-  for (const auto& e : entries_) columns[e.row].push_back(e.col);
-  std::vector<PetscInt> nnz(n_);
-  for (std::size_t i = 0; i < n_; ++i) {
+void create_jacobian_matrix(models::Model& model, double t, std::size_t segment, const double* y, Mat* out) {
+  const std::size_t n = model.state_size();
+  std::vector<models::MatrixEntry> entries;
+  model.jacobian_entries(t, segment, y, entries);
+  std::vector<std::vector<std::size_t>> columns(n);
+  for (std::size_t i = 0; i < n; ++i) columns[i].push_back(i);
+  for (const auto& e : entries) columns[e.row].push_back(e.col);
+  std::vector<PetscInt> nnz(n);
+  for (std::size_t i = 0; i < n; ++i) {
     std::sort(columns[i].begin(), columns[i].end());
     nnz[i] = static_cast<PetscInt>(std::unique(columns[i].begin(), columns[i].end()) - columns[i].begin());
   }
-  const auto N = static_cast<PetscInt>(n_);
-  NEURODE_PETSC_CHECK(MatCreateSeqAIJ(PETSC_COMM_SELF, N, N, 0, nnz.data(), assembled_matrix_.out()));
-  NEURODE_PETSC_CHECK(MatSetOption(assembled_matrix_, MAT_NEW_NONZERO_ALLOCATION_ERR, PETSC_FALSE));
+  const auto N = static_cast<PetscInt>(n);
+  NEURODE_PETSC_CHECK(MatCreateSeqAIJ(PETSC_COMM_SELF, N, N, 0, nnz.data(), out));
+  NEURODE_PETSC_CHECK(MatSetOption(*out, MAT_NEW_NONZERO_ALLOCATION_ERR, PETSC_FALSE));
+}
+
+// The assembled copy is preallocated from the model's sparsity (values at the zero state).
+void ImplicitSystem::preallocate_assembled() {
+  const std::vector<double> y(n_, 0.0);
+  create_jacobian_matrix(model_, 0.0, 0, y.data(), assembled_matrix_.out());
 }
 
 PetscErrorCode ImplicitSystem::residual(TS, PetscReal t, Vec y, Vec ydot, Vec g, void* context) {

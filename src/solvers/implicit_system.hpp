@@ -19,6 +19,10 @@ namespace neurode::solvers {
 /// The type of the preconditioner of `ts`'s nonlinear solver ("none" when it has none yet).
 std::string preconditioner_type(TS ts);
 
+/// An AIJ matrix for dF/dy preallocated from the model's sparsity at (t, segment, y) plus the
+/// diagonal; entries outside it are still accepted (slower). Needs Model::has_assembled_jacobian().
+void create_jacobian_matrix(models::Model& model, double t, std::size_t segment, const double* y, Mat* out);
+
 class ImplicitSystem {
  public:
   /// `segment`: the forcing segment of the step in progress; `rhs_evaluations` and
