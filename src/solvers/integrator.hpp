@@ -1,12 +1,13 @@
 #pragma once
-/// Forward integration of a Model by PETSc TS. Steps land exactly on the forcing's breakpoints and
-/// on the output times; at every breakpoint the method is restarted, so that multistage and FSAL
+/// Forward integration of a Model by PETSc TS. Steps land exactly on the forcing's breakpoints and,
+/// unless the method's interpolant writes them (SolverSettings::dense_output), on the output times;
+/// at every breakpoint the method is restarted, so that multistage and FSAL
 /// methods never use a stage computed with the previous segment's input. One Integrator owns one TS
 /// and can solve many times (training reuses it); it lives on PETSC_COMM_SELF, because batches,
 /// not states, are spread over MPI ranks. It composes the TS set-up (ts_setup.hpp), the output
 /// schedule (output_schedule.hpp), the stage recording for a discrete adjoint (stage_recorder.hpp),
-/// the implicit methods' residual and Jacobian (implicit_system.hpp) and the divergence guard
-/// (divergence_guard.hpp).
+/// the implicit methods' residual and Jacobian (implicit_system.hpp), the IMEX split
+/// (imex_system.hpp) and the divergence guard (divergence_guard.hpp).
 #include <memory>
 #include <string>
 #include <vector>
