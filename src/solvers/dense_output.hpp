@@ -19,8 +19,8 @@ struct ButcherTableau;
 
 struct DenseOutput {
   int order = 0;  ///< of the interpolated state; 0: the method has no interpolant
-  int degree = 0;
-  /// stages x (degree + 1): b_i(theta) = sum_p coefficients[i (degree + 1) + p] theta^(p+1)
+  int degree = 0;  ///< of the polynomials b_i (none has a constant term: b_i(0) = 0)
+  /// stages x degree: b_i(theta) = sum_p coefficients[i degree + p] theta^(p+1), p < degree
   std::vector<double> coefficients;
 
   bool available() const { return order > 0; }
