@@ -55,7 +55,11 @@ ColumnTaskSettings read_column_task_settings(const TaskSources& sources, ColumnT
     column.network = std::move(model.network);
   }
   column.seed = sources.seed;
-  column.noise = models::read_noise_section(root.child("noise"));
+  const io::ConfigNode noise = root.child("noise");
+  column.noise = models::read_noise_section(noise, {"realisations"});
+  column.realisations = noise.get_or<unsigned long>("realisations", 1, io::Bounds::at_least(1));
+  if (column.realisations > 1 && !column.noise.enabled())
+    noise.child("realisations").fail("expected 1 without noise (sigma 0): a deterministic run has one path");
   read_constraints(root.child("constraints"), column);
   read_loss(root.child("loss"), column);
   column.initial_jitter =
@@ -131,20 +135,20 @@ void ColumnTask::project(std::vector<double>& parameters) const {
 
 std::vector<models::RandomStream> ColumnTask::wiener_paths(Split split,
                                                            const std::vector<std::size_t>& indices,
-                                                           std::uint64_t epoch) const {
+                                                           std::uint64_t draw) const {
   std::vector<models::RandomStream> paths;
-  const std::uint64_t per_epoch = samples(Split::training);
+  // Draw 0 of the held-out samples is the stream of their index, as with a single realisation.
+  const std::uint64_t per_draw = samples(split);
   for (std::size_t index : indices)
-    paths.push_back(
-        split == Split::training
-            ? models::RandomStream(settings_.seed, models::RandomDomain::brownian_path,
-                                   epoch * per_epoch + index)
-            : models::RandomStream(settings_.seed, models::RandomDomain::held_out_brownian_path, index));
+    paths.emplace_back(settings_.seed,
+                       split == Split::training ? models::RandomDomain::brownian_path
+                                                : models::RandomDomain::held_out_brownian_path,
+                       draw * per_draw + index);
   return paths;
 }
 
 BatchProblem ColumnTask::make_problem(Split split, const std::vector<std::size_t>& indices,
-                                      const std::vector<double>& parameters, std::uint64_t epoch) const {
+                                      const std::vector<double>& parameters, std::uint64_t draw) const {
   std::vector<models::PiecewiseDrive> drives;
   for (std::size_t index : indices) drives.push_back(drive(split, index));
   BatchProblem problem;
@@ -158,7 +162,7 @@ BatchProblem ColumnTask::make_problem(Split split, const std::vector<std::size_t
   if (settings_.noise.enabled()) {
     auto membrane = model->membrane_offsets();
     problem.model = std::make_unique<models::AdditiveNoise>(
-        std::move(model), settings_.noise, std::move(membrane), wiener_paths(split, indices, epoch),
+        std::move(model), settings_.noise, std::move(membrane), wiener_paths(split, indices, draw),
         problem.t0, problem.observation_times.back());
   } else {
     problem.model = std::move(model);

@@ -40,6 +40,8 @@ struct ColumnTaskSettings {
   bool output_trainable = true;
   /// Stochastic runs: additive noise on every membrane potential (the config's `noise` section).
   models::NoiseSettings noise;
+  /// Wiener paths per sample (`noise.realisations`; Task::realisations).
+  std::size_t realisations = 1;
 };
 
 class ColumnTask : public Task {
@@ -50,9 +52,10 @@ class ColumnTask : public Task {
   std::vector<std::string> parameter_labels() const override;
   void project(std::vector<double>& parameters) const override;
   BatchProblem make_problem(Split split, const std::vector<std::size_t>& indices,
-                            const std::vector<double>& parameters, std::uint64_t epoch) const override;
+                            const std::vector<double>& parameters, std::uint64_t draw) const override;
   bool refresh_problem(BatchProblem& problem, Split split, const std::vector<std::size_t>& indices,
-                       const std::vector<double>& parameters, std::uint64_t epoch) const override;
+                       const std::vector<double>& parameters, std::uint64_t draw) const override;
+  std::size_t realisations() const override { return settings_.noise.enabled() ? settings_.realisations : 1; }
 
   /// The loss targets, which the column tasks record as their output trajectories.
   std::vector<double> recorded_targets(Split split, std::size_t index) const override {
@@ -86,10 +89,10 @@ class ColumnTask : public Task {
     return solution.state(k)[trial_size_ * b + rate_offset_ + p];
   }
 
-  /// One Wiener path per sample: a training sample's is new in every epoch, a held-out sample's is
-  /// its own for the whole training.
+  /// One Wiener path per sample of noise draw `draw` (Task::make_problem): stream draw x samples +
+  /// sample, in a domain of its own for the held-out splits.
   std::vector<models::RandomStream> wiener_paths(Split split, const std::vector<std::size_t>& indices,
-                                                 std::uint64_t epoch) const;
+                                                 std::uint64_t draw) const;
   /// The last column's read-out populations (output_mask), in population order.
   std::vector<std::size_t> readout_populations() const;
   /// The loss of samples `indices` (their targets, task weights and, if any, the read-out).

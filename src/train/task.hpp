@@ -47,23 +47,29 @@ class Task {
   virtual std::vector<std::string> parameter_labels() const = 0;
   /// Projection after each optimiser step (sign constraints, masks); default: none.
   virtual void project(std::vector<double>& parameters) const { (void)parameters; }
-  /// The model and loss of samples `indices` of `split`, with `parameters` set. In a stochastic run,
-  /// a training sample's noise is drawn anew for every `epoch` (0-based) and a held-out sample keeps
-  /// one realisation whatever the epoch; both are keyed by sample, never by rank.
+  /// Noise realisations per sample (`noise.realisations`): a stochastic task's loss, gradient and
+  /// held-out metrics are means over this many independent paths per sample. 1 for a
+  /// deterministic task.
+  virtual std::size_t realisations() const { return 1; }
+  /// The model and loss of samples `indices` of `split`, with `parameters` set. `draw` picks a
+  /// stochastic run's noise, keyed by (draw, sample), never by rank or group: the trainer asks for
+  /// draw e R + r for realisation r of R in training epoch e (0-based), so that every epoch has new
+  /// paths, and for draw r of a held-out sample, whose R paths stay the same for the whole
+  /// training. A deterministic task ignores it.
   virtual BatchProblem make_problem(Split split, const std::vector<std::size_t>& indices,
-                                    const std::vector<double>& parameters, std::uint64_t epoch) const = 0;
+                                    const std::vector<double>& parameters, std::uint64_t draw) const = 0;
   /// The same for `problem`, made by make_problem for as many samples, in place: its model gets the
   /// new samples' inputs and `parameters`, its loss is made anew. Returns false (and leaves it as
   /// it was) when the task cannot, and the caller makes a new problem. Reusing the model lets the
   /// trainer keep its solver (a PETSc TS, the trajectory store) across groups and steps; the
   /// results are the same bits either way.
   virtual bool refresh_problem(BatchProblem& problem, Split split, const std::vector<std::size_t>& indices,
-                               const std::vector<double>& parameters, std::uint64_t epoch) const {
+                               const std::vector<double>& parameters, std::uint64_t draw) const {
     (void)problem;
     (void)split;
     (void)indices;
     (void)parameters;
-    (void)epoch;
+    (void)draw;
     return false;
   }
   /// Names of the task's metrics, in the order score() returns them (e.g. "accuracy").

@@ -22,13 +22,32 @@ std::uint64_t mix(std::uint64_t a, std::uint64_t b) {
   return z ^ (z >> 31);
 }
 
-// The samples of group g: groups are runs of block_size consecutive entries of `samples`.
-std::vector<std::size_t> samples_of(const mpi::BlockParallel& groups, std::size_t g,
-                                    const std::vector<std::size_t>& samples) {
-  const auto [begin, end] = groups.items_of(g);
-  return {samples.begin() + static_cast<std::ptrdiff_t>(begin),
-          samples.begin() + static_cast<std::ptrdiff_t>(end)};
-}
+// The groups of one pass over `samples` with `realisations` noise paths each, realisation-major:
+// each realisation's samples are cut into runs of block_size consecutive entries of `samples`, so
+// that a group holds one draw (Task::make_problem) and its samples still integrate as one block.
+// The groups are the items of a BlockParallel of block size 1: dealt to the ranks in contiguous
+// runs, their rows come back in group order whatever the number of ranks. With one realisation
+// these are the groups, and the rank shares, of a BlockParallel of the samples themselves.
+class RealisationGroups {
+ public:
+  RealisationGroups(std::size_t samples, std::size_t block_size, std::size_t realisations, MPI_Comm comm)
+      : samples_(samples),
+        block_size_(block_size),
+        per_realisation_((samples + block_size - 1) / block_size),
+        parallel_(per_realisation_ * realisations, 1, comm) {}
+  const mpi::BlockParallel& parallel() const { return parallel_; }
+  std::size_t realisation_of(std::size_t g) const { return g / per_realisation_; }
+  std::vector<std::size_t> samples_of(std::size_t g, const std::vector<std::size_t>& samples) const {
+    const std::size_t begin = (g % per_realisation_) * block_size_;
+    const std::size_t end = std::min(samples_, begin + block_size_);
+    return {samples.begin() + static_cast<std::ptrdiff_t>(begin),
+            samples.begin() + static_cast<std::ptrdiff_t>(end)};
+  }
+
+ private:
+  std::size_t samples_, block_size_, per_realisation_;
+  mpi::BlockParallel parallel_;
+};
 
 bool all_finite(const std::vector<double>& values) {
   return std::all_of(values.begin(), values.end(), [](double x) { return std::isfinite(x); });
@@ -75,10 +94,8 @@ std::vector<std::vector<std::size_t>> Trainer::epoch_batches(int epoch) const {
 }
 
 solvers::GradientSolver& Trainer::group_solver(const std::vector<std::size_t>& group,
-                                               const std::vector<double>& parameters, int epoch) const {
-  const auto draw = static_cast<std::uint64_t>(epoch);
-  if (last_group_.solver &&
-      task_.refresh_problem(last_group_.problem, Split::training, group, parameters, draw))
+                                               const std::vector<double>& parameters, std::uint64_t draw) const {
+  if (last_group_.solver && task_.refresh_problem(last_group_.problem, Split::training, group, parameters, draw))
     return *last_group_.solver;
   last_group_.solver.reset();  // it refers to the model replaced next
   last_group_.problem = task_.make_problem(Split::training, group, parameters, draw);
@@ -94,17 +111,21 @@ std::pair<double, std::vector<double>> Trainer::loss_and_gradient(const std::vec
                                                                   const std::vector<std::size_t>& samples,
                                                                   int epoch, double* cost) const {
   const std::size_t P = parameters.size();
-  const mpi::BlockParallel groups(samples.size(), settings_.block_size, comm_);
-  // This rank's rows (loss, then gradient) of its samples, in sample order.
+  const std::size_t R = task_.realisations();
+  const RealisationGroups groups(samples.size(), settings_.block_size, R, comm_);
+  // This rank's rows (loss, then gradient) of its (realisation, sample) pairs, in group order.
   std::vector<double> rows;
-  groups.run<TrainingFailure>([&](std::size_t g) -> std::string {
-    const auto group = samples_of(groups, g, samples);
-    solvers::GradientSolver& solver = group_solver(group, parameters, epoch);
+  groups.parallel().run<TrainingFailure>([&](std::size_t g) -> std::string {
+    const auto group = groups.samples_of(g, samples);
+    const std::size_t r = groups.realisation_of(g);
+    solvers::GradientSolver& solver =
+        group_solver(group, parameters, static_cast<std::uint64_t>(epoch) * R + r);
     const BatchProblem& problem = last_group_.problem;
     const auto result =
         solver.compute(problem.t0, problem.initial_state, problem.observation_times, *problem.loss);
     if (!result.forward.ok())
-      return "training sample " + std::to_string(group.back()) + ": " + result.forward.message;
+      return "training sample " + std::to_string(group.back()) +
+             (R > 1 ? " (noise realisation " + std::to_string(r) + ")" : "") + ": " + result.forward.message;
     if (cost) {
       cost[0] += static_cast<double>(result.forward.statistics.rhs_evaluations);
       cost[1] += static_cast<double>(result.backward_rhs_evaluations);
@@ -124,11 +145,12 @@ std::pair<double, std::vector<double>> Trainer::loss_and_gradient(const std::vec
     }
     return {};
   });
-  // Summed in global sample order, the same on every rank and for any number of ranks.
+  // Summed in global group order, the same on every rank and for any number of ranks: the mean over
+  // the samples of each sample's mean over its realisations.
   const std::vector<double> sums = mpi::ordered_sum(rows, 1 + P, comm_);
   const double loss = sums[0];
   std::vector<double> gradient(sums.begin() + 1, sums.end());
-  const double scale = 1.0 / static_cast<double>(samples.size());
+  const double scale = 1.0 / static_cast<double>(samples.size() * R);
   for (double& g : gradient) g *= scale;
   // Every rank holds the same sums, so every rank decides the same.
   if (!std::isfinite(loss) || !all_finite(gradient))
@@ -145,18 +167,24 @@ Evaluation Trainer::evaluate(const std::vector<double>& parameters, bool keep_tr
   std::iota(samples.begin(), samples.end(), 0);
   const std::size_t M = task_.metric_names().size();
   const std::size_t R = task_.recorded_names().size();
+  const std::size_t realisations = task_.realisations();
   Evaluation out;
-  const mpi::BlockParallel groups(n, settings_.block_size, comm_);
-  // This rank's rows (loss, metrics, then the trajectory when kept) of its samples, in order.
+  const RealisationGroups groups(n, settings_.block_size, realisations, comm_);
+  // This rank's rows (loss, metrics, then the trajectory when kept) of its (realisation, sample)
+  // pairs, in group order.
   std::vector<double> rows;
   std::size_t width = 0;
-  groups.run<TrainingFailure>([&](std::size_t g) -> std::string {
-    const auto group = samples_of(groups, g, samples);
-    BatchProblem problem = task_.make_problem(split, group, parameters, 0);
+  groups.parallel().run<TrainingFailure>([&](std::size_t g) -> std::string {
+    const auto group = groups.samples_of(g, samples);
+    const std::size_t r = groups.realisation_of(g);
+    BatchProblem problem = task_.make_problem(split, group, parameters, r);
     out.times = problem.observation_times;
     solvers::Integrator integrator(*problem.model, settings_.solver);
     const auto solution = integrator.solve(problem.t0, problem.initial_state, problem.observation_times);
-    if (!solution.ok()) return "evaluation sample " + std::to_string(group.front()) + ": " + solution.message;
+    if (!solution.ok())
+      return "evaluation sample " + std::to_string(group.front()) +
+             (realisations > 1 ? " (noise realisation " + std::to_string(r) + ")" : "") + ": " +
+             solution.message;
     out.method = solution.method;
     const std::size_t T = problem.observation_times.size();
     width = 1 + M + (keep_trajectories ? T * R : 0);
@@ -182,18 +210,22 @@ Evaluation Trainer::evaluate(const std::vector<double>& parameters, bool keep_tr
   width = static_cast<std::size_t>(shared[0]);
   out.times.resize(static_cast<std::size_t>(shared[1]));
   MPI_Bcast(out.times.data(), static_cast<int>(out.times.size()), MPI_DOUBLE, 0, comm_);
-  const auto all = groups.gather_to_all(rows);
+  const auto all = groups.parallel().gather_to_all(rows);
+  // Row (r, s) of realisation r and sample s is row r n + s. A sample's metrics are means over its
+  // realisations (a 0/1 metric becomes a probability); the trajectories kept are realisation 0's.
   out.metrics.assign(M, 0.0);
-  for (std::size_t s = 0; s < n; ++s) {
-    const double* row = &all[s * width];
-    out.loss += row[0];
-    for (std::size_t m = 0; m < M; ++m) {
-      out.metrics[m] += row[1 + m];
-      out.per_sample.push_back(row[1 + m]);
+  out.per_sample.assign(n * M, 0.0);
+  for (std::size_t r = 0; r < realisations; ++r)
+    for (std::size_t s = 0; s < n; ++s) {
+      const double* row = &all[(r * n + s) * width];
+      out.loss += row[0];
+      for (std::size_t m = 0; m < M; ++m) out.per_sample[s * M + m] += row[1 + m];
+      if (keep_trajectories && r == 0) out.trajectories.insert(out.trajectories.end(), row + 1 + M, row + width);
     }
-    if (keep_trajectories) out.trajectories.insert(out.trajectories.end(), row + 1 + M, row + width);
-  }
-  out.loss /= static_cast<double>(n);
+  for (double& value : out.per_sample) value /= static_cast<double>(realisations);
+  for (std::size_t s = 0; s < n; ++s)
+    for (std::size_t m = 0; m < M; ++m) out.metrics[m] += out.per_sample[s * M + m];
+  out.loss /= static_cast<double>(n * realisations);
   for (double& m : out.metrics) m /= static_cast<double>(n);
   if (!std::isfinite(out.loss) || !all_finite(out.metrics))
     throw TrainingFailure("the held-out loss became non-finite");

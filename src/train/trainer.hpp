@@ -6,6 +6,12 @@
 /// own samples' rows and one running sum). A group's numbers never depend on which rank computes it
 /// and the sum order never depends on the number of ranks, so the loss history and the weights are
 /// bitwise identical for any number of ranks with the same seed.
+///
+/// A stochastic task with R noise realisations per sample (Task::realisations) makes every
+/// (sample, realisation) pair a work item: the groups are realisation-major (each group one draw of
+/// block_size samples), spread over the ranks with the batch, and the loss and gradient are the
+/// mean over samples of each sample's mean over its R paths; held-out metrics are averaged over R
+/// as well. With R = 1 the groups and sums are those of a deterministic training.
 #include <mpi.h>
 
 #include <cstdint>
@@ -55,7 +61,7 @@ struct EpochRecord {
 struct Evaluation {
   double loss = 0;
   std::vector<double> metrics;       ///< means over the evaluation samples
-  std::vector<double> per_sample;    ///< samples x metrics
+  std::vector<double> per_sample;    ///< samples x metrics (means over the noise realisations)
   std::vector<double> times;         ///< observation times
   std::vector<double> trajectories;  ///< samples x times x recorded components (when asked)
   /// The solver as it ran (PETSc's TS type and step control after any -ts_* option); set on the
@@ -90,8 +96,8 @@ class Trainer {
   /// Forward solves of the held-out set (collective).
   Evaluation evaluate(const std::vector<double>& parameters, bool keep_trajectories,
                       Split split = Split::evaluation) const;
-  /// Mean loss and mean gradient over `samples` of the training split in epoch `epoch` (0-based,
-  /// which picks a stochastic run's noise draw) (collective).
+  /// Mean loss and mean gradient over `samples` of the training split and their noise realisations
+  /// in epoch `epoch` (0-based, which picks a stochastic run's noise draws) (collective).
   /// When `cost` is given, this rank's counts are added to it: forward vector-field evaluations,
   /// backward ones, backward vector-Jacobian products.
   std::pair<double, std::vector<double>> loss_and_gradient(const std::vector<double>& parameters,
@@ -111,7 +117,7 @@ class Trainer {
   };
   /// The group solver for samples `group`, reused or made anew.
   solvers::GradientSolver& group_solver(const std::vector<std::size_t>& group,
-                                        const std::vector<double>& parameters, int epoch) const;
+                                        const std::vector<double>& parameters, std::uint64_t draw) const;
 
   const Task& task_;
   TrainingSettings settings_;

@@ -439,14 +439,56 @@ TEST(StochasticTraining, TrainingDrawsANewPathEachEpochAndHeldOutSamplesKeepThei
   EXPECT_NE(epoch0, quiet);
   EXPECT_EQ(xor_final_potentials(*noisy, train::Split::training, 0), epoch0);  // reproducible
   EXPECT_NE(xor_final_potentials(*noisy, train::Split::training, 1), epoch0);
+  // A held-out sample's draw is its realisation, the same in every evaluation: draw 0 is its own
+  // path, draw 1 another one (its second realisation).
   const auto held_out = xor_final_potentials(*noisy, train::Split::evaluation, 0);
-  EXPECT_EQ(xor_final_potentials(*noisy, train::Split::evaluation, 7), held_out);
+  EXPECT_EQ(xor_final_potentials(*noisy, train::Split::evaluation, 0), held_out);
+  EXPECT_NE(xor_final_potentials(*noisy, train::Split::evaluation, 1), held_out);
   EXPECT_NE(held_out, epoch0);
   // The noise moves V by millivolts (sigma sqrt(tau_m / 2) = 1 mV), not more.
   double largest = 0;
   for (std::size_t i = 0; i < quiet.size(); ++i) largest = std::max(largest, std::abs(epoch0[i] - quiet[i]));
   EXPECT_GT(largest, 0.1);
   EXPECT_LT(largest, 20.0);
+}
+
+// With R noise realisations per sample, an epoch's loss and gradient are the means over R paths:
+// realisation r of epoch e is draw e R + r, so R = 2 in epoch 0 sees the paths that R = 1 sees in
+// epochs 0 and 1. Held-out metrics are means over the realisations too.
+TEST(StochasticTraining, RealisationsAverageTheLossAndGradientOverPaths) {
+  XorConfig config = xor_config();
+  config.column.noise = models::NoiseSettings{10.0, 1e-3};
+  const auto single = make_task(config);
+  config.column.realisations = 2;
+  const auto doubled = make_task(config);
+  ASSERT_EQ(doubled->realisations(), 2u);
+  auto s = settings(1);
+  s.block_size = 2;
+  const train::Trainer one(*single, s), two(*doubled, s);
+  const auto p = single->initial_parameters();
+  const std::vector<std::size_t> samples{2, 0, 3};
+  const auto [loss0, gradient0] = one.loss_and_gradient(p, samples, 0);
+  const auto [loss1, gradient1] = one.loss_and_gradient(p, samples, 1);
+  const auto [loss, gradient] = two.loss_and_gradient(p, samples, 0);
+  EXPECT_NE(loss0, loss1);  // the two paths differ
+  EXPECT_NEAR(loss, 0.5 * (loss0 + loss1), 1e-13 * loss);
+  double largest = 0;
+  for (double g : gradient) largest = std::max(largest, std::abs(g));
+  ASSERT_GT(largest, 0.0);
+  for (std::size_t k = 0; k < gradient.size(); ++k)
+    EXPECT_NEAR(gradient[k], 0.5 * (gradient0[k] + gradient1[k]), 1e-12 * largest) << "parameter " << k;
+  // Held out: realisation 0 is the single-path evaluation's, and the mean over both is reported.
+  const auto held_single = one.evaluate(p, true);
+  const auto held_doubled = two.evaluate(p, true);
+  EXPECT_NE(held_doubled.loss, held_single.loss);
+  EXPECT_EQ(held_doubled.trajectories, held_single.trajectories);  // realisation 0's
+  ASSERT_EQ(held_doubled.per_sample.size(), held_single.per_sample.size());
+  for (std::size_t m = 0; m < held_doubled.metrics.size(); ++m) {
+    double mean = 0;
+    for (std::size_t i = m; i < held_doubled.per_sample.size(); i += held_doubled.metrics.size())
+      mean += held_doubled.per_sample[i];
+    EXPECT_NEAR(held_doubled.metrics[m], mean / 4.0, 1e-15);
+  }
 }
 
 TEST(TrainingConfig, NoiseSectionIsCheckedAndRefusedForHopf) {
@@ -465,6 +507,14 @@ TEST(TrainingConfig, NoiseSectionIsCheckedAndRefusedForHopf) {
     return std::string("accepted");
   };
   EXPECT_NE(message(base + "noise: {sigma: -1}\n").find("noise.sigma"), std::string::npos);
+  EXPECT_EQ(setup::parse_training_config(base + "noise: {sigma: 1, realisations: 8}\n", "n.yaml")
+                .task.make()
+                ->realisations(),
+            8u);
+  EXPECT_NE(message(base + "noise: {sigma: 1, realisations: 0}\n").find("noise.realisations"),
+            std::string::npos);
+  EXPECT_NE(message(base + "noise: {sigma: 0, realisations: 2}\n").find("noise.realisations"),
+            std::string::npos);
   EXPECT_NE(message(base + "noise: {sigma: 1, resolution: 0}\n").find("noise.resolution"), std::string::npos);
   EXPECT_NE(message(base + "noise: {resolution: 0.001}\n").find("noise.sigma"), std::string::npos);
   EXPECT_NE(message(base + "noise: {sigma: 1, dt: 0.1}\n").find("dt"), std::string::npos);
