@@ -4,7 +4,7 @@
 
 #include "models/column/column_network.hpp"
 #include "models/column/network_file.hpp"
-#include "models/noise/additive_noise.hpp"
+#include "models/noise/column_noise.hpp"
 #include "mpi/world.hpp"
 #include "simulation_ensemble.hpp"
 
@@ -61,10 +61,8 @@ EnsembleSpec from_config(const setup::SimulationConfig& config) {
     }
     auto model = std::make_unique<models::ColumnNetwork>(weights, constants, std::move(drives));
     if (!config.noise.enabled()) return model;
-    auto membrane = model->membrane_offsets();
-    return std::make_unique<models::AdditiveNoise>(std::move(model), config.noise, std::move(membrane),
-                                                   std::move(paths), config.t_start,
-                                                   config.output_times.back());
+    return models::with_column_noise(std::move(model), config.noise, std::move(paths), config.t_start,
+                                     config.output_times.back());
   };
   e.describe_run = [R](std::size_t run) {
     return R == 1 ? "trial " + std::to_string(run)

@@ -11,7 +11,7 @@ namespace neurode::io {
 /// weight or a noise sigma near 1e308 would otherwise overflow in the first step.
 inline constexpr double kMaxRate_Hz = 1e6;  ///< drive, background and target rates
 inline constexpr double kMaxWeight = 1e6;   ///< weights, initial values, initial states
-inline constexpr double kMaxSigma = 1e6;    ///< noise sigma, mV/sqrt(s)
+inline constexpr double kMaxSigma = 1e6;    ///< noise sigma, per sqrt(s)
 inline constexpr double kMaxTime_s = 1e6;   ///< times and durations (about 11 days)
 inline constexpr double kMinTolerance = 1e-15;
 inline constexpr long kMaxColumns = 1'000'000;  ///< columns of all areas together

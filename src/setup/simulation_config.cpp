@@ -12,6 +12,7 @@
 #include "models/column/column_config.hpp"
 #include "models/column/column_network.hpp"
 #include "models/noise/noise_config.hpp"
+#include "solvers/method_table.hpp"
 
 namespace neurode::setup {
 
@@ -276,6 +277,20 @@ solvers::SolverSettings read_solver_section(const ConfigNode& node) { return rea
 
 void check_noise_and_step(const ConfigNode& noise, const models::NoiseSettings& settings,
                           const solvers::SolverSettings& solver) {
+  if (settings.enabled() && settings.type == models::NoiseType::multiplicative) {
+    const solvers::MethodInfo* info = solvers::find_method(solver.method);
+    const int order = info == nullptr            ? 2
+                      : info->order > 0          ? info->order
+                      : solver.method == "theta" ? (solver.theta == 0.5 ? 2 : 1)
+                      : solver.method == "bdf"   ? solver.bdf_order
+                                                 : 2;
+    if (order < 2)
+      noise.child("type").fail(
+          "expected a solver of order >= 2 with multiplicative noise, got solver.method " + solver.method +
+          " of order 1: its steps read the grid's field as Ito, whichever noise.interpretation is asked "
+          "for (docs/model.md, \"Noise\"); rk4, bs3, dopri5, rk8, cn, theta 0.5 or bdf_order >= 2 give "
+          "the interpretation asked for");
+  }
   if (!settings.enabled() || solver.adaptive || solver.dt <= settings.resolution_s * (1 + 1e-12)) return;
   const ConfigNode resolution = noise.child("resolution");
   (resolution.present() ? resolution : noise)

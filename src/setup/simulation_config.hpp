@@ -11,7 +11,7 @@
 #include "models/column/column_parameters.hpp"
 #include "models/column/network_builder.hpp"
 #include "models/column/piecewise_drive.hpp"
-#include "models/noise/additive_noise.hpp"
+#include "models/noise/noise_settings.hpp"
 #include "solvers/solver_settings.hpp"
 
 namespace neurode::setup {
@@ -37,7 +37,8 @@ struct SimulationConfig {
   std::vector<double> output_times;  ///< increasing, first >= t_start; the last is the end time
   solvers::SolverSettings solver;
   OutputSettings output;
-  /// Stochastic runs: noise on V, and `realisations` Wiener paths per trial (trial-major runs).
+  /// Stochastic runs: the noise (models/noise/column_noise.hpp), and `realisations` Wiener paths per
+  /// trial (trial-major runs).
   models::NoiseSettings noise;
   std::size_t realisations = 1;
   /// Runs integrated together as one block system; the blocks are spread over the MPI ranks. 16
@@ -48,7 +49,9 @@ struct SimulationConfig {
 /// The `solver:` section; shared with training configs.
 solvers::SolverSettings read_solver_section(const io::ConfigNode& node);
 /// Refuses a fixed step longer than the noise's resolution: no step crosses a grid point of the
-/// noise, so such a step would silently become the resolution (names noise.resolution).
+/// noise, so such a step would silently become the resolution (names noise.resolution). Refuses a
+/// first-order method with multiplicative noise (names noise.type): one such step per interval
+/// integrates the grid's field as an Ito SDE, not the interpretation the config asked for.
 void check_noise_and_step(const io::ConfigNode& noise, const models::NoiseSettings& settings,
                           const solvers::SolverSettings& solver);
 

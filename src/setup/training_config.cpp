@@ -157,6 +157,13 @@ TrainingConfig read_training_config(const ConfigNode& root, const std::string& t
   config.training.solver = read_solver_section(root.child("solver"));
   check_noise_and_step(root.child("noise"), config.task.noise, config.training.solver);
   read_gradient(root.child("gradient"), config.training.gradient);
+  if (config.task.noise.enabled() && config.task.noise.type == models::NoiseType::multiplicative &&
+      config.training.gradient.method == solvers::GradientMethod::backprop_euler)
+    root.child("gradient")
+        .child("method")
+        .fail(
+            "expected a gradient method other than backprop-euler with multiplicative noise: its forward "
+            "Euler steps read the grid's field as Ito, whichever noise.interpretation is asked for");
   config.training.gradient.adjoint_solver = config.training.solver;
   read_training(root.child("training"), config.training);
   read_optimizer(root.child("optimizer"), config.training.optimizer, config.training.epochs);

@@ -7,7 +7,7 @@
 #include "io/config_limits.hpp"
 #include "models/column/column_config.hpp"
 #include "models/kernels/random_stream.hpp"
-#include "models/noise/additive_noise.hpp"
+#include "models/noise/column_noise.hpp"
 #include "models/noise/noise_config.hpp"
 
 namespace neurode::train {
@@ -160,10 +160,9 @@ BatchProblem ColumnTask::make_problem(Split split, const std::vector<std::size_t
   problem.observation_times = observation_times();
   problem.t0 = 0.0;
   if (settings_.noise.enabled()) {
-    auto membrane = model->membrane_offsets();
-    problem.model = std::make_unique<models::AdditiveNoise>(
-        std::move(model), settings_.noise, std::move(membrane), wiener_paths(split, indices, draw),
-        problem.t0, problem.observation_times.back());
+    problem.model =
+        models::with_column_noise(std::move(model), settings_.noise, wiener_paths(split, indices, draw),
+                                  problem.t0, problem.observation_times.back());
   } else {
     problem.model = std::move(model);
   }

@@ -9,7 +9,8 @@
 
 #include "io/config_limits.hpp"
 #include "models/column/column_network.hpp"
-#include "models/noise/additive_noise.hpp"
+#include "models/kernels/random_stream.hpp"
+#include "models/noise/noise_settings.hpp"
 #include "train/task.hpp"
 #include "train/task_registry.hpp"
 #include "train/trajectory_loss.hpp"
@@ -38,7 +39,7 @@ struct ColumnTaskSettings {
   /// with the network when output_trainable (kind "output" for constraints).
   bool output_readout = false;
   bool output_trainable = true;
-  /// Stochastic runs: additive noise on every membrane potential (the config's `noise` section).
+  /// Stochastic runs: the config's `noise` section (models/noise/column_noise.hpp).
   models::NoiseSettings noise;
   /// Wiener paths per sample (`noise.realisations`; Task::realisations).
   std::size_t realisations = 1;

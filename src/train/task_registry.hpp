@@ -9,7 +9,7 @@
 #include <vector>
 
 #include "io/config_reader.hpp"
-#include "models/noise/additive_noise.hpp"
+#include "models/noise/noise_settings.hpp"
 #include "train/task.hpp"
 
 namespace neurode::train {

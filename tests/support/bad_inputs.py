@@ -415,11 +415,27 @@ def size_limits(bases, rng):
         ("train-silent-1e308", "train_xor", train_xor, ("task", "silent"), "1e308", ["silent"]),
         ("train-epochs-1e9", "train_xor", train_xor, ("training", "epochs"), "1000000000", ["epochs"]),
     ]
+    # Noise on chosen components, per population and multiplicative: the new keys' mistakes.
+    mult = copy.deepcopy(noise)
+    mult["noise"] = {"type": "multiplicative", "interpretation": "ito", "sigma": {"V": 2, "r": [4, 4, 0, 0, 4, 4, 4, 4]},
+                     "resolution": 1e-3, "realisations": 3}
+    cases += [
+        ("components-unknown", "sim_noise", noise, ("noise", "components"), "[V, q]", ["noise.components[1]"]),
+        ("components-twice", "sim_noise", noise, ("noise", "components"), "[r, r]", ["once"]),
+        ("sigma-list-short", "sim_noise", noise, ("noise", "sigma"), "[1, 2, 3]", ["noise.sigma", "8"]),
+        ("type-unknown", "sim_noise", noise, ("noise", "type"), "linear", ["noise.type", "multiplicative"]),
+        ("mult-interpretation", "sim_noise", mult, ("noise", "interpretation"), "both", ["noise.interpretation"]),
+        ("mult-sigma-key", "sim_noise", mult, ("noise", "sigma", "w"), "1", ["noise.sigma.w"]),
+        ("mult-sigma-r-1e308", "sim_noise", mult, ("noise", "sigma", "r", 7), "1e308", ["noise.sigma.r[7]"]),
+        ("mult-components", "sim_noise", mult, ("noise", "components"), "[V]", ["noise.components"]),
+        ("mult-euler", "sim_noise", mult, ("solver", "method"), "euler", ["noise.type", "order >= 2"]),
+    ]
     for name, base_name, base, path, value, words in cases:
         config = copy.deepcopy(base)
         ensure_path(config, path, Raw(value))
         yield Case(f"{base_name}-limit-{name}", command_of(base_name), text_writer(dump_raw(config)),
                    expect_code=2, expect_words=tuple(words))
+    yield Case("sim_noise-multiplicative-unchanged", "simulate-config", text_writer(dump(mult)), expect_code=0)
     # A multi-document file and duplicate keys: named, refused with exit 2.
     text = dump(sim)
     yield Case("sim_wta-limit-two-documents", "simulate-config", text_writer(text + "---\nseed: 3\n"),

@@ -295,6 +295,43 @@ TEST(ConfigLimits, NumbersThatWouldOverflowTheModelAreRefusedByRange) {
   expect_simulation_error(with(simulation, "t_end: 0.15", "t_end: 1e308"), "simulation.t_end", {"1e+06"});
 }
 
+// Noise on chosen components, per-population sigma and multiplicative noise: each mistake is one
+// line naming the key, in simulation and training configs alike.
+TEST(ConfigLimits, NoiseComponentsAmplitudesAndInterpretationAreChecked) {
+  const std::string simulation = source_text("inputs/wta_two_columns_noise_multiplicative.yaml");
+  EXPECT_NO_THROW(setup::parse_simulation_config(simulation, "good.yaml"));
+  expect_simulation_error(with(simulation, "  interpretation: ito\n", ""), "noise.interpretation",
+                          {"stratonovich or ito", "no default"});
+  expect_simulation_error(with(simulation, "interpretation: ito", "interpretation: Ito"),
+                          "noise.interpretation", {"stratonovich", "'Ito'"});
+  expect_simulation_error(with(simulation, "r: [4.0, 4.0, 0.0, 0.0, 4.0, 4.0, 4.0, 4.0]", "r: [4.0, 4.0]"),
+                          "noise.sigma.r", {"8"});
+  expect_simulation_error(with(simulation, "    V: 2.0\n", "    V: 2.0\n    v: 1.0\n"), "noise.sigma.v",
+                          {"unknown key 'v'"});
+  // One forward-Euler or backward-Euler step per interval integrates the field as Ito.
+  expect_simulation_error(with(simulation, "  method: dopri5", "  method: euler\n  dt: 1.0e-4"), "noise.type",
+                          {"order >= 2", "euler"});
+  expect_simulation_error(with(simulation, "  method: dopri5", "  method: beuler\n  dt: 1.0e-4"),
+                          "noise.type", {"order >= 2", "beuler"});
+  EXPECT_NO_THROW(setup::parse_simulation_config(
+      with(simulation, "  method: dopri5", "  method: rk4\n  dt: 1.0e-4"), "good.yaml"));
+  const std::string additive = source_text("inputs/wta_two_columns_noise.yaml");
+  EXPECT_NO_THROW(setup::parse_simulation_config(
+      with(additive, "sigma: 100", "sigma: 100, components: [V, a, r]"), "good.yaml"));
+  expect_simulation_error(with(additive, "sigma: 100", "sigma: 100, components: [V, s]"),
+                          "noise.components[1]", {"V, a, r"});
+
+  const std::string noisy = source_text("tests/data/train_xor_noisy_tiny.yaml");
+  const std::string multiplicative =
+      with(noisy, "sigma: 10", "sigma: {V: 0.5, r: [1, 1, 1, 1, 1, 1, 1, 0]}, type: multiplicative");
+  expect_training_error(multiplicative, "noise.interpretation", {"stratonovich or ito"});
+  const std::string ito =
+      with(multiplicative, "type: multiplicative", "type: multiplicative, interpretation: ito");
+  EXPECT_NO_THROW(setup::parse_training_config(ito, "good.yaml"));
+  expect_training_error(ito + "gradient: {method: backprop-euler}\n", "gradient.method",
+                        {"backprop-euler", "Ito"});
+}
+
 // Issue 16, item 8: silent long runs or std::bad_alloc; now refused with the estimate and the key.
 TEST(ConfigLimits, RunsTooLargeForTheMachineAreRefusedNamingTheKeyAndTheEstimate) {
   const std::string simulation = source_text("inputs/wta_two_columns.yaml");
@@ -349,8 +386,9 @@ TEST(ConfigLimits, MessagesSayTheAllowedRangeAndASecondDocumentIsRefused) {
 }
 
 TEST(ConfigLimits, TheExamplesStayWithinTheLimits) {
-  for (const char* name : {"wta_two_columns.yaml", "wta_two_columns_noise.yaml", "single_column_mt.yaml",
-                           "xor_network.yaml", "parity_network.yaml"})
+  for (const char* name :
+       {"wta_two_columns.yaml", "wta_two_columns_noise.yaml", "wta_two_columns_noise_multiplicative.yaml",
+        "single_column_mt.yaml", "xor_network.yaml", "parity_network.yaml"})
     EXPECT_NO_THROW(
         setup::load_simulation_config(std::string(io::build_info::source_dir) + "/inputs/" + name))
         << name;

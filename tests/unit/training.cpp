@@ -4,6 +4,8 @@
 #include <cmath>
 
 #include "io/build_info.hpp"
+#include "models/noise/additive_noise.hpp"
+#include "models/noise/multiplicative_noise.hpp"
 #include "setup/training_config.hpp"
 #include "solvers/integrator.hpp"
 #include "support/reference.hpp"
@@ -525,6 +527,47 @@ TEST(TrainingConfig, NoiseSectionIsCheckedAndRefusedForHopf) {
             std::string::npos);
   EXPECT_NO_THROW(
       setup::parse_training_config(base + euler + "noise: {sigma: 1, resolution: 0.002}\n", "n.yaml"));
+}
+
+// The final state [V, a, r] of XOR pattern 3's training problem in epoch 0.
+std::vector<double> final_state(const train::Task& task) {
+  auto problem = task.make_problem(train::Split::training, {3}, task.initial_parameters(), 0);
+  solvers::Integrator integrator(*problem.model, solvers::SolverSettings{});
+  const auto solution = integrator.solve(problem.t0, problem.initial_state, problem.observation_times);
+  EXPECT_TRUE(solution.ok()) << solution.message;
+  const double* last = solution.state(solution.times.size() - 1);
+  return std::vector<double>(last, last + problem.model->state_size());
+}
+
+TEST(StochasticTraining, ATaskBuildsTheNoiseItsConfigAsksFor) {
+  // The training tasks and `neurode simulate` build the noise in one place (column_noise.hpp): a
+  // multiplicative section gives a MultiplicativeNoise of its interpretation, an additive one an
+  // AdditiveNoise, and noise on r alone leaves V and a (which do not read r) far less moved than r.
+  const std::string base = "task: {type: xor, observations: 11}\n";
+  const auto make = [&](const std::string& noise) {
+    return setup::parse_training_config(base + noise, "n.yaml").task.make();
+  };
+  const auto multiplicative =
+      make("noise: {type: multiplicative, interpretation: ito, sigma: {r: 2}, resolution: 0.001}\n");
+  const auto additive = make("noise: {components: [a, r], sigma: 1, resolution: 0.001}\n");
+  const auto quiet = make("");
+  auto problem =
+      multiplicative->make_problem(train::Split::training, {3}, multiplicative->initial_parameters(), 0);
+  const auto* model = dynamic_cast<models::MultiplicativeNoise*>(problem.model.get());
+  ASSERT_NE(model, nullptr);
+  EXPECT_EQ(model->interpretation(), models::NoiseInterpretation::ito);
+  auto other = additive->make_problem(train::Split::training, {3}, additive->initial_parameters(), 0);
+  EXPECT_NE(dynamic_cast<models::AdditiveNoise*>(other.model.get()), nullptr);
+
+  const auto noisy = final_state(*multiplicative), deterministic = final_state(*quiet);
+  const std::size_t n = noisy.size() / 3;
+  double moved_Va = 0, moved_r = 0;
+  for (std::size_t i = 0; i < 2 * n; ++i)
+    moved_Va = std::max(moved_Va, std::abs(noisy[i] - deterministic[i]));
+  for (std::size_t i = 2 * n; i < 3 * n; ++i)
+    moved_r = std::max(moved_r, std::abs(noisy[i] - deterministic[i]));
+  EXPECT_GT(moved_r, 1e-3);
+  EXPECT_LT(moved_Va, 1e-3 * moved_r);
 }
 
 }  // namespace

@@ -88,7 +88,7 @@ class ColumnNetwork final : public Model {
 
   std::size_t populations() const { return n_; }
   /// Where V sits in one trial's block of the state, [0, populations): the components that the
-  /// spec's noise drives (AdditiveNoise).
+  /// spec's noise drives by default (models/noise/column_noise.hpp).
   std::vector<std::size_t> membrane_offsets() const;
   const NetworkWeights& weights() const { return weights_; }
   const ColumnConstants& constants() const { return constants_; }
