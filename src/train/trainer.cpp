@@ -94,8 +94,10 @@ std::vector<std::vector<std::size_t>> Trainer::epoch_batches(int epoch) const {
 }
 
 solvers::GradientSolver& Trainer::group_solver(const std::vector<std::size_t>& group,
-                                               const std::vector<double>& parameters, std::uint64_t draw) const {
-  if (last_group_.solver && task_.refresh_problem(last_group_.problem, Split::training, group, parameters, draw))
+                                               const std::vector<double>& parameters,
+                                               std::uint64_t draw) const {
+  if (last_group_.solver &&
+      task_.refresh_problem(last_group_.problem, Split::training, group, parameters, draw))
     return *last_group_.solver;
   last_group_.solver.reset();  // it refers to the model replaced next
   last_group_.problem = task_.make_problem(Split::training, group, parameters, draw);
@@ -220,7 +222,8 @@ Evaluation Trainer::evaluate(const std::vector<double>& parameters, bool keep_tr
       const double* row = &all[(r * n + s) * width];
       out.loss += row[0];
       for (std::size_t m = 0; m < M; ++m) out.per_sample[s * M + m] += row[1 + m];
-      if (keep_trajectories && r == 0) out.trajectories.insert(out.trajectories.end(), row + 1 + M, row + width);
+      if (keep_trajectories && r == 0)
+        out.trajectories.insert(out.trajectories.end(), row + 1 + M, row + width);
     }
   for (double& value : out.per_sample) value /= static_cast<double>(realisations);
   for (std::size_t s = 0; s < n; ++s)

@@ -40,7 +40,8 @@ class CoupledDecay final : public models::Model {
       out[2 * b + 1] = -p_[0] * v[2 * b + 1];
     }
   }
-  void jacobian_transpose_vector(double, std::size_t, const double* y, const double* w, double* out) override {
+  void jacobian_transpose_vector(double, std::size_t, const double* y, const double* w,
+                                 double* out) override {
     for (std::size_t b = 0; b < trials_; ++b) {
       out[2 * b] = -p_[0] * w[2 * b];
       out[2 * b + 1] = p_[1] * sech2(y[2 * b + 1]) * w[2 * b] - p_[0] * w[2 * b + 1];
@@ -71,7 +72,8 @@ class SquaredDistance final : public solvers::ObservationCost {
   explicit SquaredDistance(std::size_t trial_block) : block_(trial_block) {}
   void add_value(std::size_t, const double* y, std::vector<double>& per_trial) const override {
     for (std::size_t b = 0; b < per_trial.size(); ++b)
-      for (std::size_t i = 0; i < block_; ++i) per_trial[b] += 0.5 * (y[b * block_ + i] - 0.3) * (y[b * block_ + i] - 0.3);
+      for (std::size_t i = 0; i < block_; ++i)
+        per_trial[b] += 0.5 * (y[b * block_ + i] - 0.3) * (y[b * block_ + i] - 0.3);
   }
   void add_cotangent(std::size_t, const double* y, double* dl_dy) const override {
     // Only called with whole states of the trials the solve has.
@@ -86,7 +88,8 @@ class SquaredDistance final : public solvers::ObservationCost {
 std::vector<models::BrownianTree> trees(std::size_t trials, std::uint64_t first, int depth = 16) {
   std::vector<models::BrownianTree> out;
   for (std::size_t b = 0; b < trials; ++b)
-    out.emplace_back(models::RandomStream(21, models::RandomDomain::brownian_path, first + b), 2, 0.0, 1.0, depth);
+    out.emplace_back(models::RandomStream(21, models::RandomDomain::brownian_path, first + b), 2, 0.0, 1.0,
+                     depth);
   return out;
 }
 
@@ -144,13 +147,14 @@ TEST(AdditiveSde, StrongOrdersOnTheOrnsteinUhlenbeckProcess) {
       std::vector<double> errors;
       for (double h : steps) {
         double sum = 0;
-        for (int p = 0; p < paths; ++p) sum += std::abs(ou_end(p, fixed(scheme, h), nullptr, drifts[d]) - reference[p]);
+        for (int p = 0; p < paths; ++p)
+          sum += std::abs(ou_end(p, fixed(scheme, h), nullptr, drifts[d]) - reference[p]);
         errors.push_back(sum / paths);
       }
       const double order = slope(steps, errors);
       const char* name = scheme == SdeScheme::sra1 ? "SRA1" : "Euler-Maruyama";
-      std::printf("%s drift: %s strong order %.2f, error at h = 1/128 %.3g\n", d == 0 ? "linear" : "nonlinear",
-                  name, order, errors.back());
+      std::printf("%s drift: %s strong order %.2f, error at h = 1/128 %.3g\n",
+                  d == 0 ? "linear" : "nonlinear", name, order, errors.back());
       if (scheme == SdeScheme::euler_maruyama) {
         EXPECT_NEAR(order, 1.0, 0.15) << name;
       } else {
@@ -177,7 +181,8 @@ TEST(AdditiveSde, AdaptiveStepsRefineWithTheTolerance) {
     for (int p = 0; p < paths; ++p) sum += std::abs(ou_end(p, s, &count) - reference[p]);
     errors.push_back(sum / paths);
     mean_steps.push_back(static_cast<double>(count) / paths);
-    std::printf("adaptive SRA1, tolerance %.0e: error %.3g in %.1f steps\n", tol, errors.back(), mean_steps.back());
+    std::printf("adaptive SRA1, tolerance %.0e: error %.3g in %.1f steps\n", tol, errors.back(),
+                mean_steps.back());
   }
   EXPECT_LT(errors[1], 0.5 * errors[0]);
   EXPECT_LT(errors[2], 0.5 * errors[1]);

@@ -14,7 +14,8 @@ using models::BrownianTree;
 using models::RandomStream;
 
 BrownianTree tree(std::uint64_t stream, std::size_t components = 1, int depth = 16) {
-  return BrownianTree(RandomStream(11, models::RandomDomain::brownian_path, stream), components, 0.0, 1.0, depth);
+  return BrownianTree(RandomStream(11, models::RandomDomain::brownian_path, stream), components, 0.0, 1.0,
+                      depth);
 }
 
 // E dW = 0, E dW^2 = h, E Z^2 = h^3 / 3, E dW Z = h^2 / 2 on an interval that is not dyadic, and
@@ -88,7 +89,8 @@ TEST(BrownianTree, AnswersDoNotDependOnEarlierQueries) {
   std::vector<double> W(3), Z(3), W2(3), Z2(3), scratch(3), scratch_Z(3);
   fresh.increment(0.25, 0.3125, W.data(), Z.data());
   BrownianTree used = tree(5, 3);
-  for (double s : {0.9, 0.0, 0.6, 0.2501, 0.31}) used.increment(s, std::min(1.0, s + 0.05), scratch.data(), scratch_Z.data());
+  for (double s : {0.9, 0.0, 0.6, 0.2501, 0.31})
+    used.increment(s, std::min(1.0, s + 0.05), scratch.data(), scratch_Z.data());
   used.increment(0.25, 0.3125, W2.data(), Z2.data());
   EXPECT_EQ(W, W2);
   EXPECT_EQ(Z, Z2);

@@ -5,6 +5,8 @@
 #include <stdexcept>
 #include <string>
 
+#include "models/kernels/normal_pairs.hpp"
+
 namespace neurode::models {
 namespace {
 
@@ -33,10 +35,11 @@ BrownianTree::BrownianTree(RandomStream stream, std::size_t components, double t
   }
   // The root: dW ~ N(0, L), H ~ N(0, L / 12), from the blocks of node 0.
   const double L = t1 - t0;
+  normals_.resize(4 * components);
+  normal_pairs(stream_, 0, components, normals_.data());
   for (std::size_t j = 0; j < components; ++j) {
-    const auto [a, b] = stream_.normal_pair(j);
-    path_[0].dW[j] = std::sqrt(L) * a;
-    path_[0].H[j] = std::sqrt(L / 12.0) * b;
+    path_[0].dW[j] = std::sqrt(L) * normals_[2 * j];
+    path_[0].H[j] = std::sqrt(L / 12.0) * normals_[2 * j + 1];
   }
   W_s_.resize(components);
   J_s_.resize(components);
@@ -58,12 +61,13 @@ void BrownianTree::walk_to(std::uint64_t leaf) {
     const double root_h = std::sqrt(h), root_h12 = std::sqrt(h / 12.0);
     // The parent's children are keyed by its heap number 2^(level - 1) + index (node 0: the root's
     // own values).
+    // Component j's four normals are those of blocks 2 (node m + j) and the next: one run of 2m
+    // blocks for the node, drawn by the vector code.
     const std::uint64_t node = (std::uint64_t{1} << (level - 1)) + parent.index;
+    normal_pairs(stream_, node * components_ * 2, 2 * components_, normals_.data());
     for (std::size_t j = 0; j < components_; ++j) {
-      const std::uint64_t block = (node * components_ + j) * 2;
-      const auto [n0, n1] = stream_.normal_pair(block);
-      const auto [n2, n3] = stream_.normal_pair(block + 1);
-      double x[4] = {root_h * n0, root_h12 * n1, root_h * n2, root_h12 * n3};
+      const double* n = &normals_[4 * j];
+      double x[4] = {root_h * n[0], root_h12 * n[1], root_h * n[2], root_h12 * n[3]};
       const double rW = parent.dW[j] - (x[0] + x[2]);
       const double rH = parent.H[j] - (0.25 * (x[0] - x[2]) + 0.5 * (x[1] + x[3]));
       for (int q = 0; q < 4; ++q) x[q] += kGainW[q] * rW + kGainH[q] * rH;

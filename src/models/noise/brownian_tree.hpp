@@ -12,8 +12,9 @@
 /// I = int_a^b (W(u) - W(a)) du (dW ~ N(0, L) and H ~ N(0, L / 12) are independent). A node's two
 /// children are drawn from their exact Gaussian law given the parent's (dW, H) (conditioning by
 /// Matheron's rule: unconditional children corrected by K (parent - A children)), from four normals
-/// of a counter-based stream keyed by (node, component). So every node is a pure function of the
-/// seed, the stream and its place in the tree: any query order, any rank, the same bits.
+/// of a counter-based stream keyed by (node, component) (normal_pairs.hpp: the same bits on any CPU). So
+/// every node is a pure function of the seed, the stream and its place in the tree: any query order, any
+/// rank, the same bits.
 ///
 /// Below the leaves (level `depth`) the path is the parabola that matches the leaf's dW and H:
 /// W(a + uL) = W(a) + u dW + 6 H u (1 - u). Increments between leaf points are exact samples of
@@ -61,6 +62,7 @@ class BrownianTree {
   std::vector<Level> path_;
   int valid_levels_ = 1;  ///< path_[0 .. valid_levels_) belong to the current walk
   std::vector<double> W_s_, J_s_, W_t_, J_t_;
+  std::vector<double> normals_;  ///< scratch: a node's 4 normals per component
 };
 
 }  // namespace neurode::models

@@ -79,7 +79,8 @@ double AdditiveSdeSolver::try_step(double t, double h, std::size_t segment, cons
 SdeSolution AdditiveSdeSolver::solve(double t0, const std::vector<double>& y0,
                                      const std::vector<double>& output_times) {
   if (y0.size() != n_) throw std::invalid_argument("SDE: the initial state has the wrong size");
-  if (output_times.empty() || output_times.front() < t0 || !std::is_sorted(output_times.begin(), output_times.end()))
+  if (output_times.empty() || output_times.front() < t0 ||
+      !std::is_sorted(output_times.begin(), output_times.end()))
     throw std::invalid_argument("SDE: expected increasing output times >= t0");
   SdeSolution out;
   out.times = output_times;
@@ -150,8 +151,8 @@ SdeSolution AdditiveSdeSolver::solve(double t0, const std::vector<double>& y0,
       steps_.back().outputs.push_back(next++);
     }
     if (static_cast<long>(steps_.size()) > settings_.max_steps) {
-      out.message = "SDE: more than " + std::to_string(settings_.max_steps) + " steps before t = " +
-                    std::to_string(output_times.back());
+      out.message = "SDE: more than " + std::to_string(settings_.max_steps) +
+                    " steps before t = " + std::to_string(output_times.back());
       return out;
     }
   }
@@ -163,7 +164,8 @@ SdeGradient AdditiveSdeSolver::gradient(const SdeSolution& solution, const Obser
   if (!solution.ok) throw std::logic_error("SDE gradient: the forward solve failed");
   SdeGradient out;
   out.loss_per_trial.assign(drift_.trial_count(), 0.0);
-  for (std::size_t k = 0; k < solution.times.size(); ++k) cost.add_value(k, solution.state(k), out.loss_per_trial);
+  for (std::size_t k = 0; k < solution.times.size(); ++k)
+    cost.add_value(k, solution.state(k), out.loss_per_trial);
   const std::size_t P = drift_.parameter_size();
   out.gradient.assign(drift_.gradient_rows() * P, 0.0);
   std::vector<double> lambda(n_, 0.0), w(n_), mu(n_), nu(n_);

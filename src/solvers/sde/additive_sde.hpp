@@ -58,7 +58,7 @@ struct SdeSolution {
   bool ok = false;
   std::string message;
   std::vector<double> times;
-  std::vector<double> states;  ///< times x state size
+  std::vector<double> states;                    ///< times x state size
   std::vector<std::pair<double, double>> steps;  ///< accepted (length, end) pairs
   long rejected = 0;
   long rhs_evaluations = 0;
