@@ -115,8 +115,9 @@ void run_case(const Case& c, bool full, std::vector<Row>& rows) {
     trees.emplace_back(models::RandomStream(kSeed, models::RandomDomain::brownian_path, b), membrane.size(),
                        0.0, T, depth);
   const solvers::AdditiveNoiseSpec noise{membrane, std::vector<double>(membrane.size(), kSigma)};
-  auto tree_solve = [&](const solvers::SdeSettings& s, std::vector<double>& y_end, long& count) {
+  auto tree_solve = [&](solvers::SdeSettings s, std::vector<double>& y_end, long& count) {
     auto inner = task->make_problem(train::Split::evaluation, indices, task->initial_parameters(), 0);
+    s.keep_for_gradient = false;  // forward solves only
     solvers::AdditiveSdeSolver solver(*inner.model, noise, trees, s);
     const auto solution = solver.solve(0.0, y0, {T});
     if (!solution.ok) throw std::runtime_error(c.name + ", SDE solver: " + solution.message);

@@ -141,8 +141,10 @@ SdeSolution AdditiveSdeSolver::solve(double t0, const std::vector<double>& y0,
       return out;
     }
     steps_.push_back({t, step, segment, {}});
-    start_states_.insert(start_states_.end(), y.begin(), y.end());
-    if (settings_.scheme == SdeScheme::sra1) stages_.insert(stages_.end(), stage.begin(), stage.end());
+    if (settings_.keep_for_gradient) {
+      start_states_.insert(start_states_.end(), y.begin(), y.end());
+      if (settings_.scheme == SdeScheme::sra1) stages_.insert(stages_.end(), stage.begin(), stage.end());
+    }
     out.steps.emplace_back(step, end);
     std::swap(y, y_next);
     t = end;
@@ -162,6 +164,8 @@ SdeSolution AdditiveSdeSolver::solve(double t0, const std::vector<double>& y0,
 
 SdeGradient AdditiveSdeSolver::gradient(const SdeSolution& solution, const ObservationCost& cost) {
   if (!solution.ok) throw std::logic_error("SDE gradient: the forward solve failed");
+  if (!settings_.keep_for_gradient)
+    throw std::logic_error("SDE gradient: the solver was set up without keep_for_gradient");
   SdeGradient out;
   out.loss_per_trial.assign(drift_.trial_count(), 0.0);
   for (std::size_t k = 0; k < solution.times.size(); ++k)

@@ -45,6 +45,9 @@ struct SdeSettings {
   /// Non-empty: take exactly these steps (step length, step end), as a solve recorded them in
   /// SdeSolution::steps: the same steps for finite differences or a rerun, bit for bit.
   std::vector<std::pair<double, double>> frozen_steps;
+  /// Keep each accepted step's start state and SRA1 stage for gradient(): two states per step. Off
+  /// for a forward solve alone (a long run at small steps would otherwise hold gigabytes).
+  bool keep_for_gradient = true;
 };
 
 /// Additive noise of every trial: sigma[j] dW_j on component `components[j]` of the trial's block
