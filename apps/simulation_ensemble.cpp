@@ -59,7 +59,9 @@ EnsembleSummary simulate_ensemble(const EnsembleSpec& spec, const std::string& o
   //    file exists): it is part of what a partial file must match to be resumed.
   EnsembleSummary summary;
   summary.blocks = blocks.blocks();
-  {
+  if (spec.block_solve) {
+    summary.method = spec.block_solve_method;
+  } else {
     const auto [first, end] = blocks.items_of(0);
     auto model = spec.block_model(first, end - first);
     summary.method = solvers::Integrator(*model, spec.solver).method_description();
@@ -100,10 +102,14 @@ EnsembleSummary simulate_ensemble(const EnsembleSpec& spec, const std::string& o
                                          : "runs " + spec.describe_run(first_run) + " to " +
                                                spec.describe_run(end_run - 1) + " (one block)";
     try {
-      auto model = spec.block_model(first_run, count);
-      solvers::Integrator integrator(*model, solver);
-      const solvers::Solution s =
-          integrator.solve(spec.t_start, initial_states(spec, count), spec.output_times);
+      solvers::Solution s;
+      if (spec.block_solve) {
+        s = spec.block_solve(first_run, count, initial_states(spec, count));
+      } else {
+        auto model = spec.block_model(first_run, count);
+        solvers::Integrator integrator(*model, solver);
+        s = integrator.solve(spec.t_start, initial_states(spec, count), spec.output_times);
+      }
       if (!s.ok()) {
         local_failure = failure(kIntegration, which + ": " + s.message);
         break;

@@ -30,6 +30,12 @@ struct EnsembleSpec {
   solvers::SolverSettings solver;
   /// The model of runs [first, first + count) as one block system.
   std::function<std::unique_ptr<models::Model>(std::size_t first, std::size_t count)> block_model;
+  /// Optional: integrates runs [first, first + count) from their initial states itself (the
+  /// Brownian-tree SDE solver, simulation_tree_noise.hpp), running `block_solve_method`; empty: a
+  /// PETSc TS Integrator on block_model.
+  std::function<solvers::Solution(std::size_t first, std::size_t count, const std::vector<double>& y0)>
+      block_solve;
+  std::string block_solve_method;
   /// "run K" in messages, e.g. "trial 2, realisation 5".
   std::function<std::string(std::size_t run)> describe_run;
 

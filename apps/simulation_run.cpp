@@ -7,6 +7,7 @@
 #include "models/noise/column_noise.hpp"
 #include "mpi/world.hpp"
 #include "simulation_ensemble.hpp"
+#include "simulation_tree_noise.hpp"
 
 namespace neurode::app {
 namespace {
@@ -64,6 +65,10 @@ EnsembleSpec from_config(const setup::SimulationConfig& config) {
     return models::with_column_noise(std::move(model), config.noise, std::move(paths), config.t_start,
                                      config.output_times.back());
   };
+  if (config.noise.enabled() && config.noise.path == models::NoisePath::tree) {
+    e.block_solve = tree_noise_block_solve(config, weights, constants);
+    e.block_solve_method = tree_noise_method(config.solver);
+  }
   e.describe_run = [R](std::size_t run) {
     return R == 1 ? "trial " + std::to_string(run)
                   : "trial " + std::to_string(run / R) + " realisation " + std::to_string(run % R);

@@ -291,6 +291,13 @@ void check_noise_and_step(const ConfigNode& noise, const models::NoiseSettings& 
           "for (docs/model.md, \"Noise\"); rk4, bs3, dopri5, rk8, cn, theta 0.5 or bdf_order >= 2 give "
           "the interpretation asked for");
   }
+  if (settings.enabled() && settings.path == models::NoisePath::tree) {
+    // The tree's schemes: SRA1, adaptive or at solver.dt, or Euler-Maruyama at solver.dt.
+    if (solver.method == "euler" && solver.adaptive)
+      noise.child("path").fail("expected a fixed step (solver.adaptive: false) for Euler-Maruyama on the "
+                               "Brownian tree (solver.method: euler has no error estimate), got an adaptive one");
+    return;  // no grid, so no grid to cut the steps
+  }
   if (!settings.enabled() || solver.adaptive || solver.dt <= settings.resolution_s * (1 + 1e-12)) return;
   const ConfigNode resolution = noise.child("resolution");
   (resolution.present() ? resolution : noise)

@@ -156,6 +156,10 @@ TrainingConfig read_training_config(const ConfigNode& root, const std::string& t
   config.task = train::read_task_setup({root.require("task"), root, path, config.training.seed});
   config.training.solver = read_solver_section(root.child("solver"));
   check_noise_and_step(root.child("noise"), config.task.noise, config.training.solver);
+  if (config.task.noise.path == models::NoisePath::tree)
+    root.child("noise").child("path").fail(
+        "expected grid in a training (the trainer's gradients integrate the grid path; noise.path: tree "
+        "is for neurode simulate), got tree");
   read_gradient(root.child("gradient"), config.training.gradient);
   if (config.task.noise.enabled() && config.task.noise.type == models::NoiseType::multiplicative &&
       config.training.gradient.method == solvers::GradientMethod::backprop_euler)

@@ -36,7 +36,8 @@ std::vector<double> read_amplitudes(const io::ConfigNode& value) {
 NoiseSettings read_noise_section(const io::ConfigNode& node, std::vector<std::string> extra_keys) {
   NoiseSettings noise;
   if (!node.present()) return noise;
-  extra_keys.insert(extra_keys.end(), {"sigma", "components", "type", "interpretation", "resolution"});
+  extra_keys.insert(extra_keys.end(),
+                    {"sigma", "components", "type", "interpretation", "resolution", "path", "leaf"});
   node.check_keys(extra_keys);
 
   std::array<bool, 3> chosen{true, false, false};  // V only unless `components` says otherwise
@@ -83,6 +84,15 @@ NoiseSettings read_noise_section(const io::ConfigNode& node, std::vector<std::st
         "expected stratonovich or ito for noise.type: multiplicative (no default: the two are "
         "different processes), got nothing (the key is missing)");
   noise.resolution_s = node.get_or("resolution", noise.resolution_s, io::Bounds::positive());
+  const io::ConfigNode path = node.child("path");
+  if (path.present()) noise.path = path.choice({"grid", "tree"}) == "tree" ? NoisePath::tree : NoisePath::grid;
+  if (noise.path == NoisePath::tree && noise.type == NoiseType::multiplicative)
+    path.fail("expected grid with noise.type: multiplicative (the Brownian tree's adaptive steps are for "
+              "additive noise), got tree");
+  const io::ConfigNode leaf = node.child("leaf");
+  if (leaf.present() && noise.path != NoisePath::tree)
+    leaf.fail("expected no noise.leaf without noise.path: tree (the grid's spacing is noise.resolution)");
+  noise.tree_leaf_s = node.get_or("leaf", noise.tree_leaf_s, io::Bounds::positive());
   return noise;
 }
 

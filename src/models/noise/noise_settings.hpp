@@ -14,6 +14,11 @@ enum class NoiseType { additive, multiplicative };
 /// noise the two are the same process.
 enum class NoiseInterpretation { stratonovich, ito };
 
+/// Where the Wiener path lives: on a grid of `resolution` that no step crosses (every solver and
+/// gradient method of the project integrates it), or on a Brownian tree that answers any interval,
+/// for the adaptive SDE steps of solvers/sde/additive_sde.hpp (neurode simulate, additive noise).
+enum class NoisePath { grid, tree };
+
 /// The state variables of a column population that noise may drive, in the order of the column
 /// state layout (and of the noisy components of a trial, which fixes which normal drives which).
 inline constexpr std::array<const char*, 3> kColumnNoiseVariables = {"V", "a", "r"};
@@ -25,6 +30,8 @@ struct NoiseSettings {
   /// 1 / sqrt(second).
   double sigma = 0.0;
   double resolution_s = 1e-4;  ///< spacing of the Wiener path's grid, s; no step crosses a grid point
+  NoisePath path = NoisePath::grid;
+  double tree_leaf_s = 1e-6;  ///< NoisePath::tree: the tree's leaves are at most this long, s
   NoiseType type = NoiseType::additive;
   NoiseInterpretation interpretation = NoiseInterpretation::stratonovich;
   /// Column models: for each of V, a, r (kColumnNoiseVariables), the sigma of each population of a
