@@ -38,7 +38,8 @@ std::string tree_noise_method(const solvers::SolverSettings& solver) {
   return text;
 }
 
-BlockSolve tree_noise_block_solve(const setup::SimulationConfig& config, const models::NetworkWeights& weights,
+BlockSolve tree_noise_block_solve(const setup::SimulationConfig& config,
+                                  const models::NetworkWeights& weights,
                                   const models::ColumnConstants& constants) {
   return [config, weights, constants](std::size_t first, std::size_t count, const std::vector<double>& y0) {
     const auto start = std::chrono::steady_clock::now();
@@ -46,16 +47,19 @@ BlockSolve tree_noise_block_solve(const setup::SimulationConfig& config, const m
     const double t0 = config.t_start, t_end = config.output_times.back();
     const auto noisy = models::column_noisy_components(config.noise, weights.populations);
     // Leaves no longer than noise.leaf.
-    const int depth = std::clamp(static_cast<int>(std::ceil(std::log2((t_end - t0) / config.noise.tree_leaf_s))), 0, 40);
+    const int depth =
+        std::clamp(static_cast<int>(std::ceil(std::log2((t_end - t0) / config.noise.tree_leaf_s))), 0, 40);
     std::vector<models::PiecewiseDrive> drives;
     std::vector<models::BrownianTree> trees;
     for (std::size_t run = first; run < first + count; ++run) {
       drives.push_back(config.trials[run / R]);
-      trees.emplace_back(models::RandomStream(config.seed, models::RandomDomain::brownian_path, (run % R) * trials + run / R),
+      trees.emplace_back(models::RandomStream(config.seed, models::RandomDomain::brownian_path,
+                                              (run % R) * trials + run / R),
                          noisy.offsets.size(), t0, t_end, depth);
     }
     models::ColumnNetwork network(weights, constants, std::move(drives));
-    solvers::AdditiveSdeSolver solver(network, {noisy.offsets, noisy.sigma}, trees, sde_settings(config.solver));
+    solvers::AdditiveSdeSolver solver(network, {noisy.offsets, noisy.sigma}, trees,
+                                      sde_settings(config.solver));
     const solvers::SdeSolution r = solver.solve(t0, y0, config.output_times);
     solvers::Solution out;
     out.state_size = network.state_size();
@@ -68,7 +72,8 @@ BlockSolve tree_noise_block_solve(const setup::SimulationConfig& config, const m
     out.statistics.steps = static_cast<long>(r.steps.size());
     out.statistics.rejected_steps = r.rejected;
     out.statistics.rhs_evaluations = r.rhs_evaluations;
-    out.statistics.wall_time_s = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
+    out.statistics.wall_time_s =
+        std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
     out.method = tree_noise_method(config.solver);
     return out;
   };

@@ -294,8 +294,9 @@ void check_noise_and_step(const ConfigNode& noise, const models::NoiseSettings& 
   if (settings.enabled() && settings.path == models::NoisePath::tree) {
     // The tree's schemes: SRA1, adaptive or at solver.dt, or Euler-Maruyama at solver.dt.
     if (solver.method == "euler" && solver.adaptive)
-      noise.child("path").fail("expected a fixed step (solver.adaptive: false) for Euler-Maruyama on the "
-                               "Brownian tree (solver.method: euler has no error estimate), got an adaptive one");
+      noise.child("path").fail(
+          "expected a fixed step (solver.adaptive: false) for Euler-Maruyama on the "
+          "Brownian tree (solver.method: euler has no error estimate), got an adaptive one");
     return;  // no grid, so no grid to cut the steps
   }
   if (!settings.enabled() || solver.adaptive || solver.dt <= settings.resolution_s * (1 + 1e-12)) return;

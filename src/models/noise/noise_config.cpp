@@ -85,10 +85,12 @@ NoiseSettings read_noise_section(const io::ConfigNode& node, std::vector<std::st
         "different processes), got nothing (the key is missing)");
   noise.resolution_s = node.get_or("resolution", noise.resolution_s, io::Bounds::positive());
   const io::ConfigNode path = node.child("path");
-  if (path.present()) noise.path = path.choice({"grid", "tree"}) == "tree" ? NoisePath::tree : NoisePath::grid;
+  if (path.present())
+    noise.path = path.choice({"grid", "tree"}) == "tree" ? NoisePath::tree : NoisePath::grid;
   if (noise.path == NoisePath::tree && noise.type == NoiseType::multiplicative)
-    path.fail("expected grid with noise.type: multiplicative (the Brownian tree's adaptive steps are for "
-              "additive noise), got tree");
+    path.fail(
+        "expected grid with noise.type: multiplicative (the Brownian tree's adaptive steps are for "
+        "additive noise), got tree");
   const io::ConfigNode leaf = node.child("leaf");
   if (leaf.present() && noise.path != NoisePath::tree)
     leaf.fail("expected no noise.leaf without noise.path: tree (the grid's spacing is noise.resolution)");
