@@ -190,6 +190,26 @@ TEST(AdditiveSde, AdaptiveStepsRefineWithTheTolerance) {
   EXPECT_LT(mean_steps[1], mean_steps[2]);
 }
 
+// The ensemble of adaptive SRA1 solves of the Ornstein-Uhlenbeck process (lambda 1, sigma 1,
+// y0 = 1) at t = 1 against the exact moments: mean e^-1, variance (1 - e^-2) / 2, over 2000 trees.
+TEST(AdditiveSde, OrnsteinUhlenbeckEnsembleHasTheExactMoments) {
+  SdeSettings s;
+  s.rtol = s.atol = 1e-3;
+  s.dt = 0.01;
+  const int paths = 2000;
+  double sum = 0, sum_squares = 0;
+  for (int p = 0; p < paths; ++p) {
+    const double y = ou_end(static_cast<std::uint64_t>(1000 + p), s);
+    sum += y;
+    sum_squares += y * y;
+  }
+  const double mean = sum / paths, variance = sum_squares / paths - mean * mean;
+  const double exact_mean = std::exp(-1.0), exact_variance = (1.0 - std::exp(-2.0)) / 2.0;
+  // 4.5 standard errors: sqrt(variance / n) for the mean, sqrt(2 / n) variance for the variance.
+  EXPECT_NEAR(mean, exact_mean, 4.5 * std::sqrt(exact_variance / paths));
+  EXPECT_NEAR(variance, exact_variance, 4.5 * std::sqrt(2.0 / paths) * exact_variance);
+}
+
 // With no drift the solution is y0 + sigma (W(T) - W(0)) whatever the steps: the same path under
 // any step sequence. An adaptive solve with rejections equals its accepted steps taken again.
 TEST(AdditiveSde, ThePathDoesNotDependOnTheSteps) {
