@@ -4,21 +4,12 @@
 
 namespace neurode::models {
 
-namespace {
-
-// The grid reads the inner model, so it must exist before the grid is built.
-const Model& checked(const std::unique_ptr<Model>& inner) {
-  if (!inner) throw std::invalid_argument("noise: no model to add noise to");
-  return *inner;
-}
-
-}  // namespace
-
 AdditiveNoise::AdditiveNoise(std::unique_ptr<Model> inner, double resolution_s, NoisyComponents noisy,
                              std::vector<RandomStream> streams, double t0, double t_end,
                              std::size_t coarsening)
     : inner_(std::move(inner)),
-      grid_(checked(inner_), resolution_s, std::move(noisy), std::move(streams), t0, t_end, coarsening) {}
+      grid_(model_to_add_noise_to(inner_), resolution_s, std::move(noisy), std::move(streams), t0, t_end,
+            coarsening) {}
 
 AdditiveNoise::AdditiveNoise(std::unique_ptr<Model> inner, const NoiseSettings& settings,
                              std::vector<std::size_t> noisy, std::vector<RandomStream> streams, double t0,

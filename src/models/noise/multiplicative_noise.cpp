@@ -4,21 +4,13 @@
 
 namespace neurode::models {
 
-namespace {
-
-const Model& checked(const std::unique_ptr<Model>& inner) {
-  if (!inner) throw std::invalid_argument("noise: no model to add noise to");
-  return *inner;
-}
-
-}  // namespace
-
 MultiplicativeNoise::MultiplicativeNoise(std::unique_ptr<Model> inner, double resolution_s,
                                          NoisyComponents noisy, NoiseInterpretation interpretation,
                                          std::vector<RandomStream> streams, double t0, double t_end,
                                          std::size_t coarsening)
     : inner_(std::move(inner)),
-      grid_(checked(inner_), resolution_s, std::move(noisy), std::move(streams), t0, t_end, coarsening),
+      grid_(model_to_add_noise_to(inner_), resolution_s, std::move(noisy), std::move(streams), t0, t_end,
+            coarsening),
       interpretation_(interpretation) {
   for (double s : grid_.noisy().sigma)
     correction_.push_back(interpretation == NoiseInterpretation::ito ? 0.5 * s * s : 0.0);

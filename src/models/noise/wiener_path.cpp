@@ -114,4 +114,9 @@ const double* WienerGrid::forcing(std::size_t k, std::size_t trial) {
   return &forcing_[(trial * kWindow + (k - window_start_)) * m];
 }
 
+const Model& model_to_add_noise_to(const std::unique_ptr<Model>& inner) {
+  if (!inner) throw std::invalid_argument("noise: no model to add noise to");
+  return *inner;
+}
+
 }  // namespace neurode::models

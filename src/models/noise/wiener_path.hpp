@@ -92,4 +92,8 @@ class WienerGrid {
   std::size_t window_start_ = 0, window_size_ = 0;
 };
 
+/// `inner`, which the noise models' WienerGrid reads before they own it; throws
+/// std::invalid_argument when there is none.
+const Model& model_to_add_noise_to(const std::unique_ptr<Model>& inner);
+
 }  // namespace neurode::models
