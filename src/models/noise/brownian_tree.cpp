@@ -47,12 +47,12 @@ BrownianTree::BrownianTree(RandomStream stream, std::size_t components, double t
   J_t_.resize(components);
 }
 
-void BrownianTree::walk_to(std::uint64_t leaf) {
+void BrownianTree::walk_to(std::uint64_t leaf, int last) {
   // Levels whose node is an ancestor of `leaf` are kept.
   int level = 1;
   while (level < valid_levels_ && path_[static_cast<std::size_t>(level)].index == (leaf >> (depth_ - level)))
     ++level;
-  for (; level <= depth_; ++level) {
+  for (; level <= last; ++level) {
     const Level& parent = path_[static_cast<std::size_t>(level - 1)];
     Level& child = path_[static_cast<std::size_t>(level)];
     child.index = leaf >> (depth_ - level);
@@ -85,15 +85,31 @@ void BrownianTree::walk_to(std::uint64_t leaf) {
       }
     }
   }
-  valid_levels_ = depth_ + 1;
+  // A kept level deeper than `last` is checked by its index before the next walk reuses it: a node
+  // is a function of its index alone.
+  valid_levels_ = std::max(valid_levels_, last + 1);
 }
 
 void BrownianTree::evaluate(double tau, double* W, double* J) {
   const double leaves = static_cast<double>(std::uint64_t{1} << depth_);
-  const double u = std::clamp((tau - t0_) / (t1_ - t0_), 0.0, 1.0) * leaves;
+  double u = std::clamp((tau - t0_) / (t1_ - t0_), 0.0, 1.0) * leaves;
+  // A time within rounding of a leaf's start is that start: there W and J are the start values of
+  // the highest node that starts there, so the walk ends at that node's level (a step that ends on
+  // a point of a coarse level, as dyadic_end makes them, walks only the levels above it).
+  const double nearest = std::round(u);
+  if (std::abs(u - nearest) <= 1e-9 && nearest < leaves) {
+    const auto leaf = static_cast<std::uint64_t>(nearest);
+    int level = depth_;
+    for (std::uint64_t k = leaf; level > 0 && (k & 1u) == 0; k >>= 1) --level;
+    walk_to(leaf, level);
+    const Level& node = path_[static_cast<std::size_t>(level)];
+    std::copy(node.W.begin(), node.W.end(), W);
+    std::copy(node.J.begin(), node.J.end(), J);
+    return;
+  }
   const auto leaf = static_cast<std::uint64_t>(std::min(std::floor(u), leaves - 1.0));
   const double x = u - static_cast<double>(leaf);  // in [0, 1]
-  walk_to(leaf);
+  walk_to(leaf, depth_);
   const Level& node = path_[static_cast<std::size_t>(depth_)];
   const double L = leaf_length();
   for (std::size_t j = 0; j < components_; ++j) {
@@ -102,6 +118,20 @@ void BrownianTree::evaluate(double tau, double* W, double* J) {
     J[j] = node.J[j] +
            L * (node.W[j] * x + node.dW[j] * 0.5 * x * x + 6.0 * node.H[j] * (0.5 * x * x - x * x * x / 3.0));
   }
+}
+
+double BrownianTree::dyadic_end(double s, double e) const {
+  const double L = t1_ - t0_;
+  if (!(e > s)) return e;
+  // The coarsest level whose nodes are no longer than the step, then finer ones until a point of
+  // the level lies in (s, e].
+  int level = std::clamp(static_cast<int>(std::ceil(std::log2(L / (e - s)))), 0, depth_);
+  for (; level <= depth_; ++level) {
+    const double length = L / static_cast<double>(std::uint64_t{1} << level);
+    const double end = t0_ + std::floor((e - t0_) / length) * length;
+    if (end > s + 1e-12 * L && end <= e) return end;
+  }
+  return e;
 }
 
 void BrownianTree::increment(double s, double t, double* dW, double* Z) {

@@ -41,13 +41,17 @@ class BrownianTree {
   /// For s <= t in [t0, t1], every component's dW = W(t) - W(s) and its time integral
   /// Z = int_s^t (W(u) - W(s)) du (dW and Z hold components() values each).
   void increment(double s, double t, double* dW, double* Z);
+  /// The latest point in (s, e] of the coarsest tree level with nodes no longer than e - s (e when
+  /// there is none): a step that ends there costs a walk of the levels above that one, not of the
+  /// whole depth. For solvers free to shorten their steps.
+  double dyadic_end(double s, double e) const;
 
  private:
   /// W(tau) - W(t0) and J(tau) = int_t0^tau (W(u) - W(t0)) du of every component.
   void evaluate(double tau, double* W, double* J);
-  /// Makes path_[1 .. depth] the nodes on the way to leaf `leaf` (keeping the levels it shares with
+  /// Makes path_[1 .. last] the nodes on the way to leaf `leaf` (keeping the levels it shares with
   /// the previous walk).
-  void walk_to(std::uint64_t leaf);
+  void walk_to(std::uint64_t leaf, int last);
 
   RandomStream stream_;
   std::size_t components_;

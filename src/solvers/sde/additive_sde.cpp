@@ -121,7 +121,14 @@ SdeSolution AdditiveSdeSolver::solve(double t0, const std::vector<double>& y0,
       for (;;) {
         step = std::min(h, stop - t);
         end = t + step >= stop - eps ? stop : t + step;
-        if (end == stop) step = stop - t;
+        if (end == stop) {
+          step = stop - t;
+        } else if (settings_.adaptive) {
+          // Shortened to a point of a coarse level of the trees: such an end costs the trees a walk
+          // of the levels above it, not of their whole depth.
+          end = paths_.front().dyadic_end(t, end);
+          step = end - t;
+        }
         const double error = try_step(t, step, segment, y.data(), y_next.data(), stage.data());
         out.rhs_evaluations += settings_.scheme == SdeScheme::sra1 ? 2 : 1;
         if (!settings_.adaptive) break;

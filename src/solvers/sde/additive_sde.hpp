@@ -16,8 +16,9 @@
 ///     difference to Euler-Maruyama on the same increments, 2/3 h (F(t + 3/4 h, H) - F(t, y)), which
 ///     holds F' sigma Z: the steps follow the noise as well as the drift. Fixed or adaptive.
 /// A rejected step is tried again, shorter, on the same path: the tree answers any interval, so
-/// there is nothing to resample. Steps stop at the drift's breakpoints (input jumps) and at the
-/// output times; there is no interpolation between steps.
+/// there is nothing to resample. An adaptive step ends on the latest point of the trees' coarsest
+/// level that fits in it (BrownianTree::dyadic_end), which makes its noise a walk of a few levels. Steps stop
+/// at the drift's breakpoints (input jumps) and at the output times; there is no interpolation between steps.
 ///
 /// Gradient: the discrete adjoint of the accepted steps, with the steps held fixed (as for the
 /// adaptive ODE methods, docs/gradients.md): each step's stage states are kept from the forward
