@@ -100,6 +100,27 @@ TEST(BrownianTree, AnswersDoNotDependOnEarlierQueries) {
   EXPECT_NE(W, W2);
 }
 
+// dyadic_end: a point of the coarsest level with nodes no longer than the step, inside the step;
+// the path there is the same as seen through any other walk (continuous across leaf starts).
+TEST(BrownianTree, DyadicEndsLieInTheStepOnACoarseLevel) {
+  BrownianTree path = tree(9, 2);
+  for (const auto& [s, e] : std::vector<std::pair<double, double>>{{0.1, 0.13}, {0.25, 0.5}, {0.7, 0.7001}}) {
+    const double end = path.dyadic_end(s, e);
+    EXPECT_GT(end, s);
+    EXPECT_LE(end, e);
+    // On the grid of nodes no longer than e - s (within a factor 2 of it, or finer when needed).
+    const double level = std::ceil(std::log2(1.0 / (e - s)));
+    const double n = end * std::pow(2.0, level + 1);
+    EXPECT_NEAR(n, std::round(n), 1e-6) << s << " " << e;
+  }
+  EXPECT_EQ(path.dyadic_end(0.25, 0.5), 0.5);
+  // W just before and at a leaf start (the walk to its level only) agree to the path's continuity.
+  double W1[2], Z1[2], W2[2], Z2[2];
+  path.increment(0.1, 0.375, W1, Z1);
+  path.increment(0.1, 0.375 - 1e-12, W2, Z2);
+  for (int j = 0; j < 2; ++j) EXPECT_NEAR(W1[j], W2[j], 1e-5);
+}
+
 TEST(BrownianTree, BadArgumentsAreRefused) {
   const RandomStream stream(1, 1);
   EXPECT_THROW(BrownianTree(stream, 0, 0.0, 1.0, 10), std::invalid_argument);
