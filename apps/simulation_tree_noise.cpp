@@ -66,7 +66,9 @@ BlockSolve tree_noise_block_solve(const setup::SimulationConfig& config,
     out.times = config.output_times;
     out.states.assign(r.states.begin(), r.states.end());
     out.valid_rows = r.ok ? out.times.size() : 0;
-    out.status = r.ok ? solvers::SolveStatus::success : solvers::SolveStatus::diverged;
+    out.status = r.ok            ? solvers::SolveStatus::success
+                 : r.interrupted ? solvers::SolveStatus::interrupted
+                                 : solvers::SolveStatus::diverged;
     out.message = r.message;
     out.time_reached = r.ok ? t_end : t0;
     out.statistics.steps = static_cast<long>(r.steps.size());

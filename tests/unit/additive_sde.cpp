@@ -4,11 +4,13 @@
 #include <gtest/gtest.h>
 
 #include <cmath>
+#include <csignal>
 #include <cstdio>
 #include <numeric>
 #include <vector>
 
 #include "models/noise/brownian_tree.hpp"
+#include "mpi/interruption.hpp"
 #include "solvers/sde/additive_sde.hpp"
 
 namespace neurode {
@@ -294,6 +296,22 @@ TEST(AdditiveSde, GradientsMatchFiniteDifferencesOnAFixedPath) {
       EXPECT_NEAR(gradient.dl_dy0[i], fd, 1e-6 * std::max(1.0, std::abs(fd))) << "initial state " << i;
     }
   }
+}
+
+// A signal stops the solve after the step in hand, with what stopped it; once lowered, the flag
+// stops nothing.
+TEST(AdditiveSde, ASignalStopsTheSolveAfterItsCurrentStep) {
+  CoupledDecay model(1, {1.0, 0.0, 0.0});
+  auto paths = trees(1, 0);
+  AdditiveSdeSolver solver(model, noise(1.0), paths, fixed(SdeScheme::sra1, 1e-3));
+  mpi::request_interruption_for_testing(SIGTERM);
+  const auto stopped = solver.solve(0.0, {1.0, 1.0}, {1.0});
+  mpi::request_interruption_for_testing(0);
+  EXPECT_FALSE(stopped.ok);
+  EXPECT_TRUE(stopped.interrupted);
+  EXPECT_EQ(stopped.steps.size(), 1u);
+  EXPECT_NE(stopped.message.find("interrupted by SIGTERM"), std::string::npos) << stopped.message;
+  EXPECT_TRUE(solver.solve(0.0, {1.0, 1.0}, {1.0}).ok);
 }
 
 TEST(AdditiveSde, BadSettingsAreRefused) {

@@ -6,6 +6,8 @@
 #include <string>
 #include <tuple>
 
+#include "mpi/interruption.hpp"
+
 namespace neurode::solvers {
 namespace {
 
@@ -158,6 +160,13 @@ SdeSolution AdditiveSdeSolver::solve(double t0, const std::vector<double>& y0,
     while (next < output_times.size() && output_times[next] <= t + eps) {
       std::copy(y.begin(), y.end(), out.states.begin() + static_cast<std::ptrdiff_t>(next * n_));
       steps_.back().outputs.push_back(next++);
+    }
+    if (next < output_times.size() && mpi::interruption_requested()) {
+      // As the PETSc solves do: the step in hand is finished, the caller decides what to keep.
+      out.interrupted = true;
+      out.message =
+          "interrupted by " + mpi::interruption_signal_name() + " at t = " + std::to_string(t) + " s";
+      return out;
     }
     if (static_cast<long>(steps_.size()) > settings_.max_steps) {
       out.message = "SDE: more than " + std::to_string(settings_.max_steps) +

@@ -60,6 +60,7 @@ struct AdditiveNoiseSpec {
 
 struct SdeSolution {
   bool ok = false;
+  bool interrupted = false;  ///< stopped after a step by SIGINT or SIGTERM (mpi/interruption.hpp)
   std::string message;
   std::vector<double> times;
   std::vector<double> states;                    ///< times x state size
