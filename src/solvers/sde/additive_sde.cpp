@@ -38,7 +38,7 @@ AdditiveSdeSolver::AdditiveSdeSolver(models::Model& drift, AdditiveNoiseSpec noi
   for (const auto& path : paths_)
     if (path.components() != noise_.components.size())
       throw std::invalid_argument("SDE: a Brownian tree's components differ from the noisy components");
-  if (settings_.adaptive && settings_.scheme == SdeScheme::euler_maruyama && settings_.frozen_steps.empty())
+  if (settings_.adaptive && settings_.scheme == SdeScheme::euler_maruyama)
     throw std::invalid_argument(
         "SDE: Euler-Maruyama has no error estimate; use a fixed step or the adaptive SRA1 scheme");
   if (!(settings_.dt > 0)) throw std::invalid_argument("SDE: expected a step dt > 0");
