@@ -50,8 +50,8 @@ void read_training(const ConfigNode& node, train::TrainingSettings& t) {
 
 void read_optimizer(const ConfigNode& node, train::OptimizerSettings& o, int epochs) {
   node.check_keys({"type", "learning_rate", "beta1", "beta2", "alpha", "momentum", "epsilon", "clip_norm",
-                   "schedule", "gamma", "step_every", "min_learning_rate", "update"});
-  if (node.has("type")) o.type = node.child("type").choice({"adam", "rmsprop", "sgd"});
+                   "schedule", "gamma", "step_every", "min_learning_rate", "update", "memory"});
+  if (node.has("type")) o.type = node.child("type").choice({"adam", "rmsprop", "sgd", "lbfgs"});
   o.learning_rate = node.get_or("learning_rate", o.learning_rate, kLearningRate);
   o.beta1 = node.get_or("beta1", o.beta1, Bounds::half_open(0.0, 1.0));
   o.beta2 = node.get_or("beta2", o.beta2, Bounds::half_open(0.0, 1.0));
@@ -65,7 +65,28 @@ void read_optimizer(const ConfigNode& node, train::OptimizerSettings& o, int epo
   o.step_every = node.get_or("step_every", o.step_every, Bounds::at_least(1));
   o.min_learning_rate = node.get_or("min_learning_rate", o.min_learning_rate, Bounds::closed(0.0, 1e6));
   if (node.has("update")) o.update = node.child("update").choice({"additive", "multiplicative"});
+  o.lbfgs_memory = node.get_or("memory", o.lbfgs_memory, Bounds::closed(1.0, 1000.0));
+  if (node.has("memory") && o.type != "lbfgs")
+    node.child("memory").fail("memory is a setting of type: lbfgs");
   o.total_epochs = epochs;
+}
+
+// L-BFGS models one fixed function: the whole training set, with no noise draw that changes from
+// one epoch to the next.
+void check_lbfgs(const ConfigNode& root, const TrainingConfig& config) {
+  if (config.training.optimizer.type != "lbfgs") return;
+  const ConfigNode type = root.child("optimizer").child("type");
+  if (config.task.noise.enabled())
+    type.fail(
+        "expected adam, rmsprop or sgd with noise (lbfgs needs a loss that is the same function in "
+        "every epoch), got lbfgs");
+  const auto samples = static_cast<unsigned long>(config.task.size.training_samples);
+  if (config.training.batch_size != 0 && config.training.batch_size < samples)
+    root.child("training")
+        .child("batch_size")
+        .fail("expected 0 or at least the " + std::to_string(samples) +
+              " training samples with optimizer.type lbfgs (full batch), got " +
+              std::to_string(config.training.batch_size));
 }
 
 // The memory a training needs before it starts, checked before anything is allocated: the samples'
@@ -171,6 +192,7 @@ TrainingConfig read_training_config(const ConfigNode& root, const std::string& t
   config.training.gradient.adjoint_solver = config.training.solver;
   read_training(root.child("training"), config.training);
   read_optimizer(root.child("optimizer"), config.training.optimizer, config.training.epochs);
+  check_lbfgs(root, config);
   if (root.has("initial_parameters")) {
     // Relative to the config file, like parameter files.
     const ConfigNode node = root.child("initial_parameters");

@@ -7,8 +7,9 @@
 namespace neurode::train {
 
 void validate(const OptimizerSettings& s) {
-  if (s.type != "adam" && s.type != "rmsprop" && s.type != "sgd")
-    throw std::invalid_argument("optimizer.type: expected adam, rmsprop or sgd, got '" + s.type + "'");
+  if (s.type != "adam" && s.type != "rmsprop" && s.type != "sgd" && s.type != "lbfgs")
+    throw std::invalid_argument("optimizer.type: expected adam, rmsprop, sgd or lbfgs, got '" + s.type + "'");
+  if (s.lbfgs_memory < 1) throw std::invalid_argument("optimizer.memory: expected an integer >= 1");
   if (!(s.learning_rate > 0)) throw std::invalid_argument("optimizer.learning_rate: expected a number > 0");
   if (!(s.beta1 >= 0 && s.beta1 < 1))
     throw std::invalid_argument("optimizer.beta1: expected a number in [0, 1)");
@@ -36,6 +37,8 @@ void validate(const OptimizerSettings& s) {
 Optimizer::Optimizer(OptimizerSettings settings, std::size_t parameters)
     : settings_(std::move(settings)), first_(parameters, 0.0), second_(parameters, 0.0) {
   validate(settings_);
+  if (settings_.type == "lbfgs")  // not a first-order update: train/lbfgs.hpp
+    throw std::invalid_argument("optimizer.type: lbfgs is not a first-order optimiser (train::Lbfgs)");
 }
 
 double Optimizer::learning_rate(int epoch) const {

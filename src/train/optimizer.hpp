@@ -9,7 +9,7 @@
 namespace neurode::train {
 
 struct OptimizerSettings {
-  std::string type = "adam";  ///< adam, rmsprop, sgd
+  std::string type = "adam";  ///< adam, rmsprop, sgd, lbfgs (train/lbfgs.hpp)
   double learning_rate = 1e-2;
   double beta1 = 0.9;     ///< adam
   double beta2 = 0.999;   ///< adam
@@ -27,6 +27,7 @@ struct OptimizerSettings {
   /// whatever its scale and never changes sign (a weight at 0 stays at 0). Suits networks whose
   /// weights span orders of magnitude and carry sign constraints.
   std::string update = "additive";
+  int lbfgs_memory = 10;  ///< lbfgs: the (step, gradient change) pairs kept
 };
 
 /// Throws std::invalid_argument naming the setting at fault.

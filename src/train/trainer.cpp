@@ -10,6 +10,7 @@
 #include "mpi/block_parallel.hpp"
 #include "mpi/ordered_sum.hpp"
 #include "solvers/integrator.hpp"
+#include "train/lbfgs.hpp"
 
 namespace neurode::train {
 namespace {
@@ -73,7 +74,9 @@ Trainer::Trainer(const Task& task, TrainingSettings settings, MPI_Comm comm)
 TrainingState Trainer::initial_state() const {
   TrainingState state;
   state.parameters = task_.initial_parameters();
-  state.optimizer_state = Optimizer(settings_.optimizer, state.parameters.size()).state();
+  state.optimizer_state = settings_.optimizer.type == "lbfgs"
+                              ? Lbfgs(settings_.optimizer, state.parameters.size()).state()
+                              : Optimizer(settings_.optimizer, state.parameters.size()).state();
   return state;
 }
 
@@ -237,6 +240,7 @@ Evaluation Trainer::evaluate(const std::vector<double>& parameters, bool keep_tr
 
 void Trainer::run(TrainingState& state,
                   const std::function<void(const TrainingState&, const EpochRecord&)>& after_epoch) {
+  if (settings_.optimizer.type == "lbfgs") return run_lbfgs(state, after_epoch);
   Optimizer optimizer(settings_.optimizer, state.parameters.size());
   optimizer.restore(state.optimizer_state);
   while (state.epoch < settings_.epochs) {
@@ -258,29 +262,59 @@ void Trainer::run(TrainingState& state,
       samples += batch.size();
     }
     record.loss = loss_sum / static_cast<double>(samples);
-    MPI_Allreduce(MPI_IN_PLACE, cost, 3, MPI_DOUBLE, MPI_SUM, comm_);  // integers: exact in any order
-    record.forward_rhs_evaluations = cost[0];
-    record.backward_rhs_evaluations = cost[1];
-    record.backward_products = cost[2];
-    state.epoch += 1;
     state.optimizer_state = optimizer.state();
-    const bool done = state.epoch == settings_.epochs ||
-                      (settings_.target_loss > 0 && record.loss <= settings_.target_loss);
-    if (state.epoch % settings_.eval_every == 0 || done) {
-      const Evaluation evaluation = evaluate(state.parameters, false);
-      record.evaluated = true;
-      record.evaluation_loss = evaluation.loss;
-      record.metrics = evaluation.metrics;
-    }
-    if (state.epoch % settings_.snapshot_every == 0 || done) {
-      state.snapshot_epochs.push_back(state.epoch);
-      state.snapshots.insert(state.snapshots.end(), state.parameters.begin(), state.parameters.end());
-    }
-    record.seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
-    state.history.push_back(record);
-    after_epoch(state, record);
-    if (done) break;
+    if (finish_epoch(state, record, cost, after_epoch, start)) break;
   }
+}
+
+void Trainer::run_lbfgs(TrainingState& state,
+                        const std::function<void(const TrainingState&, const EpochRecord&)>& after_epoch) {
+  Lbfgs lbfgs(settings_.optimizer, state.parameters.size());
+  lbfgs.restore(state.optimizer_state);
+  // One fixed function: every sample, in index order (so that the sums round alike at every
+  // trial point), the noise-free draw 0.
+  std::vector<std::size_t> all(task_.samples(Split::training));
+  std::iota(all.begin(), all.end(), 0);
+  while (state.epoch < settings_.epochs) {
+    const auto start = std::chrono::steady_clock::now();
+    EpochRecord record;
+    record.epoch = state.epoch + 1;
+    record.learning_rate = settings_.optimizer.learning_rate;
+    double cost[3] = {0, 0, 0};
+    const auto iteration = lbfgs.iterate(
+        state.parameters, [&](const std::vector<double>& p) { return loss_and_gradient(p, all, 0, cost); },
+        [&](std::vector<double>& p) { task_.project(p); });
+    record.loss = iteration.loss;
+    record.gradient_norm = iteration.gradient_norm;
+    state.optimizer_state = lbfgs.state();
+    if (finish_epoch(state, record, cost, after_epoch, start)) break;
+  }
+}
+
+bool Trainer::finish_epoch(TrainingState& state, EpochRecord& record, double* cost,
+                           const std::function<void(const TrainingState&, const EpochRecord&)>& after_epoch,
+                           std::chrono::steady_clock::time_point start) {
+  MPI_Allreduce(MPI_IN_PLACE, cost, 3, MPI_DOUBLE, MPI_SUM, comm_);  // integers: exact in any order
+  record.forward_rhs_evaluations = cost[0];
+  record.backward_rhs_evaluations = cost[1];
+  record.backward_products = cost[2];
+  state.epoch += 1;
+  const bool done =
+      state.epoch == settings_.epochs || (settings_.target_loss > 0 && record.loss <= settings_.target_loss);
+  if (state.epoch % settings_.eval_every == 0 || done) {
+    const Evaluation evaluation = evaluate(state.parameters, false);
+    record.evaluated = true;
+    record.evaluation_loss = evaluation.loss;
+    record.metrics = evaluation.metrics;
+  }
+  if (state.epoch % settings_.snapshot_every == 0 || done) {
+    state.snapshot_epochs.push_back(state.epoch);
+    state.snapshots.insert(state.snapshots.end(), state.parameters.begin(), state.parameters.end());
+  }
+  record.seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
+  state.history.push_back(record);
+  after_epoch(state, record);
+  return done;
 }
 
 }  // namespace neurode::train

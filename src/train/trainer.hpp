@@ -14,6 +14,7 @@
 /// as well. With R = 1 the groups and sums are those of a deterministic training.
 #include <mpi.h>
 
+#include <chrono>
 #include <cstdint>
 #include <functional>
 #include <memory>
@@ -118,6 +119,14 @@ class Trainer {
   /// The group solver for samples `group`, reused or made anew.
   solvers::GradientSolver& group_solver(const std::vector<std::size_t>& group,
                                         const std::vector<double>& parameters, std::uint64_t draw) const;
+
+  using AfterEpoch = std::function<void(const TrainingState&, const EpochRecord&)>;
+  /// Epochs of L-BFGS iterations (optimizer.type lbfgs), each on the whole training set.
+  void run_lbfgs(TrainingState& state, const AfterEpoch& after_epoch);
+  /// The common end of an epoch: its counts summed over the ranks, the held-out evaluation and the
+  /// snapshot when due, the record. Returns whether the training is done.
+  bool finish_epoch(TrainingState& state, EpochRecord& record, double* cost, const AfterEpoch& after_epoch,
+                    std::chrono::steady_clock::time_point start);
 
   const Task& task_;
   TrainingSettings settings_;

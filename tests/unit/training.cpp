@@ -356,7 +356,7 @@ TEST(TrainingConfig, ExamplesParseAndBadOnesAreRefused) {
   };
   const Bad bad[] = {
       {"task: {type: sudoku}\n", "task.type"},
-      {"task: {type: xor}\noptimizer: {type: lbfgs}\n", "optimizer.type"},
+      {"task: {type: xor}\noptimizer: {type: newton}\n", "optimizer.type"},
       {"task: {type: xor}\ngradient: {method: tsadjoint}\n", "use gradient: discrete"},
       {"task: {type: xor}\noptimizer: {learning_rate: -1}\n", "optimizer.learning_rate"},
       {"task: {type: xor}\noptimizer: {beta1: 1.5}\n", "optimizer.beta1"},
