@@ -5,6 +5,7 @@
 #include <limits>
 #include <stdexcept>
 
+#include "train/finite_values.hpp"
 #include "train/trainer.hpp"
 
 namespace neurode::train {
@@ -20,10 +21,6 @@ double largest_magnitude(const std::vector<double>& v) {
   double m = 0;
   for (double x : v) m = std::max(m, std::abs(x));
   return m;
-}
-
-bool all_finite(const std::vector<double>& v) {
-  return std::all_of(v.begin(), v.end(), [](double x) { return std::isfinite(x); });
 }
 
 // The Armijo constant and the backtracking factor: the textbook values (Nocedal & Wright).

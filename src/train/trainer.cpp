@@ -10,6 +10,7 @@
 #include "mpi/block_parallel.hpp"
 #include "mpi/ordered_sum.hpp"
 #include "solvers/integrator.hpp"
+#include "train/finite_values.hpp"
 #include "train/lbfgs.hpp"
 
 namespace neurode::train {
@@ -49,10 +50,6 @@ class RealisationGroups {
   std::size_t samples_, block_size_, per_realisation_;
   mpi::BlockParallel parallel_;
 };
-
-bool all_finite(const std::vector<double>& values) {
-  return std::all_of(values.begin(), values.end(), [](double x) { return std::isfinite(x); });
-}
 
 }  // namespace
 
