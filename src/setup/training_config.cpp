@@ -1,5 +1,6 @@
 #include "setup/training_config.hpp"
 
+#include <algorithm>
 #include <cmath>
 #include <filesystem>
 #include <string_view>
@@ -91,8 +92,9 @@ void check_lbfgs(const ConfigNode& root, const TrainingConfig& config) {
 
 // The memory a training needs before it starts, checked before anything is allocated: the samples'
 // trajectories and targets (the held-out ones are kept for the output), the history and the weight
-// snapshots of every epoch, and an MLP's parameters with their optimiser state. The message names
-// the key that dominates the estimate.
+// snapshots of every epoch, an MLP's parameters with their optimiser state, and L-BFGS's history
+// (a step and a gradient change per pair kept, in the optimiser and in its checkpoint copy). The
+// message names the key that dominates the estimate.
 void check_training_size(const ConfigNode& root, const TrainingConfig& config) {
   const train::TaskSize& shape = config.task.size;
   const double training = shape.training_samples, evaluation = shape.evaluation_samples;
@@ -104,10 +106,19 @@ void check_training_size(const ConfigNode& root, const TrainingConfig& config) {
       trajectory_bytes(std::min(block, training + evaluation), shape.observations, shape.states);
   const double parameter_bytes = 8.0 * parameters * (6.0 + epochs / config.training.snapshot_every);
   const double history_bytes = 8.0 * 16.0 * 2.0 * epochs;
-  const double total = samples_bytes + parameter_bytes + history_bytes;
+  const train::OptimizerSettings& optimizer = config.training.optimizer;
+  const double lbfgs_bytes =
+      optimizer.type == "lbfgs" ? 2.0 * 8.0 * 2.0 * optimizer.lbfgs_memory * parameters : 0.0;
+  const double total = samples_bytes + parameter_bytes + history_bytes + lbfgs_bytes;
   if (total <= static_cast<double>(memory_limit_bytes())) return;
   const ConfigNode task_node = root.child("task");
-  if (history_bytes >= samples_bytes && history_bytes >= parameter_bytes) {
+  if (lbfgs_bytes >= std::max({samples_bytes, parameter_bytes, history_bytes})) {
+    const ConfigNode optimizer_node = root.child("optimizer");
+    require_memory(optimizer_node.has("memory") ? optimizer_node.child("memory") : optimizer_node.child("type"),
+                   total,
+                   "an L-BFGS history of " + std::to_string(optimizer.lbfgs_memory) + " pairs of " +
+                       std::to_string(static_cast<long long>(parameters)) + " parameters");
+  } else if (history_bytes >= samples_bytes && history_bytes >= parameter_bytes) {
     require_memory(root.child("training").child("epochs"), total,
                    "the history of " + std::to_string(config.training.epochs) + " epochs");
   } else if (parameter_bytes >= samples_bytes) {
