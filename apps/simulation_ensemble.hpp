@@ -20,6 +20,10 @@
 
 namespace neurode::app {
 
+/// Integrates runs [first, first + count) from their initial states y0 (count runs end to end).
+using BlockSolve =
+    std::function<solvers::Solution(std::size_t first, std::size_t count, const std::vector<double>& y0)>;
+
 struct EnsembleSpec {
   std::size_t runs = 1;
   std::size_t block_size = 0;         ///< 0: all runs in one block
@@ -33,8 +37,7 @@ struct EnsembleSpec {
   /// Optional: integrates runs [first, first + count) from their initial states itself (the
   /// Brownian-tree SDE solver, simulation_tree_noise.hpp), running `block_solve_method`; empty: a
   /// PETSc TS Integrator on block_model.
-  std::function<solvers::Solution(std::size_t first, std::size_t count, const std::vector<double>& y0)>
-      block_solve;
+  BlockSolve block_solve;
   std::string block_solve_method;
   /// "run K" in messages, e.g. "trial 2, realisation 5".
   std::function<std::string(std::size_t run)> describe_run;

@@ -114,10 +114,10 @@ void check_training_size(const ConfigNode& root, const TrainingConfig& config) {
   const ConfigNode task_node = root.child("task");
   if (lbfgs_bytes >= std::max({samples_bytes, parameter_bytes, history_bytes})) {
     const ConfigNode optimizer_node = root.child("optimizer");
-    require_memory(optimizer_node.has("memory") ? optimizer_node.child("memory") : optimizer_node.child("type"),
-                   total,
-                   "an L-BFGS history of " + std::to_string(optimizer.lbfgs_memory) + " pairs of " +
-                       std::to_string(static_cast<long long>(parameters)) + " parameters");
+    require_memory(
+        optimizer_node.has("memory") ? optimizer_node.child("memory") : optimizer_node.child("type"), total,
+        "an L-BFGS history of " + std::to_string(optimizer.lbfgs_memory) + " pairs of " +
+            std::to_string(static_cast<long long>(parameters)) + " parameters");
   } else if (history_bytes >= samples_bytes && history_bytes >= parameter_bytes) {
     require_memory(root.child("training").child("epochs"), total,
                    "the history of " + std::to_string(config.training.epochs) + " epochs");

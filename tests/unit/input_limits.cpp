@@ -373,8 +373,8 @@ TEST(ConfigLimits, RunsTooLargeForTheMachineAreRefusedNamingTheKeyAndTheEstimate
   // L-BFGS keeps 2 x memory vectors of every parameter (and their checkpoint copy): an MLP of 4e6
   // parameters fits with Adam, its history of 1000 pairs (128 GB) does not.
   const std::string hopf = source_text("inputs/train_hopf.yaml");
-  const std::string big_mlp = with(with(hopf.substr(0, hopf.find("\nstages:")), "layers: [3, 100, 100, 100, 2]",
-                                        "layers: [3, 2000, 2000, 2]"),
+  const std::string big_mlp = with(with(hopf.substr(0, hopf.find("\nstages:")),
+                                        "layers: [3, 100, 100, 100, 2]", "layers: [3, 2000, 2000, 2]"),
                                    "eval_every: 50", "eval_every: 50, snapshot_every: 100");
   EXPECT_NO_THROW(setup::parse_training_config(big_mlp, "good.yaml"));
   const std::string lbfgs = with(big_mlp, "optimizer: {type: adam, learning_rate: 3.0e-3}",
