@@ -81,7 +81,8 @@ std::vector<double> ParityTask::score(Split, const std::vector<std::size_t>& ind
 TaskSetup read_parity_task(const TaskSources& sources) {
   const io::ConfigNode& node = sources.task;
   node.check_keys({"type", "input_rate", "silent", "input_duration", "target_even", "target_odd", "tolerance",
-                   "loss_window", "observations", "max_active_inputs", "trained_input_counts"});
+                   "loss_window", "observations", "max_active_inputs", "trained_input_counts",
+                   "count_weights"});
   ParitySettings p;
   p.input_rate_Hz = node.get_or("input_rate", p.input_rate_Hz, kTaskRate);
   p.silent_s = node.get_or("silent", p.silent_s, kTaskDuration);
@@ -108,6 +109,11 @@ TaskSetup read_parity_task(const TaskSources& sources) {
         node.child("trained_input_counts").fail("expected whole numbers from 0 to 4");
       p.trained_input_counts.push_back(static_cast<std::size_t>(count));
     }
+  }
+  if (node.has("count_weights")) {
+    // One weight for the patterns of 0, 1, 2, 3 and 4 active inputs.
+    const auto weights = node.child("count_weights").numbers(io::Bounds::closed(0.0, 1e6), 5);
+    std::copy(weights.begin(), weights.end(), p.count_weights.begin());
   }
   const ColumnTaskSettings column = read_column_task_settings(sources, default_parity_network());
   TaskSetup setup;

@@ -23,6 +23,10 @@ struct ParitySettings {
   /// set (a curriculum: {0, 1}, then {0, 1, 2, 4}, then all); all 16 are still integrated for the
   /// loss's activity bound, and the held-out evaluation always scores all 16.
   std::vector<std::size_t> trained_input_counts = {0, 1, 2, 3, 4};
+  /// The weight of a trained pattern's task term, by its number of active inputs: there are 1, 4,
+  /// 6, 4 and 1 patterns of 0 to 4 inputs, so equal weights let the four three-input patterns
+  /// outweigh the one four-input pattern that shares their pathway.
+  std::array<double, 5> count_weights = {1, 1, 1, 1, 1};
 };
 
 /// Areas [8, 4, 1], lateral (trainable, <= 0), feed-forward and input (trainable, >= 0), trained
@@ -53,7 +57,9 @@ class ParityTask final : public ColumnTask {
   std::vector<double> observation_weights() const override { return weights_over_time_; }
   std::vector<std::size_t> loss_populations() const override { return readout_populations(); }
   double task_weight(Split split, std::size_t pattern) const override {
-    return split == Split::evaluation || trained_[active_inputs(pattern)] ? 1.0 : 0.0;
+    if (split == Split::evaluation) return 1.0;
+    const std::size_t count = active_inputs(pattern);
+    return trained_[count] ? parity_.count_weights[count] : 0.0;
   }
 
  private:

@@ -2,8 +2,10 @@
 #include <gtest/gtest.h>
 
 #include <cmath>
+#include <map>
 
 #include "io/build_info.hpp"
+#include "io/config_reader.hpp"
 #include "models/noise/additive_noise.hpp"
 #include "models/noise/multiplicative_noise.hpp"
 #include "setup/training_config.hpp"
@@ -138,6 +140,33 @@ TEST(ParityTask, CurriculumWeighsOnlyPatternsWithTheTrainedInputCounts) {
   EXPECT_GT(loss_of(train::Split::training, 0b0100), 1e-3);    // one input: trained
   EXPECT_GT(loss_of(train::Split::training, 0b1111), 1e-3);    // four inputs: trained
   EXPECT_EQ(loss_of(train::Split::training, 0b0101), 0.0);     // two inputs: not yet
+}
+
+TEST(ParityTask, CountWeightsScaleTheTrainedPatternsTermsByTheirNumberOfInputs) {
+  // count_weights {1, 0.5, 1, 1, 4}: in training the four-input pattern's term is 4x its held-out
+  // one and a one-input pattern's half; untrained counts stay at 0, held-out terms unweighted.
+  train::ParitySettings parity;
+  parity.observations = 11;
+  parity.trained_input_counts = {0, 1, 2, 4};
+  parity.count_weights = {1, 0.5, 1, 1, 4};
+  const auto task = std::make_unique<train::ParityTask>(train::default_parity_network(), parity);
+  const auto parameters = task->initial_parameters();
+  auto loss_of = [&](train::Split split, std::size_t pattern) {
+    auto problem = task->make_problem(split, {pattern}, parameters, 0);
+    solvers::Integrator integrator(*problem.model, solvers::SolverSettings{});
+    const auto solution = integrator.solve(problem.t0, problem.initial_state, problem.observation_times);
+    std::vector<double> per_trial(1, 0.0);
+    for (std::size_t k = 0; k < solution.times.size(); ++k)
+      problem.loss->add_value(k, solution.state(k), per_trial);
+    return per_trial[0];
+  };
+  const double four = loss_of(train::Split::evaluation, 0b1111),
+               one = loss_of(train::Split::evaluation, 0b0010);
+  ASSERT_GT(four, 1e-3);
+  ASSERT_GT(one, 1e-3);
+  EXPECT_NEAR(loss_of(train::Split::training, 0b1111), 4 * four, 1e-12 * four);
+  EXPECT_NEAR(loss_of(train::Split::training, 0b0010), 0.5 * one, 1e-12 * one);
+  EXPECT_EQ(loss_of(train::Split::training, 0b0111), 0.0);
 }
 
 TEST(ParityTask, PeakRateIsTheHighestRateStateOfItsOwnTrial) {
@@ -336,6 +365,30 @@ TEST(Trainer, ResumingFromAStateContinuesBitForBit) {
   ASSERT_EQ(resumed.epoch, 4);
   EXPECT_EQ(resumed.parameters, straight.parameters);  // bitwise
   for (std::size_t e = 0; e < 4; ++e) EXPECT_EQ(resumed.history[e].loss, straight.history[e].loss);
+}
+
+// `model.output.init` starts the trained read-out where the config says, and the network's
+// connection inits reach the trainable parameters as given (the parity config's initial weights).
+TEST(TrainingConfig, ParityInitialWeightsComeFromTheModelSection) {
+  const std::string path = std::string(io::build_info::source_dir) + "/inputs/train_parity.yaml";
+  std::string text = io::read_config_text(path);
+  const auto jitter = text.find("initial_jitter: 0.5");
+  ASSERT_NE(jitter, std::string::npos);
+  text.replace(jitter, 19, "initial_jitter: 0.0");
+  const auto config = setup::parse_training_config(text, path);
+  const auto task = config.task.make();
+  const auto labels = task->parameter_labels();
+  const auto values = task->initial_parameters();
+  std::map<std::string, double> by_label;
+  for (std::size_t k = 0; k < labels.size(); ++k) by_label[labels[k]] = values[k];
+  // The read-out of the last column (populations 96-103): L2/3e, L5e, L6e.
+  EXPECT_EQ(by_label.at("output w[96]"), 37.0);
+  EXPECT_EQ(by_label.at("output w[100]"), 86.0);
+  EXPECT_EQ(by_label.at("output w[102]"), 0.044);
+  // A feed-forward weight L2/3e of column 0 -> L4i of column 8, a lateral L5i -> L5e, an input.
+  EXPECT_EQ(by_label.at("feedforward W[67,0]"), 144.0);
+  EXPECT_EQ(by_label.at("lateral W[4,13]"), -2.7);
+  EXPECT_EQ(by_label.at("input W_in[3,0]"), 75.0);
 }
 
 TEST(TrainingConfig, ExamplesParseAndBadOnesAreRefused) {

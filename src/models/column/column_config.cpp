@@ -243,9 +243,14 @@ std::vector<WeightEntry> read_weights(const ConfigNode& node, std::size_t popula
 
 ColumnModelConfig read_column_model(const ConfigNode& model, const std::string& config_path) {
   ColumnModelConfig config;
-  model.check_keys(
-      {"parameters", "small_network", "areas", "connections", "input", "weights", "trainable_scalars"});
+  model.check_keys({"parameters", "small_network", "areas", "connections", "input", "output", "weights",
+                    "trainable_scalars"});
   config.parameters = read_parameters(model.child("parameters"), config_path, config.parameters_source);
+  if (model.has("output")) {
+    const ConfigNode output = model.child("output");
+    output.check_keys({"init"});
+    config.parameters.output_init = read_population_vector(output.require("init"), kWeight);
+  }
   NetworkSpec& network = config.network;
   network.small_network = model.get_or("small_network", false);
   network.areas = read_areas(model.require("areas"), config.parameters, network.small_network);

@@ -17,7 +17,8 @@ struct ColumnModelConfig {
   NetworkSpec network;
 };
 
-/// Reads a `model:` section; `config_path` resolves a relative parameter file.
+/// Reads a `model:` section; `config_path` resolves a relative parameter file. `output.init`
+/// replaces the parameter set's read-out weights (the initial weights of a trained read-out).
 ColumnModelConfig read_column_model(const io::ConfigNode& model, const std::string& config_path);
 
 /// Reads a parameter file in the layout of column-parameters.yaml (every key required except the
