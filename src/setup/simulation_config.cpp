@@ -396,11 +396,11 @@ SimulationConfig parse_simulation_config(const std::string& text, const std::str
   config.path = path;
   config.source_text = text;
   config.seed = root.get_or<unsigned long>("seed", 0);
-  // Order matters: the network fixes the sizes, the time grid fixes where drives may change.
   if (root.child("model").has("output"))
     root.child("model").child("output").fail(
         "expected no read-out in a simulation (model.output sets the initial weights of a training "
         "task's read-out), got one");
+  // Order matters: the network fixes the sizes, the time grid fixes where drives may change.
   models::ColumnModelConfig model = models::read_column_model(root.require("model"), path);
   config.parameters = std::move(model.parameters);
   config.parameters_source = std::move(model.parameters_source);

@@ -1,11 +1,10 @@
 #include "train/parity_task.hpp"
 
-#include <cmath>
-#include "io/config_limits.hpp"
-
 #include <algorithm>
 #include <cmath>
 #include <stdexcept>
+
+#include "io/config_limits.hpp"
 
 namespace neurode::train {
 
