@@ -116,6 +116,18 @@ TEST(Optimizer, MultiplicativeUpdateIsAdamOnLogMagnitudeAndKeepsSigns) {
   EXPECT_THROW(train::Optimizer(s, 1), std::invalid_argument);
 }
 
+// The loss of one pattern alone as the task weighs it in `split`.
+double pattern_loss(const train::ParityTask& task, train::Split split, std::size_t pattern,
+                    const std::vector<double>& parameters) {
+  auto problem = task.make_problem(split, {pattern}, parameters, 0);
+  solvers::Integrator integrator(*problem.model, solvers::SolverSettings{});
+  const auto solution = integrator.solve(problem.t0, problem.initial_state, problem.observation_times);
+  std::vector<double> per_trial(1, 0.0);
+  for (std::size_t k = 0; k < solution.times.size(); ++k)
+    problem.loss->add_value(k, solution.state(k), per_trial);
+  return per_trial[0];
+}
+
 TEST(ParityTask, CurriculumWeighsOnlyPatternsWithTheTrainedInputCounts) {
   // Trained counts {0, 1, 4}: a pattern with 3 active inputs is integrated (for the activity bound)
   // but its task term does not count in training; held out, it counts.
@@ -127,13 +139,7 @@ TEST(ParityTask, CurriculumWeighsOnlyPatternsWithTheTrainedInputCounts) {
   EXPECT_EQ(task->samples(train::Split::evaluation), 16u);
   const auto parameters = task->initial_parameters();
   auto loss_of = [&](train::Split split, std::size_t pattern) {
-    auto problem = task->make_problem(split, {pattern}, parameters, 0);
-    solvers::Integrator integrator(*problem.model, solvers::SolverSettings{});
-    const auto solution = integrator.solve(problem.t0, problem.initial_state, problem.observation_times);
-    std::vector<double> per_trial(1, 0.0);
-    for (std::size_t k = 0; k < solution.times.size(); ++k)
-      problem.loss->add_value(k, solution.state(k), per_trial);
-    return per_trial[0];
+    return pattern_loss(*task, split, pattern, parameters);
   };
   EXPECT_EQ(loss_of(train::Split::training, 0b0111), 0.0);
   EXPECT_GT(loss_of(train::Split::evaluation, 0b0111), 1e-3);  // odd: target 0 Hz, output > 0
@@ -152,13 +158,7 @@ TEST(ParityTask, CountWeightsScaleTheTrainedPatternsTermsByTheirNumberOfInputs) 
   const auto task = std::make_unique<train::ParityTask>(train::default_parity_network(), parity);
   const auto parameters = task->initial_parameters();
   auto loss_of = [&](train::Split split, std::size_t pattern) {
-    auto problem = task->make_problem(split, {pattern}, parameters, 0);
-    solvers::Integrator integrator(*problem.model, solvers::SolverSettings{});
-    const auto solution = integrator.solve(problem.t0, problem.initial_state, problem.observation_times);
-    std::vector<double> per_trial(1, 0.0);
-    for (std::size_t k = 0; k < solution.times.size(); ++k)
-      problem.loss->add_value(k, solution.state(k), per_trial);
-    return per_trial[0];
+    return pattern_loss(*task, split, pattern, parameters);
   };
   const double four = loss_of(train::Split::evaluation, 0b1111),
                one = loss_of(train::Split::evaluation, 0b0010);
