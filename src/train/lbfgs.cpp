@@ -39,7 +39,7 @@ Lbfgs::Lbfgs(OptimizerSettings settings, std::size_t parameters)
 }
 
 std::size_t Lbfgs::state_size(std::size_t parameters, int memory) {
-  return 5 + parameters + 2 * static_cast<std::size_t>(memory) * parameters;
+  return 4 + parameters + 2 * static_cast<std::size_t>(memory) * parameters;
 }
 
 std::vector<double> Lbfgs::to_coordinates(const std::vector<double>& p) const {
@@ -128,7 +128,6 @@ Lbfgs::Iteration Lbfgs::iterate(std::vector<double>& parameters, const Evaluate&
     gradient_ = std::move(g);
     has_point_ = true;
   }
-  ++iterations_;
   {
     std::vector<double> dp = gradient_;  // |dL/dp|, for the progress line
     if (multiplicative())
@@ -178,8 +177,8 @@ Lbfgs::Iteration Lbfgs::iterate(std::vector<double>& parameters, const Evaluate&
 }
 
 std::vector<double> Lbfgs::state() const {
-  std::vector<double> out{static_cast<double>(iterations_), static_cast<double>(pairs_),
-                          static_cast<double>(newest_), has_point_ ? 1.0 : 0.0, loss_};
+  std::vector<double> out{static_cast<double>(pairs_), static_cast<double>(newest_), has_point_ ? 1.0 : 0.0,
+                          loss_};
   out.insert(out.end(), gradient_.begin(), gradient_.end());
   out.insert(out.end(), steps_.begin(), steps_.end());
   out.insert(out.end(), changes_.begin(), changes_.end());
@@ -189,12 +188,18 @@ std::vector<double> Lbfgs::state() const {
 void Lbfgs::restore(const std::vector<double>& state) {
   if (state.size() != state_size(n_, settings_.lbfgs_memory))
     throw std::invalid_argument("lbfgs: checkpoint state has the wrong size");
-  iterations_ = static_cast<long>(state[0]);
-  pairs_ = static_cast<std::size_t>(state[1]);
-  newest_ = static_cast<std::size_t>(state[2]);
-  has_point_ = state[3] != 0.0;
-  loss_ = state[4];
-  auto at = state.begin() + 5;
+  // The counters index the history: a damaged checkpoint must not read outside it.
+  const double m = settings_.lbfgs_memory;
+  const auto whole_in = [](double x, double lo, double hi) {
+    return x == std::floor(x) && x >= lo && x <= hi;
+  };
+  if (!whole_in(state[0], 0, m) || !whole_in(state[1], 0, m - 1) || !whole_in(state[2], 0, 1))
+    throw std::invalid_argument("lbfgs: checkpoint state holds a history slot out of range");
+  pairs_ = static_cast<std::size_t>(state[0]);
+  newest_ = static_cast<std::size_t>(state[1]);
+  has_point_ = state[2] != 0.0;
+  loss_ = state[3];
+  auto at = state.begin() + 4;
   std::copy(at, at + static_cast<std::ptrdiff_t>(n_), gradient_.begin());
   at += static_cast<std::ptrdiff_t>(n_);
   std::copy(at, at + static_cast<std::ptrdiff_t>(steps_.size()), steps_.begin());

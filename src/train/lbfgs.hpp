@@ -44,9 +44,10 @@ class Lbfgs {
   /// One iteration from `parameters` (updated in place to the accepted point).
   Iteration iterate(std::vector<double>& parameters, const Evaluate& evaluate, const Project& project);
 
-  /// State for checkpoints, of fixed size: [iterations, pairs, newest slot, has point, loss,
-  /// gradient (P), steps (memory x P), gradient changes (memory x P)].
+  /// State for checkpoints, of fixed size: [pairs, newest slot, has point, loss, gradient (P),
+  /// steps (memory x P), gradient changes (memory x P)].
   std::vector<double> state() const;
+  /// Throws std::invalid_argument for a state of another size or with its slots out of range.
   void restore(const std::vector<double>& state);
   static std::size_t state_size(std::size_t parameters, int memory);
 
@@ -62,7 +63,6 @@ class Lbfgs {
 
   OptimizerSettings settings_;
   std::size_t n_;
-  long iterations_ = 0;
   // The point the next iteration starts from: its loss and coordinate gradient, when known.
   bool has_point_ = false;
   double loss_ = 0;

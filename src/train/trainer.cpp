@@ -235,8 +235,7 @@ Evaluation Trainer::evaluate(const std::vector<double>& parameters, bool keep_tr
   return out;
 }
 
-void Trainer::run(TrainingState& state,
-                  const std::function<void(const TrainingState&, const EpochRecord&)>& after_epoch) {
+void Trainer::run(TrainingState& state, const AfterEpoch& after_epoch) {
   if (settings_.optimizer.type == "lbfgs") return run_lbfgs(state, after_epoch);
   Optimizer optimizer(settings_.optimizer, state.parameters.size());
   optimizer.restore(state.optimizer_state);
@@ -264,8 +263,7 @@ void Trainer::run(TrainingState& state,
   }
 }
 
-void Trainer::run_lbfgs(TrainingState& state,
-                        const std::function<void(const TrainingState&, const EpochRecord&)>& after_epoch) {
+void Trainer::run_lbfgs(TrainingState& state, const AfterEpoch& after_epoch) {
   Lbfgs lbfgs(settings_.optimizer, state.parameters.size());
   lbfgs.restore(state.optimizer_state);
   // One fixed function: every sample, in index order (so that the sums round alike at every
@@ -289,8 +287,7 @@ void Trainer::run_lbfgs(TrainingState& state,
 }
 
 bool Trainer::finish_epoch(TrainingState& state, EpochRecord& record, double* cost,
-                           const std::function<void(const TrainingState&, const EpochRecord&)>& after_epoch,
-                           std::chrono::steady_clock::time_point start) {
+                           const AfterEpoch& after_epoch, std::chrono::steady_clock::time_point start) {
   MPI_Allreduce(MPI_IN_PLACE, cost, 3, MPI_DOUBLE, MPI_SUM, comm_);  // integers: exact in any order
   record.forward_rhs_evaluations = cost[0];
   record.backward_rhs_evaluations = cost[1];

@@ -90,10 +90,11 @@ class Trainer {
  public:
   Trainer(const Task& task, TrainingSettings settings, MPI_Comm comm = MPI_COMM_WORLD);
 
+  using AfterEpoch = std::function<void(const TrainingState&, const EpochRecord&)>;
+
   TrainingState initial_state() const;
   /// Trains from state.epoch on; after every epoch `after_epoch` runs on every rank.
-  void run(TrainingState& state,
-           const std::function<void(const TrainingState&, const EpochRecord&)>& after_epoch);
+  void run(TrainingState& state, const AfterEpoch& after_epoch);
   /// Forward solves of the held-out set (collective).
   Evaluation evaluate(const std::vector<double>& parameters, bool keep_trajectories,
                       Split split = Split::evaluation) const;
@@ -120,7 +121,6 @@ class Trainer {
   solvers::GradientSolver& group_solver(const std::vector<std::size_t>& group,
                                         const std::vector<double>& parameters, std::uint64_t draw) const;
 
-  using AfterEpoch = std::function<void(const TrainingState&, const EpochRecord&)>;
   /// Epochs of L-BFGS iterations (optimizer.type lbfgs), each on the whole training set.
   void run_lbfgs(TrainingState& state, const AfterEpoch& after_epoch);
   /// The common end of an epoch: its counts summed over the ranks, the held-out evaluation and the

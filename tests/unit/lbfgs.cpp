@@ -97,6 +97,13 @@ TEST(Lbfgs, ResumesFromItsStateWithTheSameBits) {
   for (int k = 8; k < 20; ++k) resumed.iterate(b, rosenbrock, no_constraints);
   EXPECT_EQ(a, b);
   EXPECT_THROW(resumed.restore(std::vector<double>(3, 0.0)), std::invalid_argument);
+  // A damaged state whose counters would index outside the history of 10 pairs is refused.
+  for (const auto& [slot, value] :
+       std::vector<std::pair<std::size_t, double>>{{0, 11}, {1, 10}, {1, 0.5}, {2, 2}}) {
+    std::vector<double> damaged = saved;
+    damaged[slot] = value;
+    EXPECT_THROW(resumed.restore(damaged), std::invalid_argument) << slot << " = " << value;
+  }
 }
 
 TEST(Lbfgs, ProjectsTrialPointsOntoTheConstraints) {
