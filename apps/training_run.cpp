@@ -1,5 +1,6 @@
 #include "training_run.hpp"
 
+#include <algorithm>
 #include <cmath>
 #include <cstdio>
 #include <filesystem>
@@ -118,6 +119,18 @@ bool stage_is_done(const std::string& file, const setup::TrainingConfig& stage) 
   }
 }
 
+// training.stop_at.metric names one of the task's held-out metrics (known once the task is made).
+void check_stop_metric(const setup::TrainingConfig& config, const train::Task& task) {
+  const std::string& metric = config.training.stop_at.metric;
+  if (metric.empty()) return;
+  const auto names = task.metric_names();
+  if (std::find(names.begin(), names.end(), metric) != names.end()) return;
+  std::string known;
+  for (const auto& name : names) known += (known.empty() ? "" : ", ") + name;
+  throw io::ConfigError(config.path, "training.stop_at.metric", 0,
+                        "expected a held-out metric of this task (" + known + "), got " + metric);
+}
+
 // One training (or one stage of a staged one) from `initial_file`'s weights ("" for the task's).
 void train_once(const TrainingRun& run, const setup::TrainingConfig& config, const std::string& output,
                 const std::string& initial_file, const std::string& initial_key) {
@@ -133,6 +146,7 @@ void train_once(const TrainingRun& run, const setup::TrainingConfig& config, con
   } catch (const std::invalid_argument& e) {
     throw io::ConfigError(config.path, "task", 0, e.what());
   }
+  check_stop_metric(config, *task);
   train::Trainer trainer(*task, config.training, comm);
   // 2. Start from the task's initial weights, a previous result, or the checkpoint of an
   //    interrupted run of the same config.

@@ -35,9 +35,20 @@ void read_gradient(const ConfigNode& node, solvers::GradientSettings& gradient) 
   gradient.keep_stage_linearisations = node.get_or("keep_stages", gradient.keep_stage_linearisations);
 }
 
+// training.stop_at: {metric: NAME, at_least: X} or {metric: NAME, at_most: X}. The name is checked
+// against the task's metrics when the trainer is made.
+void read_stop_at(const ConfigNode& node, train::StopCondition& stop) {
+  node.check_keys({"metric", "at_least", "at_most"});
+  stop.metric = node.require("metric").as<std::string>();
+  if (node.has("at_least") == node.has("at_most"))
+    node.fail("expected exactly one of at_least and at_most beside metric");
+  stop.at_least = node.has("at_least");
+  stop.value = node.require(stop.at_least ? "at_least" : "at_most").as<double>();
+}
+
 void read_training(const ConfigNode& node, train::TrainingSettings& t) {
   node.check_keys(
-      {"epochs", "batch_size", "block_size", "eval_every", "snapshot_every", "target_loss", "shuffle"});
+      {"epochs", "batch_size", "block_size", "eval_every", "snapshot_every", "target_loss", "stop_at", "shuffle"});
   // 0 epochs: only the held-out evaluation of the initial parameters (e.g. a trained network's
   // initial_parameters with finer observations).
   t.epochs = node.get_or("epochs", t.epochs, Bounds::at_least(0));
@@ -46,6 +57,7 @@ void read_training(const ConfigNode& node, train::TrainingSettings& t) {
   t.eval_every = node.get_or("eval_every", t.eval_every, Bounds::at_least(1));
   t.snapshot_every = node.get_or("snapshot_every", t.snapshot_every, Bounds::at_least(1));
   t.target_loss = node.get_or("target_loss", t.target_loss, Bounds::non_negative());
+  if (node.has("stop_at")) read_stop_at(node.child("stop_at"), t.stop_at);
   t.shuffle = node.get_or("shuffle", t.shuffle);
 }
 

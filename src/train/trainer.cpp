@@ -66,6 +66,17 @@ Trainer::Trainer(const Task& task, TrainingSettings settings, MPI_Comm comm)
     : task_(task), settings_(std::move(settings)), comm_(comm) {
   validate(settings_);
   solvers::check_supported(settings_.solver, settings_.gradient.method);
+  if (!settings_.stop_at.metric.empty()) {
+    const auto names = task_.metric_names();
+    const auto found = std::find(names.begin(), names.end(), settings_.stop_at.metric);
+    if (found == names.end()) {
+      std::string known;
+      for (const auto& name : names) known += (known.empty() ? "" : ", ") + name;
+      throw std::invalid_argument("training.stop_at.metric: expected a metric of this task (" + known +
+                                  "), got " + settings_.stop_at.metric);
+    }
+    stop_metric_ = static_cast<std::size_t>(found - names.begin());
+  }
 }
 
 TrainingState Trainer::initial_state() const {
@@ -293,13 +304,15 @@ bool Trainer::finish_epoch(TrainingState& state, EpochRecord& record, double* co
   record.backward_rhs_evaluations = cost[1];
   record.backward_products = cost[2];
   state.epoch += 1;
-  const bool done =
+  bool done =
       state.epoch == settings_.epochs || (settings_.target_loss > 0 && record.loss <= settings_.target_loss);
   if (state.epoch % settings_.eval_every == 0 || done) {
     const Evaluation evaluation = evaluate(state.parameters, false);
     record.evaluated = true;
     record.evaluation_loss = evaluation.loss;
     record.metrics = evaluation.metrics;
+    // The same metrics on every rank (reduced in evaluate): every rank stops at the same epoch.
+    if (!settings_.stop_at.metric.empty() && settings_.stop_at.met_by(record.metrics[stop_metric_])) done = true;
   }
   if (state.epoch % settings_.snapshot_every == 0 || done) {
     state.snapshot_epochs.push_back(state.epoch);

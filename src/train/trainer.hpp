@@ -27,9 +27,19 @@
 
 namespace neurode::train {
 
+/// Stop a training at the first held-out evaluation where a task metric reaches a value
+/// (`training.stop_at`), e.g. parity's `correct` at least 1 (16/16).
+struct StopCondition {
+  std::string metric;  ///< a name of Task::metric_names(); empty: off
+  double value = 0;
+  bool at_least = true;  ///< true: metric >= value; false: metric <= value
+  bool met_by(double metric_value) const { return at_least ? metric_value >= value : metric_value <= value; }
+};
+
 struct TrainingSettings {
   int epochs = 100;
   double target_loss = 0.0;    ///< stop once the training loss is at or below (0: off)
+  StopCondition stop_at;       ///< stop once a held-out metric reaches a value (metric empty: off)
   std::size_t batch_size = 0;  ///< samples per optimiser step (0: the whole training set)
   std::size_t block_size = 1;  ///< samples integrated together as one block system
   int eval_every = 10;         ///< evaluate the held-out set every k epochs (and at the end)
@@ -130,6 +140,7 @@ class Trainer {
 
   const Task& task_;
   TrainingSettings settings_;
+  std::size_t stop_metric_ = 0;  ///< index of settings_.stop_at.metric in the task's metrics
   MPI_Comm comm_;
   mutable GroupSolver last_group_;
 };

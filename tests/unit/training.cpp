@@ -1,6 +1,7 @@
 // Optimisers, the trainer's loss and gradient, constraints, and training configs.
 #include <gtest/gtest.h>
 
+#include <algorithm>
 #include <cmath>
 #include <map>
 
@@ -323,6 +324,45 @@ TEST(Trainer, ATinyXorRunLowersTheLoss) {
   EXPECT_TRUE(state.history.back().evaluated);
 }
 
+// training.stop_at ends a run at the first held-out evaluation where the metric reaches the value,
+// with the same bits as the run without it up to there.
+TEST(Trainer, StopAtEndsTheRunAtTheFirstEvaluationThatMeetsIt) {
+  const auto task = make_task(xor_config());
+  auto s = settings(12);
+  s.eval_every = 1;
+  s.snapshot_every = 1;
+  train::Trainer full(*task, s);
+  auto straight = full.initial_state();
+  full.run(straight, [](const train::TrainingState&, const train::EpochRecord&) {});
+  // output_Hz (metric 1) after epoch 6, as a bound in the direction it moved from epoch 1.
+  const auto& history = straight.history;
+  ASSERT_EQ(history.size(), 12u);
+  const double target = history[5].metrics[1];
+  s.stop_at = {"output_Hz", target, history[0].metrics[1] < target};
+  std::size_t first = 0;
+  while (!s.stop_at.met_by(history[first].metrics[1])) ++first;
+  ASSERT_GT(first, 0u);  // not met at the start: the stop is the metric's doing
+  ASSERT_LE(first, 5u);
+  train::Trainer stopping(*task, s);
+  auto stopped = stopping.initial_state();
+  stopping.run(stopped, [](const train::TrainingState&, const train::EpochRecord&) {});
+  EXPECT_EQ(stopped.epoch, static_cast<int>(first + 1));
+  ASSERT_EQ(stopped.history.size(), first + 1);
+  for (std::size_t e = 0; e <= first; ++e) EXPECT_EQ(stopped.history[e].loss, history[e].loss);
+  const std::size_t P = stopped.parameters.size();
+  EXPECT_TRUE(std::equal(stopped.parameters.begin(), stopped.parameters.end(),
+                         straight.snapshots.begin() + static_cast<std::ptrdiff_t>(first * P)));
+  // A metric the task does not have is refused, naming the key and the task's metrics.
+  s.stop_at.metric = "accuracy";
+  try {
+    train::Trainer refused(*task, s);
+    ADD_FAILURE() << "accepted stop_at.metric accuracy for xor";
+  } catch (const std::invalid_argument& e) {
+    EXPECT_NE(std::string(e.what()).find("training.stop_at.metric"), std::string::npos) << e.what();
+    EXPECT_NE(std::string(e.what()).find("correct, output_Hz"), std::string::npos) << e.what();
+  }
+}
+
 TEST(Trainer, SignConstraintsHoldAfterEveryStep) {
   auto config = xor_config();
   config.column.constraints = {{"feedforward", train::Sign::nonnegative},
@@ -429,6 +469,10 @@ TEST(TrainingConfig, ExamplesParseAndBadOnesAreRefused) {
       {"task: {type: parity, trained_input_counts: [0, 1.5]}\n", "task.trained_input_counts"},
       {"task: {type: parity, trained_input_counts: [0, 1], max_active_inputs: 1}\n", "not both"},
       {"task: {type: xor}\noptimizer: {update: logarithmic}\n", "optimizer.update"},
+      {"task: {type: xor}\ntraining: {stop_at: {metric: correct}}\n", "exactly one of at_least and at_most"},
+      {"task: {type: xor}\ntraining: {stop_at: {metric: correct, at_least: 1, at_most: 2}}\n", "training.stop_at"},
+      {"task: {type: xor}\ntraining: {stop_at: {at_least: 1}}\n", "metric"},
+      {"task: {type: xor}\ntraining: {stop_at: {metric: correct, at_least: high}}\n", "at_least"},
   };
   for (const auto& b : bad) {
     try {
