@@ -7,27 +7,69 @@
 #include <cstdio>
 #include <fstream>
 #include <limits>
+#include <sstream>
 #include <utility>
 
 namespace neurode::io {
 namespace {
 
-// The memory.max of the cgroup v2 this process belongs to; "max" (no limit) or unreadable: none.
+// A limit file's value: a byte count, or none for "max" (cgroup v2) and unreadable files.
+std::uint64_t limit_in_file(const std::string& path) {
+  std::ifstream limit(path);
+  std::string value;
+  if (!(limit >> value) || value == "max") return std::numeric_limits<std::uint64_t>::max();
+  try {
+    return std::stoull(value);
+  } catch (const std::exception&) {
+    return std::numeric_limits<std::uint64_t>::max();
+  }
+}
+
+// The smallest limit in `file` of the group `group` (e.g. "/slurm/job_12/step_0") and its ancestors
+// under `mount`: a job's limit may sit on the job's group and its processes in a step below it.
+std::uint64_t smallest_up_the_tree(const std::string& mount, std::string group, const std::string& file) {
+  std::uint64_t smallest = std::numeric_limits<std::uint64_t>::max();
+  while (true) {
+    while (!group.empty() && group.back() == '/') group.pop_back();
+    smallest = std::min(smallest, limit_in_file(mount + group + "/" + file));
+    if (group.empty()) return smallest;
+    group.erase(group.rfind('/'));
+  }
+}
+
+}  // namespace
+
+std::uint64_t cgroup_memory_limit(const std::string& membership, const std::string& root) {
+  std::uint64_t smallest = std::numeric_limits<std::uint64_t>::max();
+  std::istringstream lines(membership);
+  std::string line;
+  while (std::getline(lines, line)) {
+    // "ID:CONTROLLERS:PATH"; the path may itself contain ':'.
+    const auto first = line.find(':'), second = line.find(':', first + 1);
+    if (first == std::string::npos || second == std::string::npos) continue;
+    const std::string controllers = line.substr(first + 1, second - first - 1);
+    const std::string group = line.substr(second + 1);
+    if (group.empty() || group.front() != '/') continue;
+    if (line.rfind("0::", 0) == 0) {
+      smallest = std::min(smallest, smallest_up_the_tree(root, group, "memory.max"));
+      continue;
+    }
+    std::istringstream names(controllers);
+    std::string name;
+    while (std::getline(names, name, ','))
+      if (name == "memory")
+        smallest = std::min(smallest, smallest_up_the_tree(root + "/memory", group, "memory.limit_in_bytes"));
+  }
+  return smallest;
+}
+
+namespace {
+
 std::uint64_t cgroup_limit() {
   std::ifstream membership("/proc/self/cgroup");
-  std::string line;
-  while (std::getline(membership, line)) {
-    if (line.rfind("0::", 0) != 0) continue;
-    std::ifstream limit("/sys/fs/cgroup" + line.substr(3) + "/memory.max");
-    std::string value;
-    if (limit >> value && value != "max") {
-      try {
-        return std::stoull(value);
-      } catch (const std::exception&) {
-      }
-    }
-  }
-  return std::numeric_limits<std::uint64_t>::max();
+  std::ostringstream text;
+  text << membership.rdbuf();
+  return cgroup_memory_limit(text.str(), "/sys/fs/cgroup");
 }
 
 std::uint64_t resource_limit(int resource) {

@@ -47,8 +47,8 @@ void read_stop_at(const ConfigNode& node, train::StopCondition& stop) {
 }
 
 void read_training(const ConfigNode& node, train::TrainingSettings& t) {
-  node.check_keys(
-      {"epochs", "batch_size", "block_size", "eval_every", "snapshot_every", "target_loss", "stop_at", "shuffle"});
+  node.check_keys({"epochs", "batch_size", "block_size", "eval_every", "snapshot_every", "target_loss",
+                   "stop_at", "shuffle"});
   // 0 epochs: only the held-out evaluation of the initial parameters (e.g. a trained network's
   // initial_parameters with finer observations).
   t.epochs = node.get_or("epochs", t.epochs, Bounds::at_least(0));

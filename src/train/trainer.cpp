@@ -312,7 +312,8 @@ bool Trainer::finish_epoch(TrainingState& state, EpochRecord& record, double* co
     record.evaluation_loss = evaluation.loss;
     record.metrics = evaluation.metrics;
     // The same metrics on every rank (reduced in evaluate): every rank stops at the same epoch.
-    if (!settings_.stop_at.metric.empty() && settings_.stop_at.met_by(record.metrics[stop_metric_])) done = true;
+    if (!settings_.stop_at.metric.empty() && settings_.stop_at.met_by(record.metrics[stop_metric_]))
+      done = true;
   }
   if (state.epoch % settings_.snapshot_every == 0 || done) {
     state.snapshot_epochs.push_back(state.epoch);

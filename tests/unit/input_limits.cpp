@@ -5,10 +5,13 @@
 // (item 9). The generated cases of tests/support/bad_inputs.py cover the classes more widely.
 #include <gtest/gtest.h>
 #include <hdf5.h>
+#include <unistd.h>
 
 #include <chrono>
 #include <filesystem>
+#include <fstream>
 #include <functional>
+#include <limits>
 #include <string>
 #include <vector>
 
@@ -381,6 +384,41 @@ TEST(ConfigLimits, RunsTooLargeForTheMachineAreRefusedNamingTheKeyAndTheEstimate
                                  "optimizer: {type: lbfgs, learning_rate: 3.0e-3, memory: 1000}");
   expect_training_error(lbfgs, "optimizer.memory",
                         {"fits in memory", "an L-BFGS history of 1000 pairs of 4014002 parameters", "GB"});
+}
+
+// The memory check reads the limit a batch system sets: cgroup v2's memory.max (Slurm on current
+// systems) and cgroup v1's memory.limit_in_bytes (older clusters), on the job's group or an
+// ancestor of the step's, the smallest one counting; "max" and missing files are no limit.
+TEST(MemoryLimit, CgroupLimitsOfVersionsOneAndTwoAndTheirAncestorsCount) {
+  namespace fs = std::filesystem;
+  const fs::path root = fs::temp_directory_path() / ("neurode-cgroup-" + std::to_string(::getpid()));
+  fs::remove_all(root);
+  const auto write = [&](const fs::path& file, const std::string& text) {
+    fs::create_directories(file.parent_path());
+    std::ofstream(file) << text << "\n";
+  };
+  constexpr auto none = std::numeric_limits<std::uint64_t>::max();
+  // v2: the job's group limits, its step below says "max".
+  write(root / "slurm/job_7/memory.max", "4294967296");
+  write(root / "slurm/job_7/step_0/memory.max", "max");
+  EXPECT_EQ(io::cgroup_memory_limit("0::/slurm/job_7/step_0\n", root.string()), 4294967296u);
+  // A tighter limit lower down wins; a group without the file is skipped.
+  write(root / "slurm/job_7/step_0/memory.max", "1073741824");
+  EXPECT_EQ(io::cgroup_memory_limit("0::/slurm/job_7/step_0/user\n", root.string()), 1073741824u);
+  // v1: the memory controller's line, among others, under ROOT/memory.
+  write(root / "memory/slurm/uid_0/job_9/memory.limit_in_bytes", "2147483648");
+  const std::string v1 = "12:cpuset:/slurm/uid_0/job_9\n4:memory:/slurm/uid_0/job_9/step_batch\n";
+  EXPECT_EQ(io::cgroup_memory_limit(v1, root.string()), 2147483648u);
+  EXPECT_EQ(io::cgroup_memory_limit("5:blkio,memory:/slurm/uid_0/job_9\n", root.string()), 2147483648u);
+  // No limit anywhere, an unreadable value, or no memory line: none.
+  EXPECT_EQ(io::cgroup_memory_limit("0::/elsewhere\n", root.string()), none);
+  write(root / "bad/memory.max", "lots");
+  EXPECT_EQ(io::cgroup_memory_limit("0::/bad\n", root.string()), none);
+  EXPECT_EQ(io::cgroup_memory_limit("3:cpu:/slurm/uid_0/job_9\ngarbage\n", root.string()), none);
+  fs::remove_all(root);
+  // This process: at most the physical memory, and the reported source says which limit binds.
+  EXPECT_GT(io::memory_limit_bytes(), 0u);
+  EXPECT_NE(io::describe_memory_limit().find("B ("), std::string::npos) << io::describe_memory_limit();
 }
 
 // Issue 16, item 9 (config side).

@@ -470,7 +470,8 @@ TEST(TrainingConfig, ExamplesParseAndBadOnesAreRefused) {
       {"task: {type: parity, trained_input_counts: [0, 1], max_active_inputs: 1}\n", "not both"},
       {"task: {type: xor}\noptimizer: {update: logarithmic}\n", "optimizer.update"},
       {"task: {type: xor}\ntraining: {stop_at: {metric: correct}}\n", "exactly one of at_least and at_most"},
-      {"task: {type: xor}\ntraining: {stop_at: {metric: correct, at_least: 1, at_most: 2}}\n", "training.stop_at"},
+      {"task: {type: xor}\ntraining: {stop_at: {metric: correct, at_least: 1, at_most: 2}}\n",
+       "training.stop_at"},
       {"task: {type: xor}\ntraining: {stop_at: {at_least: 1}}\n", "metric"},
       {"task: {type: xor}\ntraining: {stop_at: {metric: correct, at_least: high}}\n", "at_least"},
   };
