@@ -1,6 +1,5 @@
 #include "training_run.hpp"
 
-#include <algorithm>
 #include <cmath>
 #include <cstdio>
 #include <filesystem>
@@ -121,14 +120,12 @@ bool stage_is_done(const std::string& file, const setup::TrainingConfig& stage) 
 
 // training.stop_at.metric names one of the task's held-out metrics (known once the task is made).
 void check_stop_metric(const setup::TrainingConfig& config, const train::Task& task) {
-  const std::string& metric = config.training.stop_at.metric;
-  if (metric.empty()) return;
-  const auto names = task.metric_names();
-  if (std::find(names.begin(), names.end(), metric) != names.end()) return;
-  std::string known;
-  for (const auto& name : names) known += (known.empty() ? "" : ", ") + name;
-  throw io::ConfigError(config.path, "training.stop_at.metric", 0,
-                        "expected a held-out metric of this task (" + known + "), got " + metric);
+  if (config.training.stop_at.metric.empty()) return;
+  try {
+    train::metric_index(task, config.training.stop_at.metric);
+  } catch (const std::invalid_argument& e) {
+    throw io::ConfigError(config.path, "training.stop_at.metric", 0, e.what());
+  }
 }
 
 // One training (or one stage of a staged one) from `initial_file`'s weights ("" for the task's).

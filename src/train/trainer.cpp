@@ -53,6 +53,15 @@ class RealisationGroups {
 
 }  // namespace
 
+std::size_t metric_index(const Task& task, const std::string& name) {
+  const auto names = task.metric_names();
+  const auto found = std::find(names.begin(), names.end(), name);
+  if (found != names.end()) return static_cast<std::size_t>(found - names.begin());
+  std::string known;
+  for (const auto& each : names) known += (known.empty() ? "" : ", ") + each;
+  throw std::invalid_argument("expected a held-out metric of this task (" + known + "), got " + name);
+}
+
 void validate(const TrainingSettings& s) {
   if (s.epochs < 0) throw std::invalid_argument("training.epochs: expected an integer >= 0");
   if (s.block_size < 1) throw std::invalid_argument("training.block_size: expected an integer >= 1");
@@ -67,15 +76,11 @@ Trainer::Trainer(const Task& task, TrainingSettings settings, MPI_Comm comm)
   validate(settings_);
   solvers::check_supported(settings_.solver, settings_.gradient.method);
   if (!settings_.stop_at.metric.empty()) {
-    const auto names = task_.metric_names();
-    const auto found = std::find(names.begin(), names.end(), settings_.stop_at.metric);
-    if (found == names.end()) {
-      std::string known;
-      for (const auto& name : names) known += (known.empty() ? "" : ", ") + name;
-      throw std::invalid_argument("training.stop_at.metric: expected a metric of this task (" + known +
-                                  "), got " + settings_.stop_at.metric);
+    try {
+      stop_metric_ = metric_index(task_, settings_.stop_at.metric);
+    } catch (const std::invalid_argument& e) {
+      throw std::invalid_argument(std::string("training.stop_at.metric: ") + e.what());
     }
-    stop_metric_ = static_cast<std::size_t>(found - names.begin());
   }
 }
 

@@ -52,6 +52,8 @@ struct TrainingSettings {
 };
 
 void validate(const TrainingSettings& settings);  ///< throws std::invalid_argument
+/// The position of metric `name` in task.metric_names(); std::invalid_argument listing them if absent.
+std::size_t metric_index(const Task& task, const std::string& name);
 
 struct EpochRecord {
   int epoch = 0;  ///< 1-based: the number of completed epochs
