@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# Trains inputs/train_parity.yaml (both stages) for seeds 1..N (default 5) and prints, per seed,
+# Trains inputs/train_parity.yaml (all three stages) for seeds 1..N (default 5) and prints, per seed,
 # the patterns correct out of 16, the held-out loss and the wall time, then how many reach 16/16.
 # usage: bash tools/parity_seed_sweep.sh [N] [RANKS] [OUT_DIR]
 #   RANKS: MPI ranks per training (default 2); OUT_DIR keeps each seed's files (default: a temporary
