@@ -6,6 +6,7 @@
 #include <stdexcept>
 
 #include "petsc/error.hpp"
+#include "petsc/error_norm.hpp"
 #include "petsc/vector_maxpy.hpp"
 #include "solvers/method_table.hpp"
 
@@ -139,6 +140,7 @@ ActiveMethod set_up_ts(TS ts, const SolverSettings& settings, const std::string&
   apply_step_control(ts, settings);
   apply_linear_solver(ts, assembled_jacobian);
   apply_options(ts, options_prefix);
+  petsc::use_fast_error_norm(ts);  // once the options have fixed the type
   ActiveMethod method = read_back(ts, settings);
   check_option_values(method, options_prefix);
   return method;
