@@ -48,7 +48,7 @@ void read_stop_at(const ConfigNode& node, train::StopCondition& stop) {
 
 void read_training(const ConfigNode& node, train::TrainingSettings& t) {
   node.check_keys({"epochs", "batch_size", "block_size", "eval_every", "snapshot_every", "target_loss",
-                   "stop_at", "shuffle"});
+                   "stop_at", "shuffle", "shared_prefix"});
   // 0 epochs: only the held-out evaluation of the initial parameters (e.g. a trained network's
   // initial_parameters with finer observations).
   t.epochs = node.get_or("epochs", t.epochs, Bounds::at_least(0));
@@ -59,6 +59,7 @@ void read_training(const ConfigNode& node, train::TrainingSettings& t) {
   t.target_loss = node.get_or("target_loss", t.target_loss, Bounds::non_negative());
   if (node.has("stop_at")) read_stop_at(node.child("stop_at"), t.stop_at);
   t.shuffle = node.get_or("shuffle", t.shuffle);
+  t.shared_prefix = node.get_or("shared_prefix", t.shared_prefix);
 }
 
 void read_optimizer(const ConfigNode& node, train::OptimizerSettings& o, int epochs) {

@@ -123,7 +123,7 @@ GradientSolver::~GradientSolver() = default;
 
 GradientResult GradientSolver::compute(double t0, const std::vector<double>& y0,
                                        const std::vector<double>& output_times,
-                                       const ObservationCost& full_cost) {
+                                       const ObservationCost& full_cost, const AfterForward& after_forward) {
   Impl& s = *impl_;
   GradientResult result;
   // Without the forward states, the outputs keep what the loss reads (for a batch of WTA trials
@@ -141,6 +141,8 @@ GradientResult GradientSolver::compute(double t0, const std::vector<double>& y0,
   };
 
   AdjointResult adjoint;
+  if (s.petsc_adjoint && after_forward)
+    throw std::invalid_argument("gradient: PETSc's TSAdjoint runs the forward and backward pass in one call");
   if (s.petsc_adjoint) {
     TsAdjointResult r = s.petsc_adjoint->compute(t0, y0, output_times, cost);
     result.forward = std::move(r.forward);
@@ -158,6 +160,7 @@ GradientResult GradientSolver::compute(double t0, const std::vector<double>& y0,
     result.trajectory_bytes = s.store.bytes();
     if (!result.forward.ok()) return result;
     add_loss();
+    if (after_forward) after_forward(result.forward);
     if (s.discrete) {
       adjoint = s.discrete->run(s.store, result.forward, cost);
       result.method =

@@ -9,6 +9,7 @@
 ///    through the steps, which is identical to the discrete adjoint of Euler;
 ///  - tsadjoint: PETSc's own TSAdjoint, where PETSc 3.18 is exact (fixed-step explicit Runge-Kutta,
 ///    theta methods with assembled Jacobians; ts_adjoint.hpp), a cross-check of neurode's adjoints.
+#include <functional>
 #include <memory>
 #include <string>
 #include <vector>
@@ -65,10 +66,15 @@ class GradientSolver {
  public:
   GradientSolver(models::Model& model, const SolverSettings& solver, const GradientSettings& settings);
   ~GradientSolver();
+  /// Runs between the forward and the backward pass with the forward solution: a cost whose last
+  /// cotangent depends on what follows the last output time can learn it there
+  /// (solvers/shared_prefix.hpp).
+  using AfterForward = std::function<void(const Solution& forward)>;
   /// Forward solve, loss and backward pass. On a failed forward solve the result carries the
-  /// failed Solution and no gradient.
+  /// failed Solution and no gradient. Not with gradient method tsadjoint when `after_forward` is
+  /// given (PETSc runs both passes in one call): std::invalid_argument.
   GradientResult compute(double t0, const std::vector<double>& y0, const std::vector<double>& output_times,
-                         const ObservationCost& cost);
+                         const ObservationCost& cost, const AfterForward& after_forward = {});
 
  private:
   struct Impl;

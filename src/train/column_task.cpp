@@ -2,6 +2,7 @@
 
 #include <algorithm>
 #include <cmath>
+#include <limits>
 #include <stdexcept>
 
 #include "io/config_limits.hpp"
@@ -183,6 +184,34 @@ bool ColumnTask::refresh_problem(BatchProblem& problem, Split split, const std::
       std::vector<double>(parameters.begin(), parameters.begin() + static_cast<std::ptrdiff_t>(P)));
   problem.loss = make_loss(split, indices, parameters);
   return true;
+}
+
+std::optional<double> ColumnTask::shared_prefix_end(Split split,
+                                                    const std::vector<std::size_t>& indices) const {
+  if (settings_.noise.enabled() || indices.size() < 2) return std::nullopt;
+  const models::PiecewiseDrive first = drive(split, indices.front());
+  // Rows j of two segments x values tables (a table may be empty: no such input).
+  const auto same_row = [](const std::vector<std::vector<double>>& a,
+                           const std::vector<std::vector<double>>& b, std::size_t j) {
+    return a.size() > j && b.size() > j ? a[j] == b[j] : a.size() <= j && b.size() <= j;
+  };
+  const auto same_segment = [&](const models::PiecewiseDrive& d, std::size_t j) {
+    return j < d.segments() && j < first.segments() && d.times[j] == first.times[j] &&
+           same_row(d.population_rates, first.population_rates, j) &&
+           same_row(d.channel_values, first.channel_values, j);
+  };
+  double end = std::numeric_limits<double>::infinity();
+  for (std::size_t index : indices) {
+    const models::PiecewiseDrive d = drive(split, index);
+    std::size_t j = 0;
+    while (same_segment(d, j)) ++j;
+    if (j == 0) return std::nullopt;
+    // Segment j - 1 is common; it ends where the first of the two drives next changes.
+    if (j < first.segments()) end = std::min(end, first.times[j]);
+    if (j < d.segments()) end = std::min(end, d.times[j]);
+  }
+  if (!std::isfinite(end)) return std::nullopt;  // the same drive throughout: nothing to split
+  return end;
 }
 
 std::unique_ptr<TrajectoryLoss> ColumnTask::make_loss(Split split, const std::vector<std::size_t>& indices,

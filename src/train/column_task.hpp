@@ -56,6 +56,10 @@ class ColumnTask : public Task {
                             const std::vector<double>& parameters, std::uint64_t draw) const override;
   bool refresh_problem(BatchProblem& problem, Split split, const std::vector<std::size_t>& indices,
                        const std::vector<double>& parameters, std::uint64_t draw) const override;
+  /// Every sample starts at rest (state 0): without noise they share the segments of their drives
+  /// that are the same (a silent period before the stimulus), up to the first that differs.
+  std::optional<double> shared_prefix_end(Split split,
+                                          const std::vector<std::size_t>& indices) const override;
   std::size_t realisations() const override { return settings_.noise.enabled() ? settings_.realisations : 1; }
 
   /// The loss targets, which the column tasks record as their output trajectories.

@@ -5,6 +5,7 @@
 #include <cstddef>
 #include <cstdint>
 #include <memory>
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -71,6 +72,15 @@ class Task {
     (void)parameters;
     (void)draw;
     return false;
+  }
+  /// The time up to which samples `indices` of `split` follow one trajectory (the same initial
+  /// state, the same inputs, no noise): a trainer may solve that part once for all of them
+  /// (`training.shared_prefix`, solvers/shared_prefix.hpp). None by default.
+  virtual std::optional<double> shared_prefix_end(Split split,
+                                                  const std::vector<std::size_t>& indices) const {
+    (void)split;
+    (void)indices;
+    return std::nullopt;
   }
   /// Names of the task's metrics, in the order score() returns them (e.g. "accuracy").
   virtual std::vector<std::string> metric_names() const = 0;

@@ -4,12 +4,14 @@
 #include <chrono>
 #include <cmath>
 #include <numeric>
+#include <optional>
 #include <random>
 #include <stdexcept>
 
 #include "mpi/block_parallel.hpp"
 #include "mpi/ordered_sum.hpp"
 #include "solvers/integrator.hpp"
+#include "solvers/shared_prefix.hpp"
 #include "train/finite_values.hpp"
 #include "train/lbfgs.hpp"
 
@@ -109,20 +111,43 @@ std::vector<std::vector<std::size_t>> Trainer::epoch_batches(int epoch) const {
   return batches;
 }
 
-solvers::GradientSolver& Trainer::group_solver(const std::vector<std::size_t>& group,
+solvers::GradientSolver& Trainer::group_solver(GroupSolver& cache, const std::vector<std::size_t>& group,
                                                const std::vector<double>& parameters,
                                                std::uint64_t draw) const {
-  if (last_group_.solver &&
-      task_.refresh_problem(last_group_.problem, Split::training, group, parameters, draw))
-    return *last_group_.solver;
-  last_group_.solver.reset();  // it refers to the model replaced next
-  last_group_.problem = task_.make_problem(Split::training, group, parameters, draw);
+  if (cache.solver && task_.refresh_problem(cache.problem, Split::training, group, parameters, draw))
+    return *cache.solver;
+  cache.solver.reset();  // it refers to the model replaced next
+  cache.problem = task_.make_problem(Split::training, group, parameters, draw);
   // A training step needs the loss and its gradient, not the forward states.
   solvers::GradientSettings gradient_settings = settings_.gradient;
   gradient_settings.keep_forward_states = false;
-  last_group_.solver = std::make_unique<solvers::GradientSolver>(*last_group_.problem.model, settings_.solver,
-                                                                 gradient_settings);
-  return *last_group_.solver;
+  cache.solver =
+      std::make_unique<solvers::GradientSolver>(*cache.problem.model, settings_.solver, gradient_settings);
+  return *cache.solver;
+}
+
+solvers::GradientResult Trainer::group_gradient(const std::vector<std::size_t>& group,
+                                                const std::vector<double>& parameters,
+                                                std::uint64_t draw) const {
+  solvers::GradientSolver& solver = group_solver(last_group_, group, parameters, draw);
+  const BatchProblem& problem = last_group_.problem;
+  std::optional<double> shared_end;
+  // PETSc's TSAdjoint runs both passes in one call; a noisy task's samples never share a path.
+  if (settings_.shared_prefix && group.size() > 1 && task_.realisations() == 1 &&
+      settings_.gradient.method != solvers::GradientMethod::tsadjoint)
+    shared_end = task_.shared_prefix_end(Split::training, group);
+  if (!shared_end || !(*shared_end > problem.t0) || !(*shared_end < problem.observation_times.back()))
+    return solver.compute(problem.t0, problem.initial_state, problem.observation_times, *problem.loss);
+  // Any sample of the group stands for all of them up to the shared end: the first.
+  solvers::GradientSolver& prefix = group_solver(prefix_group_, {group.front()}, parameters, draw);
+  solvers::SharedPrefixProblem shared;
+  shared.t0 = problem.t0;
+  shared.t_shared = *shared_end;
+  shared.trial_state = prefix_group_.problem.initial_state;
+  shared.trials = group.size();
+  shared.observation_times = problem.observation_times;
+  shared.block_cost = problem.loss.get();
+  return solvers::compute_with_shared_prefix(prefix, solver, shared);
 }
 
 std::pair<double, std::vector<double>> Trainer::loss_and_gradient(const std::vector<double>& parameters,
@@ -136,11 +161,7 @@ std::pair<double, std::vector<double>> Trainer::loss_and_gradient(const std::vec
   groups.parallel().run<TrainingFailure>([&](std::size_t g) -> std::string {
     const auto group = groups.samples_of(g, samples);
     const std::size_t r = groups.realisation_of(g);
-    solvers::GradientSolver& solver =
-        group_solver(group, parameters, static_cast<std::uint64_t>(epoch) * R + r);
-    const BatchProblem& problem = last_group_.problem;
-    const auto result =
-        solver.compute(problem.t0, problem.initial_state, problem.observation_times, *problem.loss);
+    const auto result = group_gradient(group, parameters, static_cast<std::uint64_t>(epoch) * R + r);
     if (!result.forward.ok())
       return "training sample " + std::to_string(group.back()) +
              (R > 1 ? " (noise realisation " + std::to_string(r) + ")" : "") + ": " + result.forward.message;

@@ -45,6 +45,8 @@ struct TrainingSettings {
   int eval_every = 10;         ///< evaluate the held-out set every k epochs (and at the end)
   int snapshot_every = 10;     ///< keep the weights every k epochs
   bool shuffle = true;         ///< reshuffle the training set every epoch (keyed by seed, epoch)
+  /// Solve the start that a group's samples share (Task::shared_prefix_end) once for the group.
+  bool shared_prefix = false;
   std::uint64_t seed = 1;
   OptimizerSettings optimizer;
   solvers::SolverSettings solver;
@@ -129,9 +131,13 @@ class Trainer {
     BatchProblem problem;
     std::unique_ptr<solvers::GradientSolver> solver;
   };
-  /// The group solver for samples `group`, reused or made anew.
-  solvers::GradientSolver& group_solver(const std::vector<std::size_t>& group,
+  /// The group solver for samples `group`, reused or made anew (in `cache`).
+  solvers::GradientSolver& group_solver(GroupSolver& cache, const std::vector<std::size_t>& group,
                                         const std::vector<double>& parameters, std::uint64_t draw) const;
+  /// The loss and gradient of `group` (the problem and solver in last_group_): with its shared
+  /// prefix solved once when the settings and the task allow it.
+  solvers::GradientResult group_gradient(const std::vector<std::size_t>& group,
+                                         const std::vector<double>& parameters, std::uint64_t draw) const;
 
   /// Epochs of L-BFGS iterations (optimizer.type lbfgs), each on the whole training set.
   void run_lbfgs(TrainingState& state, const AfterEpoch& after_epoch);
@@ -145,6 +151,7 @@ class Trainer {
   std::size_t stop_metric_ = 0;  ///< index of settings_.stop_at.metric in the task's metrics
   MPI_Comm comm_;
   mutable GroupSolver last_group_;
+  mutable GroupSolver prefix_group_;  ///< one sample of the group, for its shared prefix
 };
 
 }  // namespace neurode::train

@@ -1,15 +1,17 @@
 #!/usr/bin/env bash
 # Training is bitwise identical for 1, 2, 3 and 4 MPI ranks (loss history, weights, held-out
-# metrics and trajectories), deterministic and stochastic (one path per sample, and 3 realisations
-# per sample), with Adam and with L-BFGS, and a run killed with SIGKILL after a chosen epoch resumes from its checkpoint to the
-# same result.
+# metrics and trajectories), deterministic (also with the shared silent start solved once per
+# block: training.shared_prefix) and stochastic (one path per sample, and 3 realisations per
+# sample), with Adam and with L-BFGS, and a run killed with SIGKILL after a chosen epoch resumes
+# from its checkpoint to the same result.
 set -u
 # shellcheck source=tests/support/cli_checks.sh
 source "$(dirname "${BASH_SOURCE[0]}")/../support/cli_checks.sh" "$@"
 same() {  # a.h5 b.h5: every training dataset bitwise equal (wall times excluded)
   /usr/bin/python3 "$source_dir/tests/support/same_training.py" "$1" "$2"
 }
-for config in train_xor_tiny train_wta_tiny train_xor_noisy_tiny train_wta_noisy_tiny train_xor_lbfgs_tiny; do
+for config in train_xor_tiny train_xor_shared_prefix_tiny train_wta_tiny train_xor_noisy_tiny train_wta_noisy_tiny \
+  train_xor_lbfgs_tiny; do
   for np in 1 2 3 4; do
     "${mpirun[@]}" -np $np "$neurode" train "$source_dir/tests/data/$config.yaml" -o "$tmp/$config-$np.h5" >"$tmp/log" 2>&1
     result $? "$config on $np ranks ($(tail -2 "$tmp/log"))"

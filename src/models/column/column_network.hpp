@@ -38,6 +38,7 @@ class ColumnNetwork final : public Model {
   /// Replaces the trials' drives (as many as before), so that a training's next group of samples
   /// reuses the network, its transposes and its solver instead of building them again.
   void set_drives(std::vector<PiecewiseDrive> drives);
+  const std::vector<PiecewiseDrive>& drives() const { return drives_; }
 
   std::size_t state_size() const override { return 3 * n_ * trials_; }
   std::size_t trial_count() const override { return trials_; }
