@@ -140,10 +140,17 @@ solvers::GradientResult Trainer::group_gradient(const std::vector<std::size_t>& 
     return solver.compute(problem.t0, problem.initial_state, problem.observation_times, *problem.loss);
   // Any sample of the group stands for all of them up to the shared end: the first.
   solvers::GradientSolver& prefix = group_solver(prefix_group_, {group.front()}, parameters, draw);
+  const std::vector<double>& start = prefix_group_.problem.initial_state;
+  if (start.size() * group.size() != problem.initial_state.size())
+    return solver.compute(problem.t0, problem.initial_state, problem.observation_times, *problem.loss);
+  for (std::size_t b = 0; b < group.size(); ++b)  // the task's promise, checked: the same start
+    if (!std::equal(start.begin(), start.end(),
+                    problem.initial_state.begin() + static_cast<std::ptrdiff_t>(b * start.size())))
+      return solver.compute(problem.t0, problem.initial_state, problem.observation_times, *problem.loss);
   solvers::SharedPrefixProblem shared;
   shared.t0 = problem.t0;
   shared.t_shared = *shared_end;
-  shared.trial_state = prefix_group_.problem.initial_state;
+  shared.trial_state = start;
   shared.trials = group.size();
   shared.observation_times = problem.observation_times;
   shared.block_cost = problem.loss.get();
