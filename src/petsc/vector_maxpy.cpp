@@ -72,8 +72,8 @@ namespace {
 // A native PETSc vector's data begins with VECHEADER, whose first member is the array
 // (petsc/private/vecimpl.h): what VecGetArrayRead returns for it, read without the call. TSRK's
 // stage sums make a handful of these calls per stage on vectors of a few dozen entries, where
-// they cost as much as the sums.
-// A vector with its own getarrayread (or one that may live on a device) goes through the call.
+// they cost as much as the sums. A vector with its own getarrayread (or one that may live on a
+// device) goes through the call, and is restored through the call.
 bool host_native(Vec v) {
 #if defined(PETSC_HAVE_DEVICE)
   (void)v;
@@ -104,7 +104,7 @@ PetscErrorCode maxpy(Vec y, PetscInt count, const PetscScalar* alpha, Vec* x) {
     }
     add_scaled_sum(ya, static_cast<std::size_t>(n), static_cast<std::size_t>(size), alpha + first, xa.data());
     for (PetscInt j = 0; j < size; ++j)
-      if (!x[first + j]->petscnative)
+      if (!host_native(x[first + j]))
         PetscCall(VecRestoreArrayRead(x[first + j], &xa[static_cast<std::size_t>(j)]));
   }
   PetscCall(VecRestoreArray(y, &ya));

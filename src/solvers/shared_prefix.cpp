@@ -7,19 +7,13 @@
 namespace neurode::solvers {
 namespace {
 
-// Each trial's loss, summed over all observations in their order, as the unshared block sums it:
-// the prefix's observations first (scored on the shared state), then the block's.
-struct TrialLosses {
-  std::vector<double> values;
-};
-
 // The block's loss seen from the prefix's one trial: observation k < K of the block is scored for
 // every trial on copies of the shared state, its cotangents and loss-parameter gradients summed over
 // the trials; the prefix's last output (t_shared) adds the cotangent the block hands back.
 class PrefixCost final : public ObservationCost {
  public:
   PrefixCost(const ObservationCost& block, std::size_t trials, std::size_t n, std::size_t shared_observations,
-             std::size_t last_output, TrialLosses& losses)
+             std::size_t last_output, std::vector<double>& losses)
       : block_(block),
         trials_(trials),
         n_(n),
@@ -34,7 +28,7 @@ class PrefixCost final : public ObservationCost {
 
   // Into the block's per-trial sums (the prefix solver's own one-trial loss stays 0: unused).
   void add_value(std::size_t k, const double* y, std::vector<double>&) const override {
-    if (k < shared_) block_.add_value(k, copies_of(y), losses_.values);
+    if (k < shared_) block_.add_value(k, copies_of(y), losses_);
   }
 
   void add_cotangent(std::size_t k, const double* y, double* dl_dy) const override {
@@ -68,7 +62,7 @@ class PrefixCost final : public ObservationCost {
 
   const ObservationCost& block_;
   std::size_t trials_, n_, shared_, last_;
-  TrialLosses& losses_;
+  std::vector<double>& losses_;
   mutable std::vector<double> copies_, block_cotangent_, parameter_rows_;
   std::vector<double> terminal_;
 };
@@ -77,11 +71,11 @@ class PrefixCost final : public ObservationCost {
 // shared sums.
 class SuffixCost final : public ObservationCost {
  public:
-  SuffixCost(const ObservationCost& block, std::size_t first, TrialLosses& losses)
+  SuffixCost(const ObservationCost& block, std::size_t first, std::vector<double>& losses)
       : block_(block), first_(first), losses_(losses) {}
 
   void add_value(std::size_t k, const double* y, std::vector<double>&) const override {
-    block_.add_value(first_ + k, y, losses_.values);
+    block_.add_value(first_ + k, y, losses_);
   }
   void add_cotangent(std::size_t k, const double* y, double* dl_dy) const override {
     block_.add_cotangent(first_ + k, y, dl_dy);
@@ -97,7 +91,7 @@ class SuffixCost final : public ObservationCost {
  private:
   const ObservationCost& block_;
   std::size_t first_;
-  TrialLosses& losses_;
+  std::vector<double>& losses_;
 };
 
 void add_statistics(SolverStatistics& into, const SolverStatistics& from) {
@@ -130,7 +124,9 @@ GradientResult compute_with_shared_prefix(GradientSolver& prefix, GradientSolver
     prefix_times.push_back(problem.t_shared);
   const std::vector<double> block_times(times.begin() + static_cast<std::ptrdiff_t>(K), times.end());
 
-  TrialLosses losses{std::vector<double>(B, 0.0)};
+  // Each trial's loss, summed over all observations in their order as the unshared block sums it:
+  // the prefix's observations first (scored on the shared state), then the block's.
+  std::vector<double> losses(B, 0.0);
   PrefixCost prefix_cost(*problem.block_cost, B, n, K, prefix_times.size() - 1, losses);
   const SuffixCost block_cost(*problem.block_cost, K, losses);
 
@@ -158,7 +154,7 @@ GradientResult compute_with_shared_prefix(GradientSolver& prefix, GradientSolver
   GradientResult result = std::move(from_block);
   add_statistics(result.forward.statistics, from_prefix.forward.statistics);
   if (!result.forward.ok()) return result;
-  result.loss_per_trial = std::move(losses.values);
+  result.loss_per_trial = std::move(losses);
   const std::size_t row = from_prefix.gradient.size();
   if (result.gradient.size() < row)
     throw std::logic_error("shared prefix: the block's gradient rows are shorter than the prefix's");

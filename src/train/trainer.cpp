@@ -131,22 +131,25 @@ solvers::GradientResult Trainer::group_gradient(const std::vector<std::size_t>& 
                                                 std::uint64_t draw) const {
   solvers::GradientSolver& solver = group_solver(last_group_, group, parameters, draw);
   const BatchProblem& problem = last_group_.problem;
-  std::optional<double> shared_end;
-  // PETSc's TSAdjoint runs both passes in one call; a noisy task's samples never share a path.
-  if (settings_.shared_prefix && group.size() > 1 && task_.realisations() == 1 &&
-      settings_.gradient.method != solvers::GradientMethod::tsadjoint)
-    shared_end = task_.shared_prefix_end(Split::training, group);
-  if (!shared_end || !(*shared_end > problem.t0) || !(*shared_end < problem.observation_times.back()))
+  const auto unshared = [&] {
     return solver.compute(problem.t0, problem.initial_state, problem.observation_times, *problem.loss);
-  // Any sample of the group stands for all of them up to the shared end: the first.
+  };
+  // PETSc's TSAdjoint runs both passes in one call; a noisy task's samples never share a path.
+  if (!settings_.shared_prefix || group.size() < 2 || task_.realisations() != 1 ||
+      settings_.gradient.method == solvers::GradientMethod::tsadjoint)
+    return unshared();
+  const std::optional<double> shared_end = task_.shared_prefix_end(Split::training, group);
+  if (!shared_end || !(*shared_end > problem.t0) || !(*shared_end < problem.observation_times.back()))
+    return unshared();
+  // Any sample of the group stands for all of them up to the shared end: the first. The task's
+  // promise of one start for all, checked.
   solvers::GradientSolver& prefix = group_solver(prefix_group_, {group.front()}, parameters, draw);
   const std::vector<double>& start = prefix_group_.problem.initial_state;
-  if (start.size() * group.size() != problem.initial_state.size())
-    return solver.compute(problem.t0, problem.initial_state, problem.observation_times, *problem.loss);
-  for (std::size_t b = 0; b < group.size(); ++b)  // the task's promise, checked: the same start
+  if (start.size() * group.size() != problem.initial_state.size()) return unshared();
+  for (std::size_t b = 0; b < group.size(); ++b)
     if (!std::equal(start.begin(), start.end(),
                     problem.initial_state.begin() + static_cast<std::ptrdiff_t>(b * start.size())))
-      return solver.compute(problem.t0, problem.initial_state, problem.observation_times, *problem.loss);
+      return unshared();
   solvers::SharedPrefixProblem shared;
   shared.t0 = problem.t0;
   shared.t_shared = *shared_end;
