@@ -118,6 +118,24 @@ TEST(TransferFunction, ArrayVersionMatchesTheScalarOne) {
   }
 }
 
+// Every length of array, so every tail (up to 4 vectors of 4 or 8 lanes after the groups of 16 or
+// 32 points): each point's result is that of the point alone, bit for bit.
+TEST(TransferFunction, EveryArrayLengthGivesEachPointItsOwnResult) {
+  models::TransferFunction transfer;
+  std::vector<double> x;
+  for (std::size_t i = 0; i < 80; ++i) x.push_back(-40.0 + 1.7 * static_cast<double>(i));
+  for (std::size_t n = 1; n <= x.size(); ++n) {
+    std::vector<double> rate(n), slope(n);
+    transfer.rates_and_slopes(x.data(), n, rate.data(), slope.data());
+    for (std::size_t i = 0; i < n; ++i) {
+      double r = 0, d = 0;
+      transfer.rates_and_slopes(&x[i], 1, &r, &d);
+      ASSERT_EQ(rate[i], r) << "n = " << n << ", point " << i;
+      ASSERT_EQ(slope[i], d) << "n = " << n << ", point " << i;
+    }
+  }
+}
+
 // The 8-lane AVX-512 code and the 4-lane AVX2 code perform the same operations lane by lane: the
 // same bits at every point, so results do not depend on the CPU's vector width (nor, through the
 // padded tails, on a point's position).
