@@ -1,14 +1,11 @@
 #include "petsc/vector_maxpy.hpp"
 
-// The operation table's layout, to find VecMAXPY's slot for VecSetOperation (the public enum
-// VecOperation names only a few of the slots).
-#include <petsc/private/vecimpl.h>
-
 #include <algorithm>
 #include <array>
 #include <cstddef>
 
 #include "petsc/error.hpp"
+#include "petsc/native_vector.hpp"
 
 namespace neurode::petsc {
 namespace {
@@ -52,8 +49,10 @@ __attribute__((target_clones("avx2", "default"))) void add_group(double* __restr
 
 void add_scaled_sum(double* y, std::size_t n, std::size_t count, const double* alpha,
                     const double* const* x) {
-  std::array<double, kGroup> a{};
-  std::array<const double*, kGroup> xs{};
+  // Filled before use, not zeroed: these run a few times per stage, where zeroing (a rep stos)
+  // costs as much as the rest of the call.
+  std::array<double, kGroup> a;
+  std::array<const double*, kGroup> xs;
   std::size_t in_group = 0;
   for (std::size_t j = 0; j < count; ++j) {
     if (alpha[j] == 0.0) continue;
@@ -69,45 +68,41 @@ void add_scaled_sum(double* y, std::size_t n, std::size_t count, const double* a
 
 namespace {
 
-// A native PETSc vector's data begins with VECHEADER, whose first member is the array
-// (petsc/private/vecimpl.h): what VecGetArrayRead returns for it, read without the call. TSRK's
-// stage sums make a handful of these calls per stage on vectors of a few dozen entries, where
-// they cost as much as the sums. A vector with its own getarrayread (or one that may live on a
-// device) goes through the call, and is restored through the call.
-bool host_native(Vec v) {
-#if defined(PETSC_HAVE_DEVICE)
-  (void)v;
-  return false;
-#else
-  return v->petscnative && v->ops->getarrayread == nullptr;
-#endif
-}
-const PetscScalar* native_array(Vec v) { return *static_cast<PetscScalar* const*>(v->data); }
-
-// VecMAXPY's slot: reads the vectors' arrays, a chunk at a time so that no call allocates.
+// VecMAXPY's slot: reads the vectors' arrays, a chunk at a time so that no call allocates. Native
+// vectors are read without the array calls (petsc/native_vector.hpp); VecMAXPY marks y changed
+// after the call, and the kernel marks it too, as PETSc's own does through VecRestoreArray.
 PetscErrorCode maxpy(Vec y, PetscInt count, const PetscScalar* alpha, Vec* x) {
   constexpr PetscInt kChunk = 16;
   PetscFunctionBeginUser;
-  PetscInt n;
-  PetscCall(VecGetLocalSize(y, &n));
+  const PetscInt n = y->map->n;
+  const bool y_native = host_native(y);
   PetscScalar* ya;
-  PetscCall(VecGetArray(y, &ya));
-  std::array<const PetscScalar*, kChunk> xa{};
+  if (y_native)
+    ya = native_array(y);
+  else
+    PetscCall(VecGetArray(y, &ya));
+  std::array<const PetscScalar*, kChunk> xa;  // filled before use (see add_scaled_sum)
+  std::array<bool, kChunk> x_native;
   for (PetscInt first = 0; first < count; first += kChunk) {
     const PetscInt size = std::min(kChunk, count - first);
     for (PetscInt j = 0; j < size; ++j) {
       Vec v = x[first + j];
-      if (host_native(v))
-        xa[static_cast<std::size_t>(j)] = native_array(v);
+      const auto k = static_cast<std::size_t>(j);
+      x_native[k] = host_native(v);
+      if (x_native[k])
+        xa[k] = native_array(v);
       else
-        PetscCall(VecGetArrayRead(v, &xa[static_cast<std::size_t>(j)]));
+        PetscCall(VecGetArrayRead(v, &xa[k]));
     }
     add_scaled_sum(ya, static_cast<std::size_t>(n), static_cast<std::size_t>(size), alpha + first, xa.data());
     for (PetscInt j = 0; j < size; ++j)
-      if (!host_native(x[first + j]))
+      if (!x_native[static_cast<std::size_t>(j)])
         PetscCall(VecRestoreArrayRead(x[first + j], &xa[static_cast<std::size_t>(j)]));
   }
-  PetscCall(VecRestoreArray(y, &ya));
+  if (y_native)
+    PetscCall(PetscObjectStateIncrease(reinterpret_cast<PetscObject>(y)));
+  else
+    PetscCall(VecRestoreArray(y, &ya));
   PetscFunctionReturn(0);
 }
 

@@ -11,6 +11,7 @@
 #include "mpi/interruption.hpp"
 #include "petsc/error.hpp"
 #include "petsc/handle.hpp"
+#include "petsc/native_vector.hpp"
 #include "solvers/divergence_guard.hpp"
 #include "solvers/imex_system.hpp"
 #include "solvers/implicit_system.hpp"
@@ -192,10 +193,17 @@ struct Integrator::Impl {
   static PetscErrorCode rhs_function(TS, PetscReal t, Vec y, Vec f, void* context) {
     NEURODE_PETSC_CALLBACK({
       auto& self = *static_cast<Impl*>(context);
+      // TSComputeRHSFunction has locked y for reading; f is marked changed below.
+      const bool native = petsc::host_native(y) && petsc::host_native(f);
       const PetscScalar* yv;
       PetscScalar* fv;
-      PetscCall(VecGetArrayRead(y, &yv));
-      PetscCall(VecGetArrayWrite(f, &fv));
+      if (native) {
+        yv = petsc::native_array(y);
+        fv = petsc::native_array(f);
+      } else {
+        PetscCall(VecGetArrayRead(y, &yv));
+        PetscCall(VecGetArrayWrite(f, &fv));
+      }
       if (self.stages->recording())
         self.model.rhs_recording(t, self.segment, yv, fv, self.stages->destination(t, self.segment));
       else
@@ -205,8 +213,12 @@ struct Integrator::Impl {
         std::copy(fv, fv + self.n, slope);
       }
       ++self.rhs_evaluations;
-      PetscCall(VecRestoreArrayWrite(f, &fv));
-      PetscCall(VecRestoreArrayRead(y, &yv));
+      if (native) {
+        PetscCall(PetscObjectStateIncrease(reinterpret_cast<PetscObject>(f)));
+      } else {
+        PetscCall(VecRestoreArrayWrite(f, &fv));
+        PetscCall(VecRestoreArrayRead(y, &yv));
+      }
     });
   }
 

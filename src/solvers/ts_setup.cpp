@@ -7,6 +7,7 @@
 
 #include "petsc/error.hpp"
 #include "petsc/error_norm.hpp"
+#include "petsc/vector_copy.hpp"
 #include "petsc/vector_maxpy.hpp"
 #include "solvers/method_table.hpp"
 
@@ -154,6 +155,7 @@ void use_fast_stage_sums(TS ts, Vec solution) {
   NEURODE_PETSC_CHECK(TSGetStages(ts, &stages, &stage_vectors));
   for (PetscInt i = 0; i < stages; ++i) petsc::use_fast_maxpy(stage_vectors[i]);
   petsc::use_fast_maxpy(solution);
+  petsc::use_fast_copy(solution);
 }
 
 }  // namespace neurode::solvers

@@ -38,9 +38,10 @@ struct ActiveMethod {
 ActiveMethod set_up_ts(TS ts, const SolverSettings& settings, const std::string& options_prefix,
                        bool assembled_jacobian);
 
-/// TSRK forms its stages (in its stage vectors) and the step (in the solution) by VecMAXPY; these
-/// vectors get neurode's kernel (petsc/vector_maxpy.hpp). The stage vectors exist once the TS is
-/// set up: called before every solve, in case PETSc has made new ones.
+/// TSRK forms its stages (in its stage vectors) and the step (in the solution) by VecMAXPY, each
+/// stage starting from a VecCopy of the solution; these vectors get neurode's kernels
+/// (petsc/vector_maxpy.hpp, petsc/vector_copy.hpp). The stage vectors exist once the TS is set up:
+/// called before every solve, in case PETSc has made new ones.
 void use_fast_stage_sums(TS ts, Vec solution);
 
 }  // namespace neurode::solvers

@@ -1,5 +1,5 @@
 // neurode's VecMAXPY kernel (petsc/vector_maxpy.hpp): the documented rounding order, zero
-// coefficients skipped, and VecMAXPY on a vector that uses it.
+// coefficients skipped, VecMAXPY on a vector that uses it, and that vector marked changed.
 #include <gtest/gtest.h>
 #include <petscvec.h>
 
@@ -56,6 +56,31 @@ TEST(VectorMaxpy, VecMaxpyUsesTheKernelOnVectorsThatAskForIt) {
   NEURODE_PETSC_CHECK(VecGetArrayRead(y, &v));
   for (PetscInt i = 0; i < n; ++i) EXPECT_EQ(v[i], 1.5) << i;
   NEURODE_PETSC_CHECK(VecRestoreArrayRead(y, &v));
+}
+
+TEST(VectorMaxpy, MarksTheResultChanged) {
+  // y's norm, cached by PETSc until y changes, must not survive the kernel's write.
+  petsc::VecHandle y, x0;
+  NEURODE_PETSC_CHECK(VecCreateSeq(PETSC_COMM_SELF, 2, y.out()));
+  NEURODE_PETSC_CHECK(VecCreateSeq(PETSC_COMM_SELF, 2, x0.out()));
+  NEURODE_PETSC_CHECK(VecSet(y, 0.0));
+  NEURODE_PETSC_CHECK(VecSetValue(y, 0, 1.0, INSERT_VALUES));
+  NEURODE_PETSC_CHECK(VecAssemblyBegin(y));
+  NEURODE_PETSC_CHECK(VecAssemblyEnd(y));
+  NEURODE_PETSC_CHECK(VecSet(x0, 0.0));
+  NEURODE_PETSC_CHECK(VecSetValue(x0, 0, 2.0, INSERT_VALUES));
+  NEURODE_PETSC_CHECK(VecSetValue(x0, 1, 4.0, INSERT_VALUES));
+  NEURODE_PETSC_CHECK(VecAssemblyBegin(x0));
+  NEURODE_PETSC_CHECK(VecAssemblyEnd(x0));
+  petsc::use_fast_maxpy(y);
+  PetscReal before = 0, after = 0;
+  NEURODE_PETSC_CHECK(VecNorm(y, NORM_2, &before));
+  Vec x[1] = {x0};
+  const PetscScalar alpha[1] = {1.0};
+  NEURODE_PETSC_CHECK(VecMAXPY(y, 1, alpha, x));
+  NEURODE_PETSC_CHECK(VecNorm(y, NORM_2, &after));
+  EXPECT_EQ(before, 1.0);
+  EXPECT_EQ(after, 5.0);  // (3, 4)
 }
 
 }  // namespace
