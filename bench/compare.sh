@@ -63,9 +63,10 @@ else
   timing=(--benchmark_min_time=0.5 --benchmark_repetitions=5 --benchmark_report_aggregates_only=true)
 fi
 mapfile -t all_names < <("$bench" --benchmark_list_tests=true)
-# The neurode / floor pairs run next to each other, and everything compared across tools runs twice
-# (before and after the PyTorch runs); the report keeps each benchmark's fastest pass, so that a
-# burst of load from other processes does not land on one side of a ratio only.
+# The neurode / floor pairs run next to each other, four times (before and after the PyTorch runs,
+# then twice more), and what is compared with PyTorch twice; the report keeps each benchmark's
+# fastest pass, so that a burst of load from other processes does not land on one side of a ratio
+# only (on a shared host the floor's own fastest time can move by 15% or more between two passes).
 pairs=(BM_Floor_rk4/forward BM_Forward/rk4 BM_Floor_rk4/gradient BM_Gradient/wta_discrete_rk4
   BM_Floor_dp5/forward BM_Forward/dopri5 BM_Floor_dp5/forward_outputs_10ms BM_Forward/dopri5_outputs_10ms
   BM_Floor_dp5/gradient BM_Gradient/wta_discrete_dopri5)
@@ -88,7 +89,7 @@ run_benchmarks() {
     printf '%s\t%s\t%s\n' "$name" "$work/bench_$run.json" "$work/rss_bench_$run.txt" >>"$work/bench_index.tsv"
   done
 }
-echo "== neurode_bench and the floor (${#all_names[@]} benchmarks; pairs twice)"
+echo "== neurode_bench and the floor (${#all_names[@]} benchmarks; pairs four times)"
 run_benchmarks "${pairs[@]}" "${others[@]}"
 
 # 4. PyTorch: one process per case (peak RSS), Euler and RK4, checked against neurode's gradients.
@@ -102,6 +103,9 @@ for case in wta_b1 wta_b16 xor_b1 xor_b16; do
 done
 echo "== second pass of the compared benchmarks"
 run_benchmarks "${pairs[@]}" "${torch_pairs[@]}"
+echo "== third and fourth passes of the neurode / floor pairs"
+run_benchmarks "${pairs[@]}"
+run_benchmarks "${pairs[@]}"
 
 # 5. Instruction counts (callgrind): one call of each computation, repeatable on a loaded machine.
 if command -v valgrind >/dev/null && [ -z "${NEURODE_BENCH_NO_CALLGRIND:-}" ]; then

@@ -116,8 +116,8 @@ def main():
     ratio = lambda x, y: x / y if x is not None and y else None
     md = ["# neurode benchmark results", "",
           "Written by `bench/compare.sh` (do not edit by hand; rerun it), except the sections marked \"run separately\", which their own scripts print and compare.sh keeps. Times are CPU seconds of one core "
-          "(Google Benchmark: the fastest of 5 repetitions of >= 0.5 s each, and of two passes for the benchmarks "
-          "compared with the floor or PyTorch; PyTorch: the fastest of 3 runs for WTA, "
+          "(Google Benchmark: the fastest of 5 repetitions of >= 0.5 s each, and of four passes for the benchmarks "
+          "compared with the floor, two for those compared with PyTorch; PyTorch: the fastest of 3 runs for WTA, "
           "2 for XOR, 1 torch thread; other processes on a shared machine only ever add time). Ratios are within this one run. Peak RSS is that of the whole process running one "
           "benchmark (/usr/bin/time -v), baseline included.", "",
           "## Machine", "",

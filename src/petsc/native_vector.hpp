@@ -7,7 +7,7 @@
 /// member is the array (petsc/private/vecimpl.h): what VecGetArray returns for it. A vector with
 /// its own getarray (or one that may live on a device) is not native here and goes through the
 /// calls. Writing through the array does not mark the vector changed: the caller increases its
-/// object state (the PETSc operation that wraps a slot does so itself).
+/// object state, as VecRestoreArray would.
 #include <petsc/private/vecimpl.h>
 
 namespace neurode::petsc {

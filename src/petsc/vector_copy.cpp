@@ -9,9 +9,8 @@
 namespace neurode::petsc {
 namespace {
 
-// VecCopy's slot (x is the source). VecCopy has already checked the sizes and y's lock, and marks
-// y changed after the call; the kernel marks it too, as PETSc's own does through
-// VecRestoreArray, so that it never depends on the wrapper.
+// VecCopy's slot (x is the source). VecCopy has already checked the sizes and y's lock; the kernel
+// marks y changed itself, as PETSc's own does through VecRestoreArray.
 PetscErrorCode copy(Vec x, Vec y) {
   PetscFunctionBeginUser;
   if (x == y) PetscFunctionReturn(0);

@@ -69,8 +69,8 @@ void add_scaled_sum(double* y, std::size_t n, std::size_t count, const double* a
 namespace {
 
 // VecMAXPY's slot: reads the vectors' arrays, a chunk at a time so that no call allocates. Native
-// vectors are read without the array calls (petsc/native_vector.hpp); VecMAXPY marks y changed
-// after the call, and the kernel marks it too, as PETSc's own does through VecRestoreArray.
+// vectors are read without the array calls (petsc/native_vector.hpp); the kernel marks y changed
+// itself, as PETSc's own does through VecRestoreArray.
 PetscErrorCode maxpy(Vec y, PetscInt count, const PetscScalar* alpha, Vec* x) {
   constexpr PetscInt kChunk = 16;
   PetscFunctionBeginUser;
