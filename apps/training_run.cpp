@@ -8,6 +8,7 @@
 
 #include "commands.hpp"
 #include "exit_codes.hpp"
+#include "io/config_identity.hpp"
 #include "io/provenance.hpp"
 #include "mpi/interruption.hpp"
 #include "mpi/world.hpp"
@@ -104,14 +105,15 @@ std::string stage_output(const std::string& output, const setup::TrainingConfig&
       .string();
 }
 
-// A stage is done when its result is there, written by this very config and stage: a rerun (or a
-// requeued job) goes on with the first stage that is not.
+// A stage is done when its result is there, written by this very config (comments and layout
+// aside: io/config_identity.hpp) and stage: a rerun (or a requeued job) goes on with the first
+// stage that is not.
 bool stage_is_done(const std::string& file, const setup::TrainingConfig& stage) {
   std::error_code error;
   if (!std::filesystem::exists(file, error)) return false;
   try {
     io::Hdf5File result(file, io::Hdf5File::Mode::read);
-    return result.read_text("/config/text") == stage.source_text &&
+    return io::same_config(result.read_text("/config/text"), stage.source_text) &&
            result.read_attribute("/config", "stage") == static_cast<double>(stage.stage);
   } catch (const std::exception&) {
     return false;  // damaged or another config's: trained again, replacing it

@@ -13,6 +13,7 @@
 #include <optional>
 #include <stdexcept>
 
+#include "io/config_identity.hpp"
 #include "io/hdf5_file.hpp"
 #include "io/metadata_journal.hpp"
 #include "mpi/world.hpp"
@@ -91,7 +92,7 @@ void sync_file(const std::string& path, const std::string& name) {
 // cannot be read (damaged).
 std::optional<std::vector<unsigned char>> read_progress(const std::string& partial, const EnsembleShape& s) {
   const io::Hdf5File f(partial, io::Hdf5File::Mode::read);
-  if (f.read_string_attribute("/progress", "config_text") != s.config_text ||
+  if (!io::same_config(f.read_string_attribute("/progress", "config_text"), s.config_text) ||
       f.read_string_attribute("/progress", "method") != s.method)
     return std::nullopt;
   for (const auto& name : s.variables)

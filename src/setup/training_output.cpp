@@ -6,6 +6,8 @@
 #include <limits>
 #include <sstream>
 
+#include "io/config_identity.hpp"
+
 namespace neurode::setup {
 
 using io::Array;
@@ -159,7 +161,7 @@ std::vector<double> finite_values(const Hdf5File& f, const std::string& dataset,
 }
 
 train::TrainingState read_checked(const Hdf5File& f, const CheckpointExpectation& expected) {
-  if (f.read_text("/config_text") != expected.config_text)
+  if (!io::same_config(f.read_text("/config_text"), expected.config_text))
     throw UnusableCheckpoint("it was written for a different config", true);
   train::TrainingState state;
   const double epoch = f.read_scalar("/epoch");

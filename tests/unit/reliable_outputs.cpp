@@ -162,6 +162,15 @@ TEST(Checkpoint, UnusableOnesSayWhy) {
   expected = small_expectation();
   expected.parameters = 5;
   expect_unusable(good, expected, "'/parameters' has 2 values, this training needs 5");
+
+  // The config's comments and layout may change between the runs; its values may not.
+  const std::string yaml = (d / "yaml.h5").string();
+  setup::write_checkpoint(yaml, "seed: 1\ntraining: {epochs: 4}\n", small_state(3), 1);
+  expected = small_expectation();
+  expected.config_text = "# edited\nseed: 1  # same seed\ntraining:\n  epochs: 4\n";
+  EXPECT_TRUE(setup::read_checkpoint(yaml, expected));
+  expected.config_text = "seed: 2\ntraining: {epochs: 4}\n";
+  expect_unusable(yaml, expected, "different config", true);
   expected = small_expectation();
   expected.epochs = 2;
   expect_unusable(good, expected, "epoch (3) is not a whole number in [0, 2]");
