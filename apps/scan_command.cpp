@@ -11,6 +11,7 @@
 
 #include "commands.hpp"
 #include "exit_codes.hpp"
+#include "io/config_identity.hpp"
 #include "io/hdf5_file.hpp"
 #include "mpi/interruption.hpp"
 #include "mpi/work_counter.hpp"
@@ -109,7 +110,7 @@ bool already_merged(const std::string& output, const scan::ScanSpec& spec, const
     return false;
   try {
     io::Hdf5File file(output, io::Hdf5File::Mode::read);
-    return file.read_text("/scan/config/text") == spec.text;
+    return io::same_config(file.read_text("/scan/config/text"), spec.text);
   } catch (const std::exception&) {
     return false;
   }

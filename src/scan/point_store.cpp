@@ -2,6 +2,7 @@
 
 #include <filesystem>
 
+#include "io/config_identity.hpp"
 #include "io/hdf5_file.hpp"
 
 namespace neurode::scan {
@@ -29,7 +30,8 @@ bool holds_config(const std::string& file, const std::string& config_text) {
   std::error_code error;
   if (!fs::exists(file, error)) return false;
   try {
-    return io::Hdf5File(file, io::Hdf5File::Mode::read).read_text("/config/text") == config_text;
+    return io::same_config(io::Hdf5File(file, io::Hdf5File::Mode::read).read_text("/config/text"),
+                           config_text);
   } catch (const std::exception&) {
     return false;  // damaged or not a point's file: computed again, replacing it
   }
