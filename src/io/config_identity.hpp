@@ -2,11 +2,11 @@
 /// Whether two config texts say the same thing.
 ///
 /// A result, a checkpoint and a simulation's partial output record the config text they were
-/// written for, and a rerun resumes from them only for the same config. Comparing the texts byte
-/// for byte made a comment or a blank line count as a change: editing a comment retrained every
-/// stage of a staged training and set its checkpoint aside. Two texts are the same config here
-/// when their YAML documents are equal once comments and layout are dropped: the same keys in the
-/// same order with the same scalars as written (so `1.0e-3` and `0.001` still differ, and a
+/// written for, and a rerun resumes from them only for the same config. Compared byte for byte,
+/// a comment or a blank line would count as a change: editing a comment would retrain every stage
+/// of a staged training and set its checkpoint aside. Two texts are the same config here when
+/// their YAML documents are equal once comments, layout and quoting are dropped: the same keys in
+/// the same order with the same scalars as written (so `1.0e-3` and `0.001` still differ, and a
 /// rerun trains again rather than assume they agree).
 #include <string>
 
