@@ -66,7 +66,7 @@ mapfile -t all_names < <("$bench" --benchmark_list_tests=true)
 # The neurode / floor pairs run next to each other, four times (before and after the PyTorch runs,
 # then twice more), and what is compared with PyTorch twice; the report keeps each benchmark's
 # fastest pass, so that a burst of load from other processes does not land on one side of a ratio
-# only (on a shared host the floor's own fastest time can move by 15% or more between two passes).
+# only (on a shared host the floor's own fastest time can move by 15% or more between runs).
 pairs=(BM_Floor_rk4/forward BM_Forward/rk4 BM_Floor_rk4/gradient BM_Gradient/wta_discrete_rk4
   BM_Floor_dp5/forward BM_Forward/dopri5 BM_Floor_dp5/forward_outputs_10ms BM_Forward/dopri5_outputs_10ms
   BM_Floor_dp5/gradient BM_Gradient/wta_discrete_dopri5)
